@@ -1,0 +1,27 @@
+// gmpemu's command line. Each command lives in its own module; this file only
+// wires them into commander and turns every error into a message and an exit
+// status, never a stack trace.
+import { Command, CommanderError } from "commander";
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program
+    .name("gmpemu")
+    .description("An x86-64 emulator for the Go runtime's scheduler")
+    .exitOverride()
+    .showHelpAfterError();
+  let status = 0;
+  const { registerAsm } = await import("./asm.ts");
+  registerAsm(program, (s) => (status = s));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; misuse exits 2 with usage already printed.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`gmpemu: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  return status;
+}

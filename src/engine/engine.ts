@@ -1,0 +1,90 @@
+// The Engine: one interface over the two CPUs gmpemu can run on.
+//
+// `interp` is our interpreter (src/cpu/); `unicorn` binds libunicorn (QEMU's
+// CPU core) through koffi. Everything above this layer — the kernel, the
+// runtime bridge, the debugger, lockstep verification — talks to an Engine
+// and never to a CPU directly, so a whole run can be repeated on either and
+// compared instruction by instruction.
+//
+// Addresses are JS numbers: user-space addresses are below 2^47, well inside
+// the 2^53 a double holds exactly. Register values cross this interface as
+// bigint (64-bit), which is fine because it is not the hot path: the hot
+// path is inside run().
+
+/** Register identifiers at the interface. GPRs use hardware numbers 0-15. */
+export const REG_RIP = 16;
+export const REG_RFLAGS = 17;
+export const REG_FS_BASE = 18;
+export const REG_GS_BASE = 19;
+/** 0-15: RAX RCX RDX RBX RSP RBP RSI RDI R8-R15, then the above. */
+export type RegId = number;
+
+export const PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+export const PROT_ALL = 7;
+
+export type AccessKind = "read" | "write" | "exec";
+
+/** Why run() or step() returned. */
+export type Stop =
+  /** RIP entered a host-call range (see setHostRange) and did not execute. */
+  | { kind: "hostcall"; addr: number }
+  /** A SYSCALL instruction executed; RIP is after it; RCX/R11 set as the CPU does. */
+  | { kind: "syscall" }
+  /** INT3 executed; RIP is after it, at `addr` + 1. */
+  | { kind: "breakpoint"; addr: number }
+  /** A fault: the faulting instruction did not complete; RIP is at it. */
+  | { kind: "fault"; fault: Fault }
+  /** The instruction budget given to run() was used up. */
+  | { kind: "count" }
+  /** stop() was called or HLT executed. */
+  | { kind: "halt" };
+
+export type Fault =
+  | { type: "page"; addr: bigint; access: AccessKind; rip: number }
+  | { type: "ud"; rip: number; bytes: Uint8Array }
+  | { type: "de"; rip: number }
+  | { type: "gp"; rip: number; why: string };
+
+/** The whole CPU + memory state, opaque to callers. */
+export interface EngineSnapshot {
+  readonly engine: string;
+}
+
+export interface Engine {
+  readonly name: "interp" | "unicorn";
+
+  // Memory. Regions are page-aligned (4096).
+  map(addr: number, size: number, prot: number): void;
+  unmap(addr: number, size: number): void;
+  protect(addr: number, size: number, prot: number): void;
+  read(addr: number, len: number): Uint8Array;
+  write(addr: number, bytes: Uint8Array): void;
+  readU64(addr: number): bigint;
+  writeU64(addr: number, v: bigint): void;
+
+  // Registers.
+  getReg(r: RegId): bigint;
+  setReg(r: RegId, v: bigint): void;
+  /** 16 bytes, little-endian. */
+  getXmm(i: number): Uint8Array;
+  setXmm(i: number, v: Uint8Array): void;
+
+  /**
+   * Addresses in [start, end) stop execution with {kind:"hostcall"} when RIP
+   * reaches them, before anything there executes. Used for host functions.
+   */
+  setHostRange(start: number, end: number): void;
+
+  /** Runs at most maxInsns instructions; returns why it stopped. */
+  run(maxInsns: number): Stop;
+  /** Executes exactly one instruction (or stops before it: hostcall, fault). */
+  step(): Stop;
+  /** Instructions retired since creation. */
+  readonly icount: number;
+
+  snapshot(): EngineSnapshot;
+  restore(s: EngineSnapshot): void;
+
+  /** Frees native resources (unicorn). */
+  close(): void;
+}
