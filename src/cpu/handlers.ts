@@ -1,0 +1,113 @@
+// Handler resolution: from a decoded instruction to the function that runs it.
+//
+// Every handler has one signature, (cpu, insn) => void. The decoder calls
+// resolveHandler once per decoded instruction and stores the result in the
+// Insn, so the run loop makes one indirect call per instruction and never
+// inspects mnemonics or strings. The hot forms (64-bit ALU and MOV between
+// registers, register/immediate, loads and stores, PUSH/POP of registers,
+// JNE/JEQ) get specialised handlers; everything else goes to the family's
+// generic handler, which handles every width and operand kind.
+
+import { setResolver, K_IMM, K_MEM, K_REG, type Handler, type Insn } from "./decode.ts";
+import { A_ADC, A_ADD, A_AND, A_CMP, A_OR, A_SBB, A_SUB, A_TEST, A_XOR, alu64Handler, aluHandler, incdecHandler, neg, not } from "./alu.ts";
+import { cdq, cwd, cmovcc, cmpxchg, cqo, lea, mov, mov64load, mov64rr, mov64store, movImmReg, movsx, movzx, setcc, xadd, xchg } from "./mov.ts";
+import { pop, popf, popReg, push, pushf, pushReg } from "./stack.ts";
+import { call, callInd, jcc, jeq, jmp, jmpInd, jne, ret } from "./control.ts";
+import { shiftHandler } from "./shift.ts";
+import { divHandler, imul, mulHandler } from "./mul.ts";
+import { mov128, movq, xor128 } from "./sse.ts";
+import { bad, cld, cpuid, int3, intn, nop, rdtsc, rdtscp, std, syscall, ud2 } from "./system.ts";
+
+const ALU_KIND: Record<string, number> = {
+  add: A_ADD, or: A_OR, adc: A_ADC, sbb: A_SBB, and: A_AND, sub: A_SUB, xor: A_XOR, cmp: A_CMP, test: A_TEST,
+};
+const aluGeneric = new Map<number, Handler>();
+const alu64 = new Map<string, Handler>();
+const shifts = new Map<string, Handler>();
+const inc = incdecHandler(false), dec = incdecHandler(true);
+const div = divHandler(false), idiv = divHandler(true);
+const mul = mulHandler(false), imul1 = mulHandler(true);
+
+export function resolveHandler(i: Insn): Handler {
+  const op = i.op;
+  switch (op) {
+    case "add": case "or": case "adc": case "sbb": case "and": case "sub": case "xor": case "cmp": case "test": {
+      const k = ALU_KIND[op]!;
+      if (i.size === 8 && i.dk === K_REG && (i.sk === K_REG || i.sk === K_IMM) && k !== A_ADC && k !== A_SBB) {
+        const key = `${k}:${i.sk === K_IMM}`;
+        let h = alu64.get(key);
+        if (!h) alu64.set(key, (h = alu64Handler(k, i.sk === K_IMM)));
+        return h;
+      }
+      let h = aluGeneric.get(k);
+      if (!h) aluGeneric.set(k, (h = aluHandler(k)));
+      return h;
+    }
+    case "inc": return inc;
+    case "dec": return dec;
+    case "neg": return neg;
+    case "not": return not;
+    case "mov":
+      if (i.size === 8 && i.dk === K_REG && i.sk === K_REG) return mov64rr;
+      if (i.size === 8 && i.dk === K_REG && i.sk === K_MEM) return mov64load;
+      if (i.size === 8 && i.dk === K_MEM && i.sk === K_REG) return mov64store;
+      if ((i.size === 8 || i.size === 4) && i.dk === K_REG && i.sk === K_IMM) return movImmReg;
+      return mov;
+    case "movzx": return movzx;
+    case "movsx": return movsx;
+    case "lea": return lea;
+    case "xchg": return xchg;
+    case "xadd": return xadd;
+    case "cmpxchg": return cmpxchg;
+    case "cmovcc": return cmovcc;
+    case "setcc": return setcc;
+    case "cqo": return cqo;
+    case "cdq": return cdq;
+    case "cwd": return cwd;
+    case "push": return i.dk === K_REG ? pushReg : push;
+    case "pop": return i.dk === K_REG ? popReg : pop;
+    case "pushf": return pushf;
+    case "popf": return popf;
+    case "jcc": return i.cc === 5 ? jne : i.cc === 4 ? jeq : jcc;
+    case "jmp": return i.dk === 0 ? jmp : jmpInd;
+    case "call": return i.dk === 0 ? call : callInd;
+    case "ret": return ret;
+    case "shl": case "shr": case "sar": case "rol": case "ror": {
+      let h = shifts.get(op);
+      if (!h) shifts.set(op, (h = shiftHandler(op)));
+      return h;
+    }
+    case "imul2": case "imul3": return imul;
+    case "mul": return mul;
+    case "imul1": return imul1;
+    case "div": return div;
+    case "idiv": return idiv;
+    case "movups": case "movdqu": return mov128;
+    case "xorps": case "pxor": return xor128;
+    case "movq_x": case "movd_x": return movq;
+    case "nop": case "pause": case "mfence": case "lfence": case "sfence": return nop;
+    case "ud2": return ud2;
+    case "int3": return int3;
+    case "int": return intn;
+    case "syscall": return syscall;
+    case "cpuid": return cpuid;
+    case "rdtsc": return rdtsc;
+    case "rdtscp": return rdtscp;
+    case "cld": return cld;
+    case "std": return std;
+    case "bad": return bad;
+  }
+  return bad;
+}
+
+/** Ops after which the block ends: they change RIP or stop the run. */
+export function endsBlock(i: Insn): boolean {
+  switch (i.op) {
+    case "jcc": case "jmp": case "call": case "ret":
+    case "syscall": case "int3": case "int": case "ud2": case "bad":
+      return true;
+  }
+  return false;
+}
+
+setResolver(resolveHandler);

@@ -1,0 +1,402 @@
+// Memory: the emulated 64-bit address space.
+//
+// The space is sparse: a map from page number to a 4 KiB page, each page
+// carrying its own r/w/x permissions. Regions are mapped, unmapped and
+// re-protected with page granularity, as mmap/munmap/mprotect do. Every access
+// checks the permission it needs and, when the page is missing or forbids the
+// access, throws a MemFault carrying the faulting address and the kind of
+// access, so the CPU can turn it into a page fault exactly at the instruction
+// that made it.
+//
+// Addresses are JS numbers. User space ends at 2^47, far inside the 2^53 a
+// double holds exactly; an address outside [0, 2^47) simply has no page and
+// faults (the fault still reports it exactly as a 64-bit value when it is a
+// safe integer, see faultAddr).
+//
+// The hot path — 8/16/32-bit accesses and 64-bit accesses as two 32-bit
+// halves — allocates nothing and uses no BigInt: one cached page for reads and
+// one for writes (a "last page" TLB), each holding only a page that grants
+// that access, so a hit needs no permission test. Accesses that straddle two
+// pages go byte by byte through the slow path. BigInt helpers exist for cold
+// callers (the engine interface, the kernel).
+//
+// Code pages. The CPU caches decoded instructions per address; when a page
+// that holds decoded code is written, the cache must forget it. Pages carry a
+// `code` flag set by the decoder; only writes to such pages call the write
+// hook, so data pages pay nothing beyond one property test.
+//
+// Rejected: one flat ArrayBuffer per mapped region (faster for big linear
+// copies, but protect/unmap of part of a region would have to split buffers);
+// a two-level page table array (user space is 2^35 pages, too sparse for an
+// array, and a Map plus the last-page cache is already fast).
+
+import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../engine/engine.ts";
+import type { AccessKind } from "../engine/engine.ts";
+
+export const PAGE_SIZE = 4096;
+export const PAGE_MASK = PAGE_SIZE - 1;
+const TWO32 = 4294967296;
+/** First address past user space; nothing can be mapped at or above it. */
+export const ADDR_LIMIT = 2 ** 47;
+
+export class Page {
+  readonly u8: Uint8Array;
+  readonly dv: DataView;
+  /** Set by the decode cache when instructions decoded from this page are cached. */
+  code = false;
+  constructor(public prot: number, public readonly pn: number, data?: Uint8Array) {
+    this.u8 = data ?? new Uint8Array(PAGE_SIZE);
+    this.dv = new DataView(this.u8.buffer, this.u8.byteOffset, PAGE_SIZE);
+  }
+}
+
+/** A memory access that the address space refused. */
+export class MemFault extends Error {
+  constructor(public readonly addr: number, public readonly access: AccessKind) {
+    super(`page fault: ${access} at ${fmtAddr(addr)}`);
+  }
+}
+
+/** The faulting address as the 64-bit value the hardware would report. */
+export function faultAddr(a: number): bigint {
+  if (Number.isSafeInteger(a)) return BigInt.asUintN(64, BigInt(a));
+  // Beyond 2^53 a double is not exact; report its nearest 64-bit value.
+  return BigInt.asUintN(64, BigInt(Math.trunc(a)));
+}
+
+function fmtAddr(a: number): string {
+  return "0x" + faultAddr(a).toString(16);
+}
+
+/** A user-facing error for a bad map/unmap/protect request. */
+export class MemError extends Error {}
+
+export interface MemSnapshot {
+  readonly pages: ReadonlyMap<number, { prot: number; data: Uint8Array }>;
+}
+
+export class Memory {
+  private pages = new Map<number, Page>();
+  // Last-page caches: the page number and page of the last successful read
+  // (a page with PROT_READ) and write (a page with PROT_WRITE). NaN: empty
+  // (it equals no page number, not even the -1 of an address just below 0).
+  private rpn = NaN;
+  private rpage: Page | null = null;
+  private wpn = NaN;
+  private wpage: Page | null = null;
+
+  /** Called with the page number when a page flagged as code is written. */
+  onCodeWrite: ((pn: number) => void) | null = null;
+  /** Called when permissions of pages change or pages go away (code may be stale). */
+  onProtChange: ((pn: number) => void) | null = null;
+
+  // ---- mapping -----------------------------------------------------------
+
+  private checkRange(addr: number, size: number, what: string): void {
+    if (!Number.isSafeInteger(addr) || !Number.isSafeInteger(size) || addr < 0 || size <= 0) {
+      throw new MemError(`${what}: bad range addr=${addr} size=${size}`);
+    }
+    if (addr % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0) {
+      throw new MemError(`${what}: address 0x${addr.toString(16)} and size 0x${size.toString(16)} must be multiples of ${PAGE_SIZE}`);
+    }
+    if (addr + size > ADDR_LIMIT) {
+      throw new MemError(`${what}: range 0x${addr.toString(16)}+0x${size.toString(16)} is outside user space`);
+    }
+  }
+
+  private flushTlb(): void {
+    this.rpn = NaN; this.rpage = null;
+    this.wpn = NaN; this.wpage = null;
+  }
+
+  /** Maps zero-filled pages; pages already mapped keep their contents and get `prot`. */
+  map(addr: number, size: number, prot: number): void {
+    this.checkRange(addr, size, "map");
+    const first = addr / PAGE_SIZE, n = size / PAGE_SIZE;
+    for (let pn = first; pn < first + n; pn++) {
+      const p = this.pages.get(pn);
+      if (p) { p.prot = prot; this.onProtChange?.(pn); }
+      else this.pages.set(pn, new Page(prot, pn));
+    }
+    this.flushTlb();
+  }
+
+  unmap(addr: number, size: number): void {
+    this.checkRange(addr, size, "unmap");
+    const first = addr / PAGE_SIZE, n = size / PAGE_SIZE;
+    for (let pn = first; pn < first + n; pn++) {
+      if (this.pages.delete(pn)) this.onProtChange?.(pn);
+    }
+    this.flushTlb();
+  }
+
+  /** Changes permissions; every page of the range must be mapped (as mprotect's ENOMEM). */
+  protect(addr: number, size: number, prot: number): void {
+    this.checkRange(addr, size, "protect");
+    const first = addr / PAGE_SIZE, n = size / PAGE_SIZE;
+    for (let pn = first; pn < first + n; pn++) {
+      if (!this.pages.has(pn)) throw new MemError(`protect: page 0x${(pn * PAGE_SIZE).toString(16)} is not mapped`);
+    }
+    for (let pn = first; pn < first + n; pn++) {
+      this.pages.get(pn)!.prot = prot;
+      this.onProtChange?.(pn);
+    }
+    this.flushTlb();
+  }
+
+  isMapped(addr: number): boolean {
+    return this.pages.has(Math.floor(addr / PAGE_SIZE));
+  }
+
+  /** Permissions of the page holding addr, or -1 when unmapped. */
+  protOf(addr: number): number {
+    const p = this.pages.get(Math.floor(addr / PAGE_SIZE));
+    return p ? p.prot : -1;
+  }
+
+  /** The page holding addr, for the decoder (marks nothing). */
+  pageAt(addr: number): Page | undefined {
+    return this.pages.get(Math.floor(addr / PAGE_SIZE));
+  }
+
+  /** Mapped ranges [start, end) in address order, for debuggers and tests. */
+  regions(): { start: number; end: number; prot: number }[] {
+    const pns = [...this.pages.keys()].sort((a, b) => a - b);
+    const out: { start: number; end: number; prot: number }[] = [];
+    for (const pn of pns) {
+      const prot = this.pages.get(pn)!.prot;
+      const last = out[out.length - 1];
+      if (last && last.end === pn * PAGE_SIZE && last.prot === prot) last.end += PAGE_SIZE;
+      else out.push({ start: pn * PAGE_SIZE, end: (pn + 1) * PAGE_SIZE, prot });
+    }
+    return out;
+  }
+
+  // ---- page lookup (slow path of the caches) --------------------------------
+
+  private readPage(a: number): Page {
+    const pn = Math.floor(a / PAGE_SIZE);
+    const p = this.pages.get(pn);
+    if (p === undefined || (p.prot & PROT_READ) === 0) throw new MemFault(a, "read");
+    this.rpn = pn; this.rpage = p;
+    return p;
+  }
+
+  private writePage(a: number): Page {
+    const pn = Math.floor(a / PAGE_SIZE);
+    const p = this.pages.get(pn);
+    if (p === undefined || (p.prot & PROT_WRITE) === 0) throw new MemFault(a, "write");
+    this.wpn = pn; this.wpage = p;
+    return p;
+  }
+
+  /** The page to fetch instructions from; faults unless mapped executable. */
+  execPage(a: number): Page {
+    const p = this.pages.get(Math.floor(a / PAGE_SIZE));
+    if (p === undefined || (p.prot & PROT_EXEC) === 0) throw new MemFault(a, "exec");
+    return p;
+  }
+
+  // ---- hot-path accessors ----------------------------------------------------
+  // `a & PAGE_MASK` is exact for any integer below 2^53 (ToInt32 reduces mod 2^32).
+
+  read8(a: number): number {
+    const pn = Math.floor(a / PAGE_SIZE);
+    const p = pn === this.rpn ? this.rpage! : this.readPage(a);
+    return p.u8[a & PAGE_MASK]!;
+  }
+
+  read16(a: number): number {
+    const off = a & PAGE_MASK;
+    if (off > PAGE_SIZE - 2) return this.read8(a) | (this.read8(a + 1) << 8);
+    const pn = Math.floor(a / PAGE_SIZE);
+    const p = pn === this.rpn ? this.rpage! : this.readPage(a);
+    return p.dv.getUint16(off, true);
+  }
+
+  /** 32 bits, as a signed int32 (the register file's representation). */
+  read32(a: number): number {
+    const off = a & PAGE_MASK;
+    if (off > PAGE_SIZE - 4) return this.slowRead32(a);
+    const pn = Math.floor(a / PAGE_SIZE);
+    const p = pn === this.rpn ? this.rpage! : this.readPage(a);
+    return p.dv.getInt32(off, true);
+  }
+
+  private slowRead32(a: number): number {
+    // Check both pages before reading so the fault names the first bad byte.
+    return (this.read8(a) | (this.read8(a + 1) << 8) | (this.read8(a + 2) << 16) | (this.read8(a + 3) << 24));
+  }
+
+  /** High half of the last read64 (int32). */
+  hi = 0;
+
+  /** 64 bits: returns the low half (int32) and leaves the high half in `hi`. */
+  read64(a: number): number {
+    const off = a & PAGE_MASK;
+    if (off > PAGE_SIZE - 8) {
+      const lo = this.slowRead32(a);
+      this.hi = this.slowRead32(a + 4);
+      return lo;
+    }
+    const pn = Math.floor(a / PAGE_SIZE);
+    const p = pn === this.rpn ? this.rpage! : this.readPage(a);
+    this.hi = p.dv.getInt32(off + 4, true);
+    return p.dv.getInt32(off, true);
+  }
+
+  write8(a: number, v: number): void {
+    const pn = Math.floor(a / PAGE_SIZE);
+    const p = pn === this.wpn ? this.wpage! : this.writePage(a);
+    p.u8[a & PAGE_MASK] = v;
+    if (p.code) this.onCodeWrite?.(pn);
+  }
+
+  write16(a: number, v: number): void {
+    const off = a & PAGE_MASK;
+    if (off > PAGE_SIZE - 2) { this.probeWrite(a, 2); this.write8(a, v); this.write8(a + 1, v >> 8); return; }
+    const pn = Math.floor(a / PAGE_SIZE);
+    const p = pn === this.wpn ? this.wpage! : this.writePage(a);
+    p.dv.setUint16(off, v & 0xffff, true);
+    if (p.code) this.onCodeWrite?.(pn);
+  }
+
+  write32(a: number, v: number): void {
+    const off = a & PAGE_MASK;
+    if (off > PAGE_SIZE - 4) { this.probeWrite(a, 4); this.slowWrite32(a, v); return; }
+    const pn = Math.floor(a / PAGE_SIZE);
+    const p = pn === this.wpn ? this.wpage! : this.writePage(a);
+    p.dv.setInt32(off, v, true);
+    if (p.code) this.onCodeWrite?.(pn);
+  }
+
+  private slowWrite32(a: number, v: number): void {
+    this.write8(a, v); this.write8(a + 1, v >> 8); this.write8(a + 2, v >> 16); this.write8(a + 3, v >> 24);
+  }
+
+  write64(a: number, lo: number, hi: number): void {
+    const off = a & PAGE_MASK;
+    if (off > PAGE_SIZE - 8) { this.probeWrite(a, 8); this.slowWrite32(a, lo); this.slowWrite32(a + 4, hi); return; }
+    const pn = Math.floor(a / PAGE_SIZE);
+    const p = pn === this.wpn ? this.wpage! : this.writePage(a);
+    p.dv.setInt32(off, lo, true);
+    p.dv.setInt32(off + 4, hi, true);
+    if (p.code) this.onCodeWrite?.(pn);
+  }
+
+  /**
+   * Faults (without writing anything) unless all of [a, a+n) is writable, so a
+   * store that straddles two pages is all-or-nothing, as on hardware.
+   */
+  probeWrite(a: number, n: number): void {
+    this.writePage(a);
+    const e = a + n - 1;
+    if ((e & PAGE_MASK) < n - 1) this.writePage(e - (e & PAGE_MASK));
+  }
+
+  /** Faults unless all of [a, a+n) is readable. */
+  probeRead(a: number, n: number): void {
+    this.readPage(a);
+    const e = a + n - 1;
+    if ((e & PAGE_MASK) < n - 1) this.readPage(e - (e & PAGE_MASK));
+  }
+
+  // ---- bulk and cold-path access -----------------------------------------------
+
+  /** Reads len bytes; faults (as a read) at the first inaccessible byte. */
+  read(addr: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    let i = 0;
+    while (i < len) {
+      const a = addr + i;
+      const p = this.readPage(a);
+      const off = a & PAGE_MASK;
+      const n = Math.min(len - i, PAGE_SIZE - off);
+      out.set(p.u8.subarray(off, off + n), i);
+      i += n;
+    }
+    return out;
+  }
+
+  /** Writes bytes; checks the whole range first so a faulting write changes nothing. */
+  write(addr: number, bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length;) {
+      const a = addr + i;
+      this.writePage(a);
+      i += PAGE_SIZE - (a & PAGE_MASK);
+    }
+    let i = 0;
+    while (i < bytes.length) {
+      const a = addr + i;
+      const pn = Math.floor(a / PAGE_SIZE);
+      const p = this.writePage(a);
+      const off = a & PAGE_MASK;
+      const n = Math.min(bytes.length - i, PAGE_SIZE - off);
+      p.u8.set(bytes.subarray(i, i + n), off);
+      if (p.code) this.onCodeWrite?.(pn);
+      i += n;
+    }
+  }
+
+  /** Writes ignoring permissions (a loader filling read-only or code pages). Pages must be mapped. */
+  poke(addr: number, bytes: Uint8Array): void {
+    let i = 0;
+    while (i < bytes.length) {
+      const a = addr + i;
+      const pn = Math.floor(a / PAGE_SIZE);
+      const p = this.pages.get(pn);
+      if (!p) throw new MemFault(a, "write");
+      const off = a & PAGE_MASK;
+      const n = Math.min(bytes.length - i, PAGE_SIZE - off);
+      p.u8.set(bytes.subarray(i, i + n), off);
+      if (p.code) this.onCodeWrite?.(pn);
+      i += n;
+    }
+  }
+
+  /** Reads ignoring permissions (debuggers); unmapped bytes still fault. */
+  peek(addr: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    let i = 0;
+    while (i < len) {
+      const a = addr + i;
+      const p = this.pages.get(Math.floor(a / PAGE_SIZE));
+      if (!p) throw new MemFault(a, "read");
+      const off = a & PAGE_MASK;
+      const n = Math.min(len - i, PAGE_SIZE - off);
+      out.set(p.u8.subarray(off, off + n), i);
+      i += n;
+    }
+    return out;
+  }
+
+  readU64(a: number): bigint {
+    const lo = this.read64(a);
+    return (BigInt(this.hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  }
+
+  writeU64(a: number, v: bigint): void {
+    const u = BigInt.asUintN(64, v);
+    this.write64(a, Number(u & 0xffffffffn) | 0, Number(u >> 32n) | 0);
+  }
+
+  readU32(a: number): number { return this.read32(a) >>> 0; }
+  writeU32(a: number, v: number): void { this.write32(a, v | 0); }
+
+  // ---- snapshots ---------------------------------------------------------------
+
+  snapshot(): MemSnapshot {
+    const pages = new Map<number, { prot: number; data: Uint8Array }>();
+    for (const [pn, p] of this.pages) pages.set(pn, { prot: p.prot, data: p.u8.slice() });
+    return { pages };
+  }
+
+  restore(s: MemSnapshot): void {
+    for (const pn of this.pages.keys()) this.onProtChange?.(pn);
+    this.pages = new Map();
+    for (const [pn, { prot, data }] of s.pages) this.pages.set(pn, new Page(prot, pn, data.slice()));
+    this.flushTlb();
+  }
+}
+
+export { TWO32 };
