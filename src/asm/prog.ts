@@ -47,7 +47,11 @@ export type Addr =
   /** $sym(SB), $off(reg), $name+off(FP): the address of a memory operand. */
   | { type: "addr"; mem: Extract<Addr, { type: "mem" }> }
   /** A branch target: a label of the current function, or a symbol. */
-  | { type: "branch"; label?: string; sym?: string; offset: bigint }
+  | {
+      type: "branch"; label?: string; sym?: string; offset: bigint;
+      /** Set by obj6 for branches inside the function: index of the target prog. */
+      target?: number;
+    }
   /** DATA's value when it is a string: $"..." */
   | { type: "sconst"; bytes: Uint8Array }
   /** TEXT's $frame-args. args is -1 when absent. */
@@ -70,6 +74,8 @@ export interface Prog {
   pos: Pos;
   /** Labels attached to this statement. */
   labels?: string[];
+  /** TEXT only: the symbol's ABI (`name<ABIInternal>(SB)`); absent means ABI0. */
+  abi?: "ABI0" | "ABIInternal";
 }
 
 /** textflag.h, Go 1.19. */
@@ -94,6 +100,8 @@ export class AsmError extends Error {
     super(message);
   }
   format(): string {
+    // A whole-file problem (missing, unreadable) has no line to point at.
+    if (this.pos.line === 0) return `${this.pos.file}: ${this.message}`;
     return `${this.pos.file}:${this.pos.line}:${this.pos.col}: ${this.message}`;
   }
 }
