@@ -2,6 +2,8 @@
 // wires them into commander and turns every error into a message and an exit
 // status, never a stack trace.
 import { Command, CommanderError } from "commander";
+import { AsmErrors } from "../asm/prog.ts";
+import { formatErrors } from "./asm.ts";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -11,14 +13,19 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError();
   let status = 0;
-  const { registerAsm } = await import("./asm.ts");
-  registerAsm(program, (s) => (status = s));
+  (await import("./asm.ts")).registerAsm(program, (s) => (status = s));
+  (await import("./verify.ts")).registerVerify(program, (s) => (status = s));
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version exit 0; misuse exits 2 with usage already printed.
       return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof AsmErrors) {
+      // Assembly diagnostics from any command: file:line:col: message, capped.
+      process.stderr.write(formatErrors(e));
+      return 1;
     }
     process.stderr.write(`gmpemu: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;

@@ -1,0 +1,134 @@
+// gmpemu's benchmarks: instructions per second of each engine on three
+// loops written in Go assembly (bench/*.s), assembled by our assembler:
+//   alu      register ALU work and a counted branch,
+//   ldst     stack loads and stores of every width,
+//   callret  a CALL and RET per iteration.
+// Engines and modes:
+//   interp run     the interpreter's run() (the hot path),
+//   interp step    step() one instruction at a time,
+//   unicorn run    run(): uc_emu_start with unicorn's native instruction count,
+//   unicorn free   uc_emu_start with no count and no hooks (QEMU at full speed),
+//   unicorn step   step(): one uc_emu_start per instruction.
+// alu-hand is bench/interp-alu.ts's hand-encoded loop (interp only).
+// Each measurement sizes its iteration count to run about a quarter of a
+// second and keeps the best of three. `npm run bench -- --json` prints JSON.
+// The project's target: interp run >= 50 MIPS on alu.
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { createEngine, engineAvailable, type EngineName } from "../src/engine/index.ts";
+import { loadImage, prepareCall, SENTINEL, type Loaded } from "../src/engine/load.ts";
+import type { Engine, Stop } from "../src/engine/engine.ts";
+import { UnicornEngine } from "../src/engine/unicorn.ts";
+import { assembleFile } from "./asm.ts";
+import { benchInterpAlu } from "./interp-alu.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const LOOPS = ["alu", "ldst", "callret"] as const;
+type Mode = "run" | "step" | "free";
+const MODES: [EngineName, Mode][] = [
+  ["interp", "run"], ["interp", "step"], ["unicorn", "run"], ["unicorn", "free"], ["unicorn", "step"],
+];
+export const TARGET_INTERP_ALU_MIPS = 50;
+
+interface Result {
+  loop: string;
+  engine: EngineName;
+  mode: Mode;
+  instructions: number;
+  seconds: number;
+  mips: number;
+}
+
+function once(e: Engine, loaded: Loaded, sym: string, mode: Mode, n: number): { insns: number; secs: number } {
+  prepareCall(e, loaded.addrOf.get(sym)!, [BigInt(n)]);
+  const before = e.icount;
+  let stop: Stop;
+  const t0 = process.hrtime.bigint();
+  if (mode === "run") {
+    stop = e.run(Number.MAX_SAFE_INTEGER);
+  } else if (mode === "free") {
+    stop = (e as UnicornEngine).runUncounted(SENTINEL);
+  } else {
+    while ((stop = e.step()).kind === "count");
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  // A free run ends at `until` (the sentinel) as a halt.
+  const returned = (stop.kind === "hostcall" && stop.addr === SENTINEL) || (mode === "free" && stop.kind === "halt");
+  if (!returned) throw new Error(`${sym} on ${e.name} (${mode}) stopped with ${JSON.stringify(stop)}`);
+  return { insns: e.icount - before, secs };
+}
+
+function measure(loop: string, name: EngineName, mode: Mode): Result {
+  const image = assembleFile(join(here, `${loop}.s`));
+  const e = createEngine(name);
+  try {
+    const loaded = loadImage(e, image);
+    const sym = `main.${loop}`;
+    // Instructions per iteration and fixed cost, from two exact counted runs
+    // (the free mode counts nothing itself).
+    const counter = createEngine(name === "unicorn" ? "unicorn" : "interp");
+    const cl = loadImage(counter, image);
+    const i1 = once(counter, cl, sym, "run", 10).insns, i2 = once(counter, cl, sym, "run", 20).insns;
+    counter.close();
+    const per = (i2 - i1) / 10, fixed = i1 - 10 * per;
+    let n = 1000;
+    let best = { insns: 0, secs: Infinity };
+    for (let tries = 0; tries < 12; tries++) {
+      const r = once(e, loaded, sym, mode, n);
+      const insns = mode === "free" ? fixed + per * n : r.insns;
+      if (r.secs < 0.05) {
+        n = Math.min(n * Math.max(2, Math.ceil(0.25 / Math.max(r.secs, 1e-4))), 2 ** 40);
+        continue;
+      }
+      if (insns / r.secs > best.insns / best.secs) best = { insns, secs: r.secs };
+      if (tries >= 4) break;
+    }
+    return { loop, engine: name, mode, instructions: best.insns, seconds: best.secs, mips: best.insns / best.secs / 1e6 };
+  } finally {
+    e.close();
+  }
+}
+
+function main(): void {
+  const json = process.argv.includes("--json");
+  const results: Result[] = [];
+  const skipped: string[] = [];
+  for (const loop of LOOPS) {
+    for (const [name, mode] of MODES) {
+      if (!engineAvailable(name)) {
+        if (!skipped.includes(name)) skipped.push(name);
+        continue;
+      }
+      results.push(measure(loop, name, mode));
+    }
+  }
+  // The interpreter helper's hand-encoded ALU loop (bench/interp-alu.ts), for comparison.
+  if (engineAvailable("interp")) {
+    benchInterpAlu(200_000);
+    let best = benchInterpAlu(5_000_000);
+    for (let i = 0; i < 2; i++) {
+      const r = benchInterpAlu(5_000_000);
+      if (r.mips > best.mips) best = r;
+    }
+    results.push({ loop: "alu-hand", engine: "interp", mode: "run", instructions: best.insns, seconds: best.seconds, mips: best.mips });
+  }
+  const alu = results.find((r) => r.loop === "alu" && r.engine === "interp" && r.mode === "run");
+  const target = { interpAluMips: TARGET_INTERP_ALU_MIPS, measured: alu?.mips ?? null, met: alu ? alu.mips >= TARGET_INTERP_ALU_MIPS : false };
+  if (json) {
+    process.stdout.write(JSON.stringify({ results, target, skipped }, null, 2) + "\n");
+    return;
+  }
+  const lines = [`${"loop".padEnd(9)} ${"engine".padEnd(14)} ${"MIPS".padStart(10)} ${"instructions".padStart(14)} ${"seconds".padStart(8)}`];
+  for (const r of results) {
+    lines.push(`${r.loop.padEnd(9)} ${(r.engine + " " + r.mode).padEnd(14)} ${r.mips.toFixed(r.mips < 10 ? 2 : 1).padStart(10)} ${String(r.instructions).padStart(14)} ${r.seconds.toFixed(3).padStart(8)}`);
+  }
+  for (const s of skipped) lines.push(`(${s}: not available on this machine, skipped)`);
+  lines.push(alu
+    ? `target: interp run on alu >= ${TARGET_INTERP_ALU_MIPS} MIPS: ${alu.mips.toFixed(1)} MIPS, ${target.met ? "met" : "NOT met"}`
+    : "target: interp not measured");
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+// GMPEMU_BENCH_NO_MAIN=1 lets a script import measure() without running the table.
+if (process.env.GMPEMU_BENCH_NO_MAIN !== "1") main();
+export { measure };

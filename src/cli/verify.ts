@@ -1,0 +1,116 @@
+// `gmpemu verify FILE.s`: run one function of an assembly file on both
+// engines in lockstep and report the first divergence.
+//
+// The file is assembled (src/engine/asmload.ts), loaded identically into the
+// interpreter and into unicorn (src/engine/load.ts: fresh stack, TLS with a
+// stand-in g, a sentinel return address on the host page), and the entry
+// function (default: the first TEXT symbol) runs until it returns to the
+// sentinel, calls a function the file does not define, or uses up
+// --max-steps. Exit status: 0 verified, 1 divergence, 2 a fault or an
+// unusable input (with a message, never a stack trace).
+import type { Command } from "commander";
+import { InterpEngine } from "../engine/interp.ts";
+import { UnicornEngine } from "../engine/unicorn.ts";
+import { loadImage, prepareCall, SENTINEL } from "../engine/load.ts";
+import { runLockstep, insnBytes } from "../engine/lockstep.ts";
+import { assembleFileSimple, type SimpleImage } from "../engine/asmload.ts";
+import { disassemble } from "../cpu/disasm.ts";
+import { REG_RIP, type Stop } from "../engine/engine.ts";
+
+interface VerifyOptions {
+  maxSteps: string;
+  entry?: string;
+}
+
+function where(image: SimpleImage, addr: number): string {
+  const sym = image.symbolize(addr);
+  const line = image.pcToLine(addr);
+  return `0x${addr.toString(16)}${sym ? ` <${sym}>` : ""}${line ? ` (${line.file}:${line.line})` : ""}`;
+}
+
+function insnText(bytes: Uint8Array, addr: number, image: SimpleImage): string {
+  const d = disassemble(bytes, 0, addr, (a) => image.symbolize(a));
+  const hex = [...bytes.subarray(0, d.len)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+  return `${hex.padEnd(30)} ${d.text === "?" ? "(undecodable)" : d.text}`;
+}
+
+/** Runs the verification; returns the exit status and writes its report. */
+export function verifyFile(file: string, opts: { maxSteps: number; entry?: string }, out: (s: string) => void): number {
+  const image = assembleFileSimple(file);
+  const text = image.symbols.filter((s) => s.kind === "text");
+  if (text.length === 0) throw new Error(`${file}: no TEXT symbol to run`);
+  const entry = opts.entry
+    ? text.find((s) => s.name === opts.entry || s.name === `main.${opts.entry}` || s.name.endsWith(`.${opts.entry}`))
+    : text[0];
+  if (!entry) throw new Error(`${file}: no TEXT symbol ${opts.entry} (symbols: ${text.map((s) => s.name).join(", ")})`);
+  const a = new InterpEngine();
+  const b = new UnicornEngine();
+  try {
+    for (const e of [a, b]) {
+      loadImage(e, image);
+      prepareCall(e, entry.addr);
+    }
+    const r = runLockstep(a, b, {
+      maxSteps: opts.maxSteps,
+      describe: (addr) => {
+        const sym = image.symbolize(addr);
+        const line = image.pcToLine(addr);
+        const d: { where?: string; line?: string } = {};
+        if (sym) d.where = sym;
+        if (line) d.line = `${line.file}:${line.line}`;
+        return d;
+      },
+    });
+    if (r.divergence) {
+      out(r.divergence.report + "\n");
+      return 1;
+    }
+    return finish(r.steps, r.stop, image, a, out);
+  } finally {
+    b.close();
+  }
+}
+
+function finish(steps: number, stop: Stop, image: SimpleImage, a: InterpEngine, out: (s: string) => void): number {
+  const ok = `verified ${steps} instructions: 0 divergences`;
+  switch (stop.kind) {
+    case "hostcall":
+      if (stop.addr === SENTINEL) out(`${ok}\n`);
+      else out(`${ok} (stopped at a call to ${image.symbolize(stop.addr) ?? `0x${stop.addr.toString(16)}`})\n`);
+      return 0;
+    case "count":
+      out(`${ok} (stopped after --max-steps)\n`);
+      return 0;
+    case "fault": {
+      const f = stop.fault;
+      const bytes = insnBytes(a, f.rip);
+      const what = f.type === "page" ? `unexpected fault address 0x${f.addr.toString(16)} (${f.access})`
+        : f.type === "ud" ? "illegal instruction (#UD)"
+        : f.type === "de" ? "integer divide error (#DE)" : `general protection fault (${f.why})`;
+      out(`${what}\n  at ${where(image, f.rip)}\n  ${insnText(bytes, f.rip, image)}\n(both engines agree; ${steps} instruction${steps === 1 ? "" : "s"} verified before it)\n`);
+      return 2;
+    }
+    default: {
+      const rip = Number(a.getReg(REG_RIP));
+      out(`${ok} (stopped: ${stop.kind} at ${where(image, rip)})\n`);
+      return 0;
+    }
+  }
+}
+
+export function registerVerify(program: Command, setStatus: (s: number) => void): void {
+  program
+    .command("verify")
+    .description("run a function of FILE.s on the interpreter and on unicorn in lockstep, comparing every instruction")
+    .argument("<file>", "Go assembly file (.s)")
+    .option("--max-steps <n>", "stop after this many instructions", "1000000")
+    .option("--entry <sym>", "function to run (default: the first TEXT symbol)")
+    .action((file: string, o: VerifyOptions) => {
+      const maxSteps = Number(o.maxSteps);
+      if (!Number.isInteger(maxSteps) || maxSteps <= 0) throw new Error(`--max-steps: not a positive integer: ${o.maxSteps}`);
+      const opts: { maxSteps: number; entry?: string } = { maxSteps };
+      if (o.entry !== undefined) opts.entry = o.entry;
+      const status = verifyFile(file, opts, (s) => process.stdout.write(s));
+      setStatus(status);
+    });
+}

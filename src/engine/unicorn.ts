@@ -1,0 +1,743 @@
+// The unicorn engine: libunicorn (QEMU's CPU core) behind the Engine interface.
+//
+// libunicorn.so.2 is bound at run time through koffi, so nothing has to be
+// compiled; when the library is missing, creating the engine fails with a
+// message that says how to install it. Register ids, hook types and error
+// numbers below are unicorn 2's (unicorn/x86.h, unicorn/unicorn.h); the ones
+// that matter are re-checked at run time by probe() (a register written
+// through one id must read back through its narrower alias).
+//
+// Invariants and costs:
+//   - Free runs never cross into JavaScript per instruction. run(n) is one
+//     uc_emu_start(rip, NEVER, 0, n); the only JS hooks are a code hook over
+//     the host range (so execution stops before a host function runs), the
+//     SYSCALL instruction hook, the interrupt hook (INT3, #DE, INT n) and the
+//     memory-fault hooks. Each fires at most once per run: it records what
+//     happened and calls uc_emu_stop.
+//   - Instruction counting is exact. Unicorn implements its `count` option
+//     with a native per-instruction hook that increments a counter in its
+//     engine struct before each instruction and stops when the counter
+//     passes the budget. We read that counter directly after each run: its
+//     offset is discovered once per process by running a known number of
+//     NOPs on a scratch engine and finding the adjacent (counter, budget)
+//     pair, then confirmed with a second, different budget. The counter
+//     includes the instruction that stopped the run when that instruction
+//     did not complete (fault, host call, budget), except for instruction
+//     fetch faults, where no instruction was ever translated. If the probe
+//     fails (another unicorn build), run() falls back to stepping one
+//     instruction at a time, which is exact but slow.
+//     Rejected: a JS block hook to count (a native→JS crossing per basic
+//     block caps unicorn at the speed of the crossing), and counting by
+//     decoding blocks ourselves (needs the hook anyway).
+//   - Faults report what the interpreter reports: the RIP of the faulting
+//     instruction (unicorn restores it precisely) and, for page faults, the
+//     first inaccessible byte and the access kind. A SYSCALL is reported
+//     after it executed, with RCX/R11 set as the CPU sets them (unicorn's
+//     user-mode SYSCALL leaves them alone).
+//   - Registers are cached: the first getReg after a run reads all of them
+//     in one uc_reg_read_batch call, so lockstep comparison does not pay a
+//     native call per register. setReg writes through.
+//   - Snapshots are uc_context_save (CPU state) plus a copy of every mapped
+//     region with its protection.
+//
+// Unicorn 2.0.1 (QEMU 5) behaviours this binding works around, each found
+// by the differential test and pinned by a test:
+//   - host writes (uc_mem_write) do not invalidate code already translated
+//     from those bytes: write() drops the translation cache for the range;
+//   - after an exception reported through the interrupt hook (#DE) QEMU
+//     still remembers it, and the next #DE becomes a double fault (vector
+//     8): the pristine context is restored under the live registers;
+//   - stepping (count = 1) retranslates the rest of the basic block at each
+//     step, tens of microseconds on fresh code: lockstep drives unicorn with
+//     runObserved (one run, a hook per instruction) instead.
+// And where unicorn itself is wrong, the differential generator avoids the
+// form (test/engine/gen.ts): CMPXCHGL (upper halves), LOCK NEG flags, and
+// shifts of memory by CL (a CF that a fresh engine with the same visible
+// state does not reproduce).
+import koffi from "koffi";
+import {
+  type AccessKind, type Engine, type EngineSnapshot, type Fault, type RegId, type Stop,
+  REG_FS_BASE, REG_GS_BASE, REG_RFLAGS, REG_RIP,
+} from "./engine.ts";
+
+// --- unicorn constants -------------------------------------------------------
+
+const UC_ARCH_X86 = 4;
+const UC_MODE_64 = 8;
+
+const UC_ERR_INSN_INVALID = 10;
+
+const UC_HOOK_INTR = 1 << 0;
+const UC_HOOK_INSN = 1 << 1;
+const UC_HOOK_CODE = 1 << 2;
+const UC_HOOK_MEM_UNMAPPED = (1 << 4) | (1 << 5) | (1 << 6);
+const UC_HOOK_MEM_PROT = (1 << 7) | (1 << 8) | (1 << 9);
+const UC_HOOK_MEM_WRITE = 1 << 11;
+
+// uc_mem_type values passed to memory hooks (READ_UNMAPPED 19 and READ_PROT 23 mean "read").
+const UC_MEM_WRITE_UNMAPPED = 20, UC_MEM_FETCH_UNMAPPED = 21;
+const UC_MEM_WRITE_PROT = 22, UC_MEM_FETCH_PROT = 24;
+
+const UC_X86_INS_SYSCALL = 699;
+
+// uc_ctl(UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), begin, end): type | nargs << 26 | write << 30.
+const UC_CTL_TB_REMOVE_CACHE_W = 9 | (2 << 26) | (1 << 30);
+
+// Register ids (enum uc_x86_reg, unicorn 2.0).
+const UC_AL = 2, UC_EAX = 19;
+const UC_RAX = 35, UC_RBP = 36, UC_RBX = 37, UC_RCX = 38, UC_RDI = 39, UC_RDX = 40;
+const UC_RIP = 41, UC_RSI = 43, UC_RSP = 44;
+const UC_R8 = 106;
+const UC_R8B = 218;
+const UC_XMM0 = 122;
+const UC_FS_BASE = 250, UC_GS_BASE = 251, UC_RFLAGS = 253;
+
+/** Our register numbering (hardware order, then RIP RFLAGS FS_BASE GS_BASE) → unicorn ids. */
+const UC_REG: readonly number[] = [
+  UC_RAX, UC_RCX, UC_RDX, UC_RBX, UC_RSP, UC_RBP, UC_RSI, UC_RDI,
+  UC_R8, UC_R8 + 1, UC_R8 + 2, UC_R8 + 3, UC_R8 + 4, UC_R8 + 5, UC_R8 + 6, UC_R8 + 7,
+  UC_RIP, UC_RFLAGS, UC_FS_BASE, UC_GS_BASE,
+];
+const NREGS = UC_REG.length;
+
+/** An address no instruction can start at (non-canonical): "run until stopped". */
+const NEVER = 0x8000_0000_0000_0000n;
+
+// --- the binding -------------------------------------------------------------
+
+/** An opaque native pointer as koffi hands it to us. */
+type Ptr = object;
+
+interface UcLib {
+  open(arch: number, mode: number, out: [Ptr | null]): number;
+  close(uc: Ptr): number;
+  strerror(err: number): string;
+  memMap(uc: Ptr, addr: number, size: number, perms: number): number;
+  memUnmap(uc: Ptr, addr: number, size: number): number;
+  memProtect(uc: Ptr, addr: number, size: number, perms: number): number;
+  memRead(uc: Ptr, addr: number, buf: Uint8Array, size: number): number;
+  memWrite(uc: Ptr, addr: number, buf: Uint8Array, size: number): number;
+  memRegions(uc: Ptr, out: [Ptr | null], count: [number]): number;
+  free(p: Ptr): number;
+  regRead(uc: Ptr, id: number, buf: Uint8Array): number;
+  regWrite(uc: Ptr, id: number, buf: Uint8Array): number;
+  regReadBatch(uc: Ptr, ids: Int32Array, vals: BigUint64Array, count: number): number;
+  emuStart(uc: Ptr, begin: bigint, until: bigint, timeout: number, count: number): number;
+  emuStop(uc: Ptr): number;
+  hookAdd(uc: Ptr, out: [bigint], type: number, cb: Ptr, user: null, begin: bigint, end: bigint, ...extra: (string | number)[]): number;
+  hookDel(uc: Ptr, hh: bigint): number;
+  contextAlloc(uc: Ptr, out: [Ptr | null]): number;
+  contextSave(uc: Ptr, ctx: Ptr): number;
+  contextRestore(uc: Ptr, ctx: Ptr): number;
+  contextFree(ctx: Ptr): number;
+  ctl(uc: Ptr, control: number, ...args: (string | bigint)[]): number;
+  protos: { code: koffi.IKoffiCType; intr: koffi.IKoffiCType; syscall: koffi.IKoffiCType; mem: koffi.IKoffiCType };
+  regionType: koffi.IKoffiCType;
+  /** Byte offset of uc_struct.emu_counter, or -1 when the probe failed. */
+  counterOffset: number;
+}
+
+let libCache: UcLib | Error | undefined;
+
+export const UNICORN_MISSING =
+  "unicorn engine: libunicorn.so.2 not found (install it with: apt-get install libunicorn2)";
+
+function bind(): UcLib {
+  let lib: koffi.IKoffiLib;
+  try {
+    // GMPEMU_LIBUNICORN names another build (or, in tests, a missing one).
+    lib = koffi.load(process.env.GMPEMU_LIBUNICORN || "libunicorn.so.2");
+  } catch {
+    throw new Error(UNICORN_MISSING);
+  }
+  // koffi's functions are untyped; each is given its exact TS signature here, once.
+  const f = <T>(decl: string): T => lib.func(decl) as unknown as T;
+  const u: UcLib = {
+    open: f("int uc_open(int arch, int mode, _Out_ void **uc)"),
+    close: f("int uc_close(void *uc)"),
+    strerror: f("const char *uc_strerror(int err)"),
+    memMap: f("int uc_mem_map(void *uc, uint64_t address, size_t size, uint32_t perms)"),
+    memUnmap: f("int uc_mem_unmap(void *uc, uint64_t address, size_t size)"),
+    memProtect: f("int uc_mem_protect(void *uc, uint64_t address, size_t size, uint32_t perms)"),
+    memRead: f("int uc_mem_read(void *uc, uint64_t address, _Out_ uint8_t *bytes, size_t size)"),
+    memWrite: f("int uc_mem_write(void *uc, uint64_t address, const uint8_t *bytes, size_t size)"),
+    memRegions: f("int uc_mem_regions(void *uc, _Out_ void **regions, _Out_ uint32_t *count)"),
+    free: f("int uc_free(void *mem)"),
+    regRead: f("int uc_reg_read(void *uc, int regid, _Out_ uint8_t *value)"),
+    regWrite: f("int uc_reg_write(void *uc, int regid, const uint8_t *value)"),
+    // vals is void**: the addresses of our native value slots, passed as integers.
+    regReadBatch: f("int uc_reg_read_batch(void *uc, int32_t *regs, uint64_t *vals, int count)"),
+    emuStart: f("int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)"),
+    emuStop: f("int uc_emu_stop(void *uc)"),
+    hookAdd: f("int uc_hook_add(void *uc, _Out_ uint64_t *hh, int type, void *callback, void *user_data, uint64_t begin, uint64_t end, ...)"),
+    hookDel: f("int uc_hook_del(void *uc, uint64_t hh)"),
+    contextAlloc: f("int uc_context_alloc(void *uc, _Out_ void **context)"),
+    contextSave: f("int uc_context_save(void *uc, void *context)"),
+    contextRestore: f("int uc_context_restore(void *uc, void *context)"),
+    contextFree: f("int uc_context_free(void *context)"),
+    ctl: f("int uc_ctl(void *uc, int control, ...)"),
+    protos: {
+      code: koffi.proto("void gmpemu_uc_code_cb(void *uc, uint64_t address, uint32_t size, void *user)"),
+      intr: koffi.proto("void gmpemu_uc_intr_cb(void *uc, uint32_t intno, void *user)"),
+      syscall: koffi.proto("void gmpemu_uc_syscall_cb(void *uc, void *user)"),
+      mem: koffi.proto("bool gmpemu_uc_mem_cb(void *uc, int type, uint64_t address, int size, int64_t value, void *user)"),
+    },
+    regionType: koffi.struct("gmpemu_uc_mem_region", { begin: "uint64_t", end: "uint64_t", perms: "uint32_t" }),
+    counterOffset: -1,
+  };
+  u.counterOffset = probe(u);
+  return u;
+}
+
+function check(u: UcLib, err: number, what: string): void {
+  if (err !== 0) throw new Error(`unicorn engine: ${what}: ${u.strerror(err)}`);
+}
+
+/**
+ * Checks the register ids on a scratch engine and finds emu_counter's offset
+ * (see the essay). Returns -1 when the counter cannot be found.
+ */
+function probe(u: UcLib): number {
+  const out: [Ptr | null] = [null];
+  check(u, u.open(UC_ARCH_X86, UC_MODE_64, out), "uc_open");
+  const uc = out[0]!;
+  try {
+    const b = new Uint8Array(16);
+    const dv = new DataView(b.buffer);
+    dv.setBigUint64(0, 0x1122_3344_5566_7788n, true);
+    check(u, u.regWrite(uc, UC_RAX, b), "probe");
+    b.fill(0);
+    u.regRead(uc, UC_EAX, b);
+    const eax = dv.getUint32(0, true);
+    b.fill(0);
+    u.regRead(uc, UC_AL, b);
+    const al = b[0];
+    b.fill(0);
+    dv.setBigUint64(0, 0x99n, true);
+    u.regWrite(uc, UC_R8, b);
+    b.fill(0);
+    u.regRead(uc, UC_R8B, b);
+    if (eax !== 0x5566_7788 || al !== 0x88 || b[0] !== 0x99) {
+      throw new Error("unicorn engine: this libunicorn's x86 register numbering is not unicorn 2's");
+    }
+    const base = 0x10000, size = 0x4000;
+    check(u, u.memMap(uc, base, size, 7), "probe map");
+    const nops = new Uint8Array(size).fill(0x90);
+    u.memWrite(uc, base, nops, size);
+    const span = 4096;
+    const find = (k: number): number[] => {
+      check(u, u.emuStart(uc, BigInt(base), NEVER, 0, k), "probe run");
+      const mem = new Uint8Array(koffi.decode(uc, "uint8_t", span) as number[]);
+      const v = new DataView(mem.buffer);
+      const hits: number[] = [];
+      for (let o = 0; o + 16 <= span; o += 8) {
+        if (v.getBigUint64(o, true) === BigInt(k + 1) && v.getBigUint64(o + 8, true) === BigInt(k)) hits.push(o);
+      }
+      return hits;
+    };
+    const a = find(1237), c = find(411);
+    const both = a.filter((o) => c.includes(o));
+    return both.length === 1 ? both[0]! : -1;
+  } finally {
+    u.close(uc);
+  }
+}
+
+function lib(): UcLib {
+  if (libCache === undefined) {
+    try {
+      libCache = bind();
+    } catch (e) {
+      libCache = e instanceof Error ? e : new Error(String(e));
+    }
+  }
+  if (libCache instanceof Error) throw libCache;
+  return libCache;
+}
+
+/** Whether libunicorn can be loaded (for tests and `createEngine`). */
+export function unicornAvailable(): boolean {
+  try {
+    lib();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether run() counts through unicorn's own counter (false: step fallback). */
+export function unicornFastCount(): boolean {
+  return lib().counterOffset >= 0;
+}
+
+// --- the engine ----------------------------------------------------------------
+
+/** What a hook saw during the last uc_emu_start. */
+type Event =
+  | { kind: "hostcall"; addr: number }
+  | { kind: "observer" }
+  | { kind: "syscall" }
+  | { kind: "intr"; intno: number }
+  | { kind: "mem"; type: number; addr: bigint };
+
+interface UnicornSnapshot extends EngineSnapshot {
+  readonly engine: "unicorn";
+  ctx: Ptr;
+  regions: { addr: number; size: number; prot: number; bytes: Uint8Array }[];
+  icount: number;
+}
+
+const contextReaper = new FinalizationRegistry<{ free: (p: Ptr) => number; ctx: Ptr }>((h) => {
+  h.free(h.ctx);
+});
+
+export class UnicornEngine implements Engine {
+  readonly name = "unicorn" as const;
+  private readonly u: UcLib;
+  private uc: Ptr | null;
+  private _icount = 0;
+  private event: Event | null = null;
+  private hostHook: bigint | null = null;
+  private hostRange: [number, number] | null = null;
+  private readonly callbacks: koffi.IKoffiRegisteredCallback[] = [];
+
+  // Register cache: valid while regsValid; filled by one batch read.
+  private readonly regIds = new Int32Array(UC_REG);
+  private readonly regSlots: Ptr;
+  private readonly regSlotAddrs: BigUint64Array;
+  private readonly regView: BigUint64Array;
+  private regsValid = false;
+  private readonly scratch = new Uint8Array(16);
+  private readonly scratchView = new DataView(this.scratch.buffer);
+
+  constructor() {
+    this.u = lib();
+    const out: [Ptr | null] = [null];
+    check(this.u, this.u.open(UC_ARCH_X86, UC_MODE_64, out), "uc_open");
+    this.uc = out[0]!;
+    this.regSlots = koffi.alloc("uint64_t", NREGS) as Ptr;
+    const base = koffi.address(this.regSlots);
+    this.regSlotAddrs = new BigUint64Array(NREGS);
+    for (let i = 0; i < NREGS; i++) this.regSlotAddrs[i] = base + BigInt(8 * i);
+    this.regView = new BigUint64Array(koffi.view(this.regSlots, 8 * NREGS));
+    this.installHooks();
+    const ctx: [Ptr | null] = [null];
+    check(this.u, this.u.contextAlloc(this.h, ctx), "context alloc");
+    this.pristine = ctx[0]!;
+    check(this.u, this.u.contextSave(this.h, this.pristine), "context save");
+  }
+  /** The CPU context right after uc_open (see forgetException). */
+  private readonly pristine: Ptr;
+
+  private get h(): Ptr {
+    if (!this.uc) throw new Error("unicorn engine: used after close()");
+    return this.uc;
+  }
+
+  private installHooks(): void {
+    const u = this.u, uc = this.h;
+    const reg = (fn: (...a: never[]) => unknown, proto: koffi.IKoffiCType): koffi.IKoffiRegisteredCallback => {
+      const cb = koffi.register(fn, koffi.pointer(proto));
+      this.callbacks.push(cb);
+      return cb;
+    };
+    const intr = reg((_uc: Ptr, intno: number) => {
+      this.event = { kind: "intr", intno };
+      u.emuStop(this.h);
+    }, u.protos.intr);
+    const sys = reg(() => {
+      this.event = { kind: "syscall" };
+      u.emuStop(this.h);
+    }, u.protos.syscall);
+    const mem = reg((_uc: Ptr, type: number, addr: bigint | number) => {
+      this.event = { kind: "mem", type, addr: BigInt(addr) };
+      return false;
+    }, u.protos.mem);
+    const hh: [bigint] = [0n];
+    check(u, u.hookAdd(uc, hh, UC_HOOK_INTR, intr as Ptr, null, 1n, 0n), "hook interrupts");
+    check(u, u.hookAdd(uc, hh, UC_HOOK_INSN, sys as Ptr, null, 1n, 0n, "int", UC_X86_INS_SYSCALL), "hook SYSCALL");
+    check(u, u.hookAdd(uc, hh, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT, mem as Ptr, null, 1n, 0n), "hook memory faults");
+  }
+
+  // --- memory ---
+
+  map(addr: number, size: number, prot: number): void {
+    check(this.u, this.u.memMap(this.h, addr, size, prot), `map 0x${addr.toString(16)}+0x${size.toString(16)}`);
+  }
+  unmap(addr: number, size: number): void {
+    check(this.u, this.u.memUnmap(this.h, addr, size), `unmap 0x${addr.toString(16)}+0x${size.toString(16)}`);
+  }
+  protect(addr: number, size: number, prot: number): void {
+    check(this.u, this.u.memProtect(this.h, addr, size, prot), `protect 0x${addr.toString(16)}+0x${size.toString(16)}`);
+  }
+  read(addr: number, len: number): Uint8Array {
+    const b = new Uint8Array(len);
+    if (len > 0) check(this.u, this.u.memRead(this.h, addr, b, len), `read 0x${addr.toString(16)}+${len}`);
+    return b;
+  }
+  write(addr: number, bytes: Uint8Array): void {
+    if (bytes.length > 0) {
+      check(this.u, this.u.memWrite(this.h, addr, bytes, bytes.length), `write 0x${addr.toString(16)}+${bytes.length}`);
+      this.invalidateCode(addr, bytes.length);
+    }
+  }
+
+  /**
+   * Drops translated code over a range the host wrote: unicorn does not
+   * notice host writes into pages it already translated.
+   */
+  private invalidateCode(addr: number, len: number): void {
+    this.u.ctl(this.h, UC_CTL_TB_REMOVE_CACHE_W, "uint64_t", BigInt(addr), "uint64_t", BigInt(addr + len));
+  }
+  readU64(addr: number): bigint {
+    check(this.u, this.u.memRead(this.h, addr, this.scratch, 8), `read 0x${addr.toString(16)}+8`);
+    return this.scratchView.getBigUint64(0, true);
+  }
+  writeU64(addr: number, v: bigint): void {
+    this.scratchView.setBigUint64(0, BigInt.asUintN(64, v), true);
+    check(this.u, this.u.memWrite(this.h, addr, this.scratch, 8), `write 0x${addr.toString(16)}+8`);
+    this.invalidateCode(addr, 8);
+  }
+
+  // --- registers ---
+
+  private loadRegs(): void {
+    check(this.u, this.u.regReadBatch(this.h, this.regIds, this.regSlotAddrs, NREGS), "read registers");
+    this.regsValid = true;
+  }
+
+  getReg(r: RegId): bigint {
+    if (r < 0 || r >= NREGS) throw new Error(`unicorn engine: no register ${r}`);
+    if (!this.regsValid) this.loadRegs();
+    const v = this.regView[r]!;
+    // RFLAGS: bit 1 always reads 1; unicorn keeps the upper half zero.
+    return r === REG_RFLAGS ? v & 0xffff_ffffn : v;
+  }
+
+  setReg(r: RegId, v: bigint): void {
+    if (r < 0 || r >= NREGS) throw new Error(`unicorn engine: no register ${r}`);
+    this.scratch.fill(0);
+    this.scratchView.setBigUint64(0, BigInt.asUintN(64, v), true);
+    check(this.u, this.u.regWrite(this.h, UC_REG[r]!, this.scratch), `write register ${r}`);
+    // RFLAGS is normalized by the CPU (reserved bits), so re-read rather than trust v.
+    this.regsValid = false;
+  }
+
+  getXmm(i: number): Uint8Array {
+    const b = new Uint8Array(16);
+    check(this.u, this.u.regRead(this.h, UC_XMM0 + i, b), `read X${i}`);
+    return b;
+  }
+  setXmm(i: number, v: Uint8Array): void {
+    const b = new Uint8Array(16);
+    b.set(v.subarray(0, 16));
+    check(this.u, this.u.regWrite(this.h, UC_XMM0 + i, b), `write X${i}`);
+  }
+
+  // --- execution ---
+
+  setHostRange(start: number, end: number): void {
+    if (this.hostHook !== null) {
+      this.u.hookDel(this.h, this.hostHook);
+      this.hostHook = null;
+    }
+    this.hostRange = end > start ? [start, end] : null;
+    if (!this.hostRange) return;
+    if (!this.hostCb) {
+      const u = this.u;
+      this.hostCb = koffi.register((_uc: Ptr, address: bigint | number) => {
+        this.event = { kind: "hostcall", addr: Number(address) };
+        u.emuStop(this.h);
+      }, koffi.pointer(u.protos.code));
+      this.callbacks.push(this.hostCb);
+    }
+    const hh: [bigint] = [0n];
+    // Unicorn's hook ranges are inclusive.
+    check(this.u, this.u.hookAdd(this.h, hh, UC_HOOK_CODE, this.hostCb as Ptr, null, BigInt(start), BigInt(end - 1)), "hook host range");
+    this.hostHook = hh[0];
+  }
+  private hostCb: koffi.IKoffiRegisteredCallback | null = null;
+
+  get icount(): number {
+    return this._icount;
+  }
+
+  run(maxInsns: number): Stop {
+    if (maxInsns <= 0) return { kind: "count" };
+    if (this.u.counterOffset < 0) return this.runByStepping(maxInsns);
+    return this.emulate(maxInsns);
+  }
+
+  step(): Stop {
+    return this.emulate(1);
+  }
+
+  /**
+   * Runs like run(), calling `before` ahead of every instruction after the
+   * first (so each call sees the state the previous instruction left); when
+   * it returns false the run stops there, reported as {kind: "count"}.
+   * This is the lockstep driver: stepping unicorn one uc_emu_start at a time
+   * retranslates the rest of the basic block at every step (QEMU translates
+   * from the start address), which costs tens of microseconds per
+   * instruction on fresh code; one run with a per-instruction hook
+   * translates each block once. Costs a JS call per instruction.
+   */
+  runObserved(maxInsns: number, before: (addr: number) => boolean): Stop {
+    if (maxInsns <= 0) return { kind: "count" };
+    const u = this.u;
+    let first = true;
+    const cb = koffi.register((_uc: Ptr, address: bigint | number) => {
+      if (first) {
+        first = false;
+        return;
+      }
+      this.regsValid = false;
+      if (this.event === null && !before(Number(address))) {
+        this.event = { kind: "observer" };
+        u.emuStop(this.h);
+      }
+    }, koffi.pointer(u.protos.code));
+    const hh: [bigint] = [0n];
+    try {
+      check(u, u.hookAdd(this.h, hh, UC_HOOK_CODE, cb as Ptr, null, 1n, 0n), "hook code");
+      if (u.counterOffset < 0) throw new Error("unicorn engine: observed runs need the instruction counter");
+      return this.emulate(maxInsns);
+    } finally {
+      if (hh[0] !== 0n) u.hookDel(this.h, hh[0]);
+      koffi.unregister(cb);
+    }
+  }
+
+  /**
+   * Runs with no instruction budget and no counting until RIP reaches
+   * `until` or something stops it: unicorn at full speed, for benchmarks.
+   * icount is NOT advanced (nothing counts); the stop is reported as run()
+   * would, with {kind: "halt"} for reaching `until`.
+   */
+  runUncounted(until: number): Stop {
+    const u = this.u;
+    this.event = null;
+    const err = u.emuStart(this.h, this.getReg(REG_RIP), BigInt(until), 0, 0);
+    this.regsValid = false;
+    const ev = this.event as Event | null;
+    this.event = null;
+    if (ev?.kind === "hostcall") return { kind: "hostcall", addr: ev.addr };
+    if (ev?.kind === "syscall") return { kind: "syscall" };
+    if (err !== 0) return { kind: "fault", fault: { type: "gp", rip: Number(this.getReg(REG_RIP)), why: u.strerror(err) } };
+    return { kind: "halt" };
+  }
+
+  private runByStepping(maxInsns: number): Stop {
+    for (let i = 0; i < maxInsns; i++) {
+      const s = this.emulate(1);
+      if (s.kind !== "count") return s;
+    }
+    return { kind: "count" };
+  }
+
+  /** One uc_emu_start of at most n instructions, and what it means. */
+  private emulate(n: number): Stop {
+    const u = this.u, uc = this.h;
+    const rip = this.getReg(REG_RIP);
+    this.event = null;
+    const before = this._icount;
+    const err = u.emuStart(uc, rip, NEVER, 0, n);
+    this.regsValid = false;
+    // Without the counter (probe failed) n is 1 and an uncounted run is one instruction.
+    const counter = u.counterOffset >= 0 ? Number(koffi.decode(uc, u.counterOffset, "uint64_t") as number | bigint) : 1;
+    const ev = this.event as Event | null;
+    this.event = null;
+    let stop: Stop;
+    let done: number;
+    if (ev?.kind === "hostcall") {
+      stop = { kind: "hostcall", addr: ev.addr };
+      done = counter - 1;
+    } else if (ev?.kind === "observer") {
+      stop = { kind: "count" };
+      done = counter - 1;
+    } else if (ev?.kind === "syscall") {
+      // The CPU's SYSCALL leaves the return address in RCX and RFLAGS in R11.
+      this.setReg(1, this.getReg(REG_RIP));
+      this.setReg(11, this.getReg(REG_RFLAGS));
+      stop = { kind: "syscall" };
+      done = counter;
+    } else if (ev?.kind === "mem") {
+      const access: AccessKind =
+        ev.type === UC_MEM_FETCH_UNMAPPED || ev.type === UC_MEM_FETCH_PROT ? "exec"
+          : ev.type === UC_MEM_WRITE_UNMAPPED || ev.type === UC_MEM_WRITE_PROT ? "write" : "read";
+      const at = Number(this.getReg(REG_RIP));
+      stop = { kind: "fault", fault: { type: "page", addr: ev.addr, access, rip: at } };
+      // A failed fetch never reached the counting hook.
+      done = access === "exec" ? counter : counter - 1;
+    } else if (ev?.kind === "intr") {
+      const r = this.interrupt(ev.intno);
+      stop = r.stop;
+      done = r.completed ? counter : counter - 1;
+    } else if (err === UC_ERR_INSN_INVALID) {
+      const at = Number(this.getReg(REG_RIP));
+      stop = { kind: "fault", fault: { type: "ud", rip: at, bytes: this.bytesAt(at) } };
+      done = counter - 1;
+    } else if (err !== 0) {
+      const at = Number(this.getReg(REG_RIP));
+      stop = { kind: "fault", fault: { type: "gp", rip: at, why: u.strerror(err) } };
+      done = counter - 1;
+    } else if (counter > n) {
+      stop = { kind: "count" };
+      done = n;
+    } else {
+      stop = { kind: "halt" };
+      done = counter;
+    }
+    this._icount = before + Math.max(0, Math.min(done, n));
+    return stop;
+  }
+
+  /** Interprets an interrupt the hook saw: INT3, #DE, or a software INT n. */
+  private interrupt(intno: number): { stop: Stop; completed: boolean } {
+    const rip = Number(this.getReg(REG_RIP));
+    if (intno === 0) {
+      // #DE is a fault: unicorn left RIP at the DIV.
+      this.forgetException();
+      return { stop: { kind: "fault", fault: { type: "de", rip } }, completed: false };
+    }
+    // Software interrupts leave RIP after the instruction (CC, or CD ib).
+    const prev = this.tryRead(rip - 2, 2);
+    const isCC = prev !== null && prev[1] === 0xcc;
+    const isCD = prev !== null && prev[0] === 0xcd && prev[1] === intno;
+    if (intno === 3 && (isCC || isCD)) {
+      return { stop: { kind: "breakpoint", addr: rip - (isCC ? 1 : 2) }, completed: true };
+    }
+    // INT n other than 3 is #GP in user mode (the gate is kernel-only): report it at the INT.
+    const at = isCD ? rip - 2 : rip;
+    if (!isCD) this.forgetException();
+    if (isCD) this.setReg(REG_RIP, BigInt(at));
+    const fault: Fault = { type: "gp", rip: at, why: isCD ? `INT $0x${intno.toString(16)}` : `exception ${intno}` };
+    return { stop: { kind: "fault", fault }, completed: false };
+  }
+
+  /**
+   * Clears QEMU's memory of the exception just reported. QEMU remembers the
+   * last exception until its (never run) delivery completes, so the next
+   * #DE would become a double fault. Restoring the pristine context taken at
+   * creation resets that; the architectural registers are carried over.
+   */
+  private forgetException(): void {
+    const regs: bigint[] = [];
+    for (let r = 0; r < NREGS; r++) regs.push(this.getReg(r));
+    const xmm: Uint8Array[] = [];
+    for (let i = 0; i < 16; i++) xmm.push(this.getXmm(i));
+    check(this.u, this.u.contextRestore(this.h, this.pristine), "context restore");
+    for (let r = 0; r < NREGS; r++) {
+      this.scratch.fill(0);
+      this.scratchView.setBigUint64(0, regs[r]!, true);
+      check(this.u, this.u.regWrite(this.h, UC_REG[r]!, this.scratch), "write register");
+    }
+    for (let i = 0; i < 16; i++) this.setXmm(i, xmm[i]!);
+    this.regsValid = false;
+  }
+
+  private tryRead(addr: number, len: number): Uint8Array | null {
+    if (addr < 0) return null;
+    const b = new Uint8Array(len);
+    return this.u.memRead(this.h, addr, b, len) === 0 ? b : null;
+  }
+
+  /** Up to 15 instruction bytes at addr (fewer at the end of mapped memory). */
+  private bytesAt(addr: number): Uint8Array {
+    for (let n = 15; n > 0; n--) {
+      const b = this.tryRead(addr, n);
+      if (b) return b;
+    }
+    return new Uint8Array(0);
+  }
+
+  // --- write tracing (lockstep) ---
+
+  private writeHook: bigint | null = null;
+  private writeCb: koffi.IKoffiRegisteredCallback | null = null;
+  private writes: [number, number][] = [];
+
+  /** Records every memory write (address, size) until turned off; costs a JS call per write. */
+  traceWrites(on: boolean): void {
+    if (on === (this.writeHook !== null)) return;
+    if (!on) {
+      this.u.hookDel(this.h, this.writeHook!);
+      this.writeHook = null;
+      return;
+    }
+    if (!this.writeCb) {
+      this.writeCb = koffi.register((_uc: Ptr, _type: number, addr: bigint | number, size: number) => {
+        this.writes.push([Number(addr), size]);
+        return true;
+      }, koffi.pointer(this.u.protos.mem));
+      this.callbacks.push(this.writeCb);
+    }
+    const hh: [bigint] = [0n];
+    check(this.u, this.u.hookAdd(this.h, hh, UC_HOOK_MEM_WRITE, this.writeCb as Ptr, null, 1n, 0n), "hook writes");
+    this.writeHook = hh[0];
+  }
+
+  takeWrites(): [number, number][] {
+    const w = this.writes;
+    this.writes = [];
+    return w;
+  }
+
+  // --- snapshots ---
+
+  private regions(): { addr: number; size: number; prot: number }[] {
+    const out: [Ptr | null] = [null];
+    const count: [number] = [0];
+    check(this.u, this.u.memRegions(this.h, out, count), "list regions");
+    const list: { addr: number; size: number; prot: number }[] = [];
+    if (out[0] && count[0] > 0) {
+      const raw = koffi.decode(out[0], this.u.regionType, count[0]) as { begin: bigint | number; end: bigint | number; perms: number }[];
+      for (const r of raw) {
+        const a = Number(r.begin);
+        list.push({ addr: a, size: Number(r.end) - a + 1, prot: r.perms });
+      }
+    }
+    if (out[0]) this.u.free(out[0]);
+    return list.sort((x, y) => x.addr - y.addr);
+  }
+
+  snapshot(): EngineSnapshot {
+    const out: [Ptr | null] = [null];
+    check(this.u, this.u.contextAlloc(this.h, out), "context alloc");
+    const ctx = out[0]!;
+    contextReaper.register(ctx, { free: this.u.contextFree, ctx });
+    check(this.u, this.u.contextSave(this.h, ctx), "context save");
+    const regions = this.regions().map((r) => ({ ...r, bytes: this.read(r.addr, r.size) }));
+    const s: UnicornSnapshot = { engine: "unicorn", ctx, regions, icount: this._icount };
+    return s;
+  }
+
+  restore(snap: EngineSnapshot): void {
+    if (snap.engine !== "unicorn") throw new Error(`unicorn engine: cannot restore a ${snap.engine} snapshot`);
+    const s = snap as UnicornSnapshot;
+    const cur = this.regions();
+    const same = cur.length === s.regions.length &&
+      cur.every((r, i) => r.addr === s.regions[i]!.addr && r.size === s.regions[i]!.size);
+    if (!same) {
+      for (const r of cur) this.unmap(r.addr, r.size);
+      for (const r of s.regions) this.map(r.addr, r.size, r.prot);
+    }
+    for (const r of s.regions) {
+      this.write(r.addr, r.bytes);
+      if (same && cur.find((c) => c.addr === r.addr)!.prot !== r.prot) this.protect(r.addr, r.size, r.prot);
+    }
+    check(this.u, this.u.contextRestore(this.h, s.ctx), "context restore");
+    this._icount = s.icount;
+    this.regsValid = false;
+  }
+
+  close(): void {
+    if (!this.uc) return;
+    this.u.close(this.uc);
+    this.u.contextFree(this.pristine);
+    this.uc = null;
+    for (const cb of this.callbacks) koffi.unregister(cb);
+    this.callbacks.length = 0;
+    koffi.free(this.regSlots);
+  }
+}
