@@ -21,19 +21,30 @@ export interface FieldDef {
   size: number;
 }
 
-export interface StructDef {
+/**
+ * A struct layout. K names its declared fields, so `off(g, "schedlink")`
+ * is checked by the compiler.
+ */
+export interface StructDef<K extends string = string> {
   name: string;
   size: number;
-  fields: Readonly<Record<string, FieldDef>>;
+  fields: Readonly<Record<K, FieldDef>>;
 }
 
-function struct(name: string, size: number, fields: Record<string, [number, number]>): StructDef {
-  const out: Record<string, FieldDef> = {};
-  for (const [k, [off, sz]] of Object.entries(fields)) {
+/** Declares a layout: name, size, and [offset, width] per field. */
+export function struct<K extends string>(name: string, size: number, fields: Record<K, [number, number]>): StructDef<K> {
+  const out = {} as Record<K, FieldDef>;
+  for (const k of Object.keys(fields) as K[]) {
+    const [off, sz] = fields[k];
     if (off + sz > size) throw new Error(`runtime2: ${name}.${k} lies beyond the struct`);
     out[k] = { off, size: sz };
   }
   return { name, size, fields: out };
+}
+
+/** The offset of a field: `off(g, "sched") + off(gobuf, "sp")`. */
+export function off<K extends string>(s: StructDef<K>, name: K): number {
+  return s.fields[name].off;
 }
 
 /** stack: [lo, hi) of a goroutine stack. */
@@ -71,16 +82,28 @@ export const g = struct("g", 392, {
   throwsplit: [183, 1],
   activeStackChans: [184, 1],
   parkingOnChan: [185, 1],
+  tracking: [188, 1],
+  trackingSeq: [189, 1],
+  runnableStamp: [192, 8],
+  runnableTime: [200, 8],
+  sysexitticks: [208, 8],
+  traceseq: [216, 8],
+  tracelastp: [224, 8],
   lockedm: [232, 8],
   sig: [240, 4],
+  writebuf: [248, 24],
   sigcode0: [272, 8],
   sigcode1: [280, 8],
   sigpc: [288, 8],
   gopc: [296, 8],
+  ancestors: [304, 8],
   startpc: [312, 8],
   waiting: [328, 8],
+  labels: [360, 8],
   timer: [368, 8],
   selectDone: [376, 4],
+  goroutineProfiled: [380, 4],
+  gcAssistBytes: [384, 8],
 });
 
 export const m = struct("m", 1008, {
@@ -104,18 +127,40 @@ export const m = struct("m", 1008, {
   preemptoff: [248, 16],
   locks: [264, 4],
   dying: [268, 4],
+  profilehz: [272, 4],
   spinning: [276, 1],
   blocked: [277, 1],
   newSigstack: [278, 1],
   printlock: [279, 1],
+  incgo: [280, 1],
+  freeWait: [284, 4],
+  fastrand: [288, 8],
+  needextram: [296, 1],
+  traceback: [297, 1],
+  ncgocall: [304, 8],
+  ncgo: [312, 4],
   park: [328, 8],
   alllink: [336, 8],
   schedlink: [344, 8],
   lockedg: [352, 8],
+  createstack: [360, 256],
+  lockedExt: [616, 4],
+  lockedInt: [620, 4],
+  nextwaitm: [624, 8],
+  waitunlockf: [632, 8],
+  waitlock: [640, 8],
+  waittraceev: [648, 1],
+  waittraceskip: [656, 8],
+  startingtrace: [664, 1],
   syscalltick: [668, 4],
   freelink: [672, 8],
+  vdsoSP: [800, 8],
+  vdsoPC: [808, 8],
   preemptGen: [816, 4],
   signalPending: [820, 4],
+  mOS: [824, 12],
+  locksHeldLen: [840, 8],
+  locksHeld: [848, 160],
 });
 
 export const p = struct("p", 8912, {
@@ -126,6 +171,10 @@ export const p = struct("p", 8912, {
   syscalltick: [20, 4],
   sysmontick: [24, 32],
   m: [56, 8],
+  mcache: [64, 8],
+  pcache: [72, 24],
+  deferpool: [104, 24],
+  deferpoolbuf: [128, 256],
   goidcache: [384, 8],
   goidcacheend: [392, 8],
   runqhead: [400, 4],
@@ -133,6 +182,128 @@ export const p = struct("p", 8912, {
   runq: [408, 2048],
   runnext: [2456, 8],
   gFree: [2464, 16],
+  sudogcache: [2480, 24],
+  sudogbuf: [2504, 1024],
+  mspancache: [3528, 1032],
+  tracebuf: [4560, 8],
+  palloc: [4592, 16],
+  timer0When: [4616, 8],
+  timerModifiedEarliest: [4624, 8],
+  gcw: [4672, 40],
+  wbBuf: [4712, 4112],
+  runSafePointFn: [8824, 4],
+  statsSeq: [8828, 4],
+  timersLock: [8832, 8],
+  timers: [8840, 24],
+  numTimers: [8864, 4],
+  deletedTimers: [8868, 4],
+  maxStackScanDelta: [8880, 8],
+  scannedStackSize: [8888, 8],
+  scannedStacks: [8896, 8],
+  preempt: [8904, 1],
+});
+
+/** The scheduler's global state: Go's `sched` variable is one of these. */
+export const schedt = struct("schedt", 6080, {
+  goidgen: [0, 8],
+  lastpoll: [8, 8],
+  pollUntil: [16, 8],
+  lock: [24, 8],
+  midle: [32, 8],
+  nmidle: [40, 4],
+  nmidlelocked: [44, 4],
+  mnext: [48, 8],
+  maxmcount: [56, 4],
+  nmsys: [60, 4],
+  nmfreed: [64, 8],
+  ngsys: [72, 4],
+  pidle: [80, 8],
+  npidle: [88, 4],
+  nmspinning: [92, 4],
+  runq: [96, 16],
+  runqsize: [112, 4],
+  disable: [120, 32],
+  gFree: [152, 32],
+  sudoglock: [184, 8],
+  sudogcache: [192, 8],
+  deferlock: [200, 8],
+  deferpool: [208, 8],
+  freem: [216, 8],
+  gcwaiting: [224, 4],
+  stopwait: [228, 4],
+  stopnote: [232, 8],
+  sysmonwait: [240, 4],
+  sysmonnote: [248, 8],
+  safePointFn: [256, 8],
+  safePointWait: [264, 4],
+  safePointNote: [272, 8],
+  profilehz: [280, 4],
+  procresizetime: [288, 8],
+  totaltime: [296, 8],
+  sysmonlock: [304, 8],
+  timeToRun: [312, 5768],
+});
+
+/** A queue of Gs linked through g.schedlink. */
+export const gQueue = struct("gQueue", 16, { head: [0, 8], tail: [8, 8] });
+/** A stack of Gs linked through g.schedlink. */
+export const gList = struct("gList", 8, { head: [0, 8] });
+export const mutex = struct("mutex", 8, { key: [0, 8] });
+export const note = struct("note", 8, { key: [0, 8] });
+/** The first word of a free object (a free stack, a free fixalloc block). */
+export const gclink = struct("gclink", 8, { next: [0, 8] });
+
+/** A free list of stacks of one order, in an mcache. */
+export const stackfreelist = struct("stackfreelist", 16, { list: [0, 8], size: [8, 8] });
+
+/** Per-P allocation cache: spans per span class, and the stack cache. */
+export const mcache = struct("mcache", 1200, {
+  nextSample: [0, 8],
+  scanAlloc: [8, 8],
+  tiny: [16, 8],
+  tinyoffset: [24, 8],
+  tinyAllocs: [32, 8],
+  alloc: [40, 1088],
+  stackcache: [1128, 64],
+  flushGen: [1192, 4],
+});
+
+/** A run of pages: a heap span of one size class, a stack span, or free. */
+export const mspan = struct("mspan", 144, {
+  next: [0, 8],
+  prev: [8, 8],
+  list: [16, 8],
+  startAddr: [24, 8],
+  npages: [32, 8],
+  manualFreeList: [40, 8],
+  freeindex: [48, 8],
+  nelems: [56, 8],
+  allocCache: [64, 8],
+  allocBits: [72, 8],
+  gcmarkBits: [80, 8],
+  sweepgen: [88, 4],
+  divMul: [92, 4],
+  allocCount: [96, 2],
+  spanclass: [98, 1],
+  state: [99, 1],
+  needzero: [100, 1],
+  allocCountBeforeCache: [102, 2],
+  elemsize: [104, 8],
+  limit: [112, 8],
+  speciallock: [120, 8],
+  specials: [128, 8],
+  freeIndexForScan: [136, 8],
+});
+
+export const mSpanList = struct("mSpanList", 16, { first: [0, 8], last: [8, 8] });
+
+/** One order of the global stack pool (the element of `stackpool` is this, padded to 64). */
+export const stackpoolItem = struct("stackpoolItem", 24, { mu: [0, 8], span: [8, 16] });
+
+/** A type descriptor; mallocgc reads ptrdata to choose a scan or noscan span class. */
+export const _type = struct("_type", 48, {
+  size: [0, 8], ptrdata: [8, 8], hash: [16, 4], tflag: [20, 1], align: [21, 1],
+  fieldAlign: [22, 1], kind: [23, 1], equal: [24, 8], gcdata: [32, 8], str: [40, 4], ptrToThis: [44, 4],
 });
 
 export const funcval = struct("funcval", 8, { fn: [0, 8] });
@@ -169,7 +340,27 @@ export const ucontext = struct("ucontext", 936, {
 /** The structs whose layout go_asm.h exports, in the order we print them. */
 export const STRUCTS: readonly StructDef[] = [
   stack, gobuf, g, m, p, funcval, sudog, hchan, waitq, sigcontext, ucontext,
+  schedt, gQueue, gList, mutex, note, gclink, stackfreelist, mcache, mspan, mSpanList,
+  stackpoolItem, _type,
 ];
+
+// --- anonymous structs -------------------------------------------------------
+//
+// Fields whose type is an unnamed struct have no names of their own in
+// go_asm.h, so these layouts are not exported there; they are read from the
+// declarations in runtime2.go and stack.go (and agree with the DWARF of a
+// Go 1.19 binary). Offsets are relative to the field.
+
+/** schedt.disable: struct { user bool; runnable gQueue; n int32 }. */
+export const schedtDisable = struct("schedt.disable", 32, { user: [0, 1], runnable: [8, 16], n: [24, 4] });
+/** schedt.gFree: struct { lock mutex; stack gList; noStack gList; n int32 }. */
+export const schedtGFree = struct("schedt.gFree", 32, { lock: [0, 8], stack: [8, 8], noStack: [16, 8], n: [24, 4] });
+/** p.gFree: struct { gList; n int32 }. */
+export const pGFree = struct("p.gFree", 16, { gList: [0, 8], n: [8, 4] });
+/** An element of stack.go's stackpool array: a stackpoolItem padded to a cache line. */
+export const stackpoolElem = struct("stackpool[i]", 64, { item: [0, 24] });
+/** stack.go's stackLarge: struct { lock mutex; free [heapAddrBits - pageShift]mSpanList }. */
+export const stackLargeT = struct("stackLarge", 568, { lock: [0, 8], free: [8, 560] });
 
 // --- constants (Go 1.19 values) ---------------------------------------------
 
@@ -214,6 +405,83 @@ export const stackFork = 0xfffffffffffffb2en;
 export const stackForceMove = 0xfffffffffffffeedn;
 
 export const _GoidCacheBatch = 16;
+/** gTrackingPeriod: casgstatus tracks scheduling latency of every 8th transition out of _Grunning. */
+export const gTrackingPeriod = 8;
+
+/** Heap layout (malloc.go, sizeclasses.go, linux/amd64). */
+export const _PageShift = 13;
+export const pageShift = _PageShift;
+export const pageSize = 1 << _PageShift;
+export const _PageMask = pageSize - 1;
+export const _MaxSmallSize = 32768;
+export const maxSmallSize = _MaxSmallSize;
+export const smallSizeDiv = 8;
+export const smallSizeMax = 1024;
+export const largeSizeDiv = 128;
+export const _NumSizeClasses = 68;
+export const numSpanClasses = _NumSizeClasses << 1;
+export const _TinySize = 16;
+export const maxTinySize = _TinySize;
+export const _TinySizeClass = 2;
+export const tinySpanClass = (_TinySizeClass << 1) | 1;
+export const heapAddrBits = 48;
+export const logHeapArenaBytes = 26;
+export const heapArenaBytes = 1 << logHeapArenaBytes;
+export const pagesPerArena = heapArenaBytes / pageSize;
+export const persistentChunkSize = 256 << 10;
+export const _FixAllocChunk = 16 << 10;
+/** mspan.state. */
+export const mSpanDead = 0;
+export const mSpanInUse = 1;
+export const mSpanManual = 2;
+/** What a manually managed span is for (mheap.allocManual). */
+export const spanAllocHeap = 0;
+export const spanAllocStack = 1;
+/** gcphase. */
+export const _GCoff = 0;
+export const _GCmark = 1;
+export const _GCmarktermination = 2;
+/** mutex.key (lock_futex.go). */
+export const mutex_unlocked = 0;
+export const mutex_locked = 1;
+export const mutex_sleeping = 2;
+
+/** g.waitreason values (runtime2.go) and what a goroutine dump prints for them. */
+export const waitReasonZero = 0;
+export const waitReasonGCAssistMarking = 1;
+export const waitReasonIOWait = 2;
+export const waitReasonChanReceiveNilChan = 3;
+export const waitReasonChanSendNilChan = 4;
+export const waitReasonDumpingHeap = 5;
+export const waitReasonGarbageCollection = 6;
+export const waitReasonGarbageCollectionScan = 7;
+export const waitReasonPanicWait = 8;
+export const waitReasonSelect = 9;
+export const waitReasonSelectNoCases = 10;
+export const waitReasonGCAssistWait = 11;
+export const waitReasonGCSweepWait = 12;
+export const waitReasonGCScavengeWait = 13;
+export const waitReasonChanReceive = 14;
+export const waitReasonChanSend = 15;
+export const waitReasonFinalizerWait = 16;
+export const waitReasonForceGCIdle = 17;
+export const waitReasonSemacquire = 18;
+export const waitReasonSleep = 19;
+export const waitReasonSyncCondWait = 20;
+export const waitReasonTimerGoroutineIdle = 21;
+export const waitReasonTraceReaderBlocked = 22;
+export const waitReasonWaitForGCCycle = 23;
+export const waitReasonGCWorkerIdle = 24;
+export const waitReasonPreempted = 25;
+export const waitReasonDebugCall = 26;
+export const waitReasonStrings: readonly string[] = [
+  "", "GC assist marking", "IO wait", "chan receive (nil chan)", "chan send (nil chan)",
+  "dumping heap", "garbage collection", "garbage collection scan", "panicwait", "select",
+  "select (no cases)", "GC assist wait", "GC sweep wait", "GC scavenge wait", "chan receive",
+  "chan send", "finalizer wait", "force gc (idle)", "semacquire", "sleep", "sync.Cond.Wait",
+  "timer goroutine (idle)", "trace reader (blocked)", "wait for GC cycle", "GC worker (idle)",
+  "preempted", "debug call",
+];
 export const forcePreemptNS = 10_000_000;
 export const tlsSize = 48;
 export const _PageSize = 8192;
@@ -226,7 +494,21 @@ export const CONSTS: Readonly<Record<string, bigint | number>> = {
   _Pidle, _Prunning, _Psyscall, _Pgcstop, _Pdead,
   _StackSystem, _StackMin, _FixedStack, _StackBig, _StackGuard, _StackSmall, _StackLimit,
   _StackCacheSize, stackPreempt, stackFork, stackForceMove,
-  _GoidCacheBatch, forcePreemptNS, tlsSize, _PageSize,
+  _GoidCacheBatch, forcePreemptNS, tlsSize, _PageSize, _NumStackOrders, gTrackingPeriod,
+  _PageShift, pageShift, pageSize, _PageMask, _MaxSmallSize, maxSmallSize, smallSizeDiv,
+  smallSizeMax, largeSizeDiv, _NumSizeClasses, numSpanClasses, _TinySize, maxTinySize,
+  _TinySizeClass, tinySpanClass, heapAddrBits, logHeapArenaBytes, heapArenaBytes, pagesPerArena,
+  persistentChunkSize, _FixAllocChunk, mSpanDead, mSpanInUse, mSpanManual, spanAllocHeap,
+  spanAllocStack, _GCoff, _GCmark, _GCmarktermination, mutex_unlocked, mutex_locked,
+  mutex_sleeping,
+  waitReasonZero, waitReasonGCAssistMarking, waitReasonIOWait, waitReasonChanReceiveNilChan,
+  waitReasonChanSendNilChan, waitReasonDumpingHeap, waitReasonGarbageCollection,
+  waitReasonGarbageCollectionScan, waitReasonPanicWait, waitReasonSelect, waitReasonSelectNoCases,
+  waitReasonGCAssistWait, waitReasonGCSweepWait, waitReasonGCScavengeWait, waitReasonChanReceive,
+  waitReasonChanSend, waitReasonFinalizerWait, waitReasonForceGCIdle, waitReasonSemacquire,
+  waitReasonSleep, waitReasonSyncCondWait, waitReasonTimerGoroutineIdle,
+  waitReasonTraceReaderBlocked, waitReasonWaitForGCCycle, waitReasonGCWorkerIdle,
+  waitReasonPreempted, waitReasonDebugCall,
 };
 
 /** Generates asm/include/go_asm.h from the declarations above. */
