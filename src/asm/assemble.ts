@@ -250,6 +250,9 @@ function buildData(progs: Prog[], define: (name: string, pos: Pos) => boolean, e
     const bytes = new Uint8Array(l.length > 0 ? size : 0);
     const relocs: Reloc[] = [];
     const written = new Uint8Array(size);
+    // Like Go's object files, the contents end at the last byte DATA wrote;
+    // the linker zero-fills the rest of the declared size.
+    let end = 0;
     for (const d of l) {
       const m = d.from.type === "mem" ? d.from : undefined;
       const off = Number(m?.offset ?? 0n);
@@ -272,9 +275,10 @@ function buildData(progs: Prog[], define: (name: string, pos: Pos) => boolean, e
       } else if (v.type === "addr") {
         relocs.push({ offset: off, size: width, type: "R_ADDR", sym: v.mem.sym ?? "", add: Number(v.mem.offset) });
       }
+      end = Math.max(end, off + width);
     }
     const flags = g.flags ?? 0;
-    out.push({ name, kind: "data", flags, size, bytes, relocs, lines: [], pos: g.pos });
+    out.push({ name, kind: "data", flags, size, bytes: bytes.slice(0, end), relocs, lines: [], pos: g.pos });
   }
   return out;
 }

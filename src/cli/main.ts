@@ -15,6 +15,7 @@ export async function main(argv: string[]): Promise<number> {
   let status = 0;
   (await import("./asm.ts")).registerAsm(program, (s) => (status = s));
   (await import("./verify.ts")).registerVerify(program, (s) => (status = s));
+  (await import("./run.ts")).registerRun(program, (s) => (status = s));
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

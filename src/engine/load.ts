@@ -64,8 +64,8 @@ export interface Loaded {
 const down = (a: number): number => Math.floor(a / PAGE) * PAGE;
 const up = (a: number): number => Math.ceil(a / PAGE) * PAGE;
 
-/** Maps and fills the image, the stack, TLS with a stand-in g, and the host page. */
-export function loadImage(e: Engine, image: LoadableImage): Loaded {
+/** Maps the image's pages (text r-x, data rw-) and writes its bytes. */
+export function mapImage(e: Engine, image: LoadableImage): Loaded {
   const pages = new Map<number, number>();
   for (const s of image.symbols) {
     if (s.size === 0 && s.bytes.length === 0) continue;
@@ -88,6 +88,12 @@ export function loadImage(e: Engine, image: LoadableImage): Loaded {
     if (s.bytes.length > 0) e.write(s.addr, s.bytes);
   }
   for (const r of regions) if (r.prot !== (PROT_READ | PROT_WRITE)) e.protect(r.start, r.end - r.start, r.prot);
+  return { addrOf, regions };
+}
+
+/** Maps and fills the image, the stack, TLS with a stand-in g, and the host page. */
+export function loadImage(e: Engine, image: LoadableImage): Loaded {
+  const loaded = mapImage(e, image);
 
   e.map(STACK_LO, STACK_HI - STACK_LO, PROT_READ | PROT_WRITE);
   e.map(TLS_PAGE, PAGE, PROT_READ | PROT_WRITE);
@@ -99,7 +105,7 @@ export function loadImage(e: Engine, image: LoadableImage): Loaded {
   e.setReg(REG_FS_BASE, BigInt(FS_BASE));
   e.map(HOST_PAGE, PAGE, PROT_READ | PROT_EXEC);
   e.setHostRange(HOST_PAGE, HOST_PAGE + PAGE);
-  return { addrOf, regions };
+  return loaded;
 }
 
 /**

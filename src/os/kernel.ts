@@ -1,0 +1,353 @@
+// The emulated kernel: threads, a virtual clock, and the handful of Linux
+// system calls the Go runtime makes on linux/amd64.
+//
+// There is one CPU (an Engine) and many threads. A thread is a saved
+// register file (general registers, RIP, RFLAGS, FS base, X0-X15); the
+// kernel loads one into the engine, runs it for a quantum, saves it, and
+// picks the next. Which thread runs next, and for how long, comes from a
+// PRNG seeded by the user (--seed), so the same program with the same seed
+// interleaves its threads the same way every time: same output, same trace.
+// Threads switch only at instruction boundaries and at system calls, and a
+// host function (src/runtime/bridge.ts) runs to its next yield without
+// interruption, which is what makes the runtime's atomics atomic here.
+//
+// Time is virtual: one nanosecond per retired instruction, and when every
+// thread is blocked the clock jumps to the earliest deadline (a nanosleep or
+// a futex timeout), so sleeps cost no real time and are reproducible.
+//
+// System calls are the SYSCALL instruction with Linux x86-64 numbers and
+// registers (RAX number; RDI RSI RDX R10 R8 R9 arguments; result or -errno
+// in RAX). Supported: write (fds 1 and 2), futex (WAIT, WAKE), clone (a new
+// thread sharing memory, CLONE_SETTLS), arch_prctl(ARCH_SET_FS), nanosleep,
+// clock_gettime, sched_yield, gettid, getpid, exit (one thread), exit_group,
+// and signal set-up calls accepted as no-ops until signals are delivered.
+// Anything else returns -ENOSYS, as a kernel without the feature would.
+//
+// Rejected: real host threads (Workers). Determinism is the point, and a
+// single engine interleaved by a seeded PRNG gives it for free.
+
+import { REG_FS_BASE, REG_RFLAGS, REG_RIP, type Engine, type Stop } from "../engine/engine.ts";
+
+export const SYS = {
+  write: 1, mmap: 9, munmap: 11, rt_sigaction: 13, rt_sigprocmask: 14, rt_sigreturn: 15, sched_yield: 24,
+  madvise: 28, nanosleep: 35, getpid: 39, clone: 56, exit: 60, sigaltstack: 131, arch_prctl: 158, gettid: 186,
+  futex: 202, clock_gettime: 228, exit_group: 231, tgkill: 234,
+} as const;
+
+const ENOSYS = 38, EAGAIN = 11, ETIMEDOUT = 110, EINVAL = 22, EFAULT = 14;
+const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_PRIVATE_FLAG = 128;
+const CLONE_SETTLS = 0x80000;
+const ARCH_SET_FS = 0x1002;
+
+export type ThreadState = "runnable" | "futex" | "sleeping" | "exited";
+
+export interface Thread {
+  readonly tid: number;
+  state: ThreadState;
+  /** Saved registers: 0-15 GPRs, 16 RIP, 17 RFLAGS, 18 FS base. */
+  regs: bigint[];
+  xmm: Uint8Array[];
+  /** futex: the address waited on; sleeping/futex with timeout: wake-up time. */
+  futexAddr?: number;
+  deadline?: number;
+  /** Instructions this thread has retired. */
+  icount: number;
+}
+
+export interface KernelOptions {
+  seed?: number;
+  /** Instructions per quantum: each slice runs between min and max. */
+  quantum?: [number, number];
+  /** Where fds 1 and 2 go. */
+  stdout?: (b: Uint8Array) => void;
+  stderr?: (b: Uint8Array) => void;
+}
+
+/** Why the whole machine stopped. */
+export type Exit =
+  | { kind: "exit"; code: number }
+  /** A stop the kernel does not handle itself (a fault, INT3, a host call it was not given a handler for). */
+  | { kind: "stop"; stop: Stop; thread: Thread }
+  /** Every thread is blocked and no deadline can wake one. */
+  | { kind: "deadlock" }
+  /** The instruction budget ran out. */
+  | { kind: "budget" };
+
+/** What the kernel asks of the layer above when RIP reaches a host address. */
+export type HostCallHandler = (t: Thread, addr: number) => void;
+
+/** A small, fast, seedable PRNG (mulberry32). */
+export class Rand {
+  private s: number;
+  constructor(seed: number) { this.s = seed >>> 0; }
+  next(): number {
+    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  /** An integer in [lo, hi]. */
+  int(lo: number, hi: number): number { return lo + Math.floor(this.next() * (hi - lo + 1)); }
+}
+
+export class Kernel {
+  readonly threads: Thread[] = [];
+  /** The thread loaded in the engine, if any. */
+  cur: Thread | undefined;
+  /** Virtual time in nanoseconds. */
+  now = 0;
+  readonly rand: Rand;
+  onHostCall: HostCallHandler | undefined;
+  /** Called at every thread switch (for traces). */
+  onSwitch: ((from: Thread | undefined, to: Thread) => void) | undefined;
+  private nextTid = 1000;
+  private readonly quantum: [number, number];
+  private exitCode: number | undefined;
+  private readonly out: (fd: number, b: Uint8Array) => void;
+  /** The current slice's remaining budget; a host call may end it early (sched_yield). */
+  private sliceEnds = false;
+
+  constructor(readonly engine: Engine, opts: KernelOptions = {}) {
+    this.rand = new Rand(opts.seed ?? 1);
+    this.quantum = opts.quantum ?? [2000, 20000];
+    const so = opts.stdout ?? ((b) => process.stdout.write(b));
+    const se = opts.stderr ?? ((b) => process.stderr.write(b));
+    this.out = (fd, b) => (fd === 1 ? so(b) : se(b));
+  }
+
+  /** Creates a thread with the given registers (RIP, RSP, FS base...). Not loaded. */
+  newThread(init: { rip: number; rsp: number; fsBase?: number; regs?: Partial<Record<number, bigint>> }): Thread {
+    const regs = new Array<bigint>(19).fill(0n);
+    regs[4] = BigInt(init.rsp);
+    regs[REG_RIP] = BigInt(init.rip);
+    regs[REG_RFLAGS] = 0x202n;
+    regs[REG_FS_BASE] = BigInt(init.fsBase ?? 0);
+    for (const [k, v] of Object.entries(init.regs ?? {})) regs[Number(k)] = v!;
+    const t: Thread = { tid: this.nextTid++, state: "runnable", regs, xmm: Array.from({ length: 16 }, () => new Uint8Array(16)), icount: 0 };
+    this.threads.push(t);
+    return t;
+  }
+
+  private save(t: Thread): void {
+    const e = this.engine;
+    for (let r = 0; r <= REG_FS_BASE; r++) t.regs[r] = e.getReg(r);
+    for (let i = 0; i < 16; i++) t.xmm[i] = e.getXmm(i);
+  }
+
+  private load(t: Thread): void {
+    const e = this.engine;
+    for (let r = 0; r <= REG_FS_BASE; r++) e.setReg(r, t.regs[r]!);
+    for (let i = 0; i < 16; i++) e.setXmm(i, t.xmm[i]!);
+  }
+
+  /** Switches the engine to thread t (saving the current one). */
+  switchTo(t: Thread): void {
+    if (this.cur === t) return;
+    if (this.cur && this.cur.state !== "exited") this.save(this.cur);
+    this.onSwitch?.(this.cur, t);
+    this.load(t);
+    this.cur = t;
+  }
+
+  /** Ends the current slice at the next opportunity (sched_yield, a block). */
+  yieldSlice(): void { this.sliceEnds = true; }
+
+  /** Requests exit_group from the layer above (a fatal error, runtime exit). */
+  exit(code: number): void {
+    this.exitCode = code;
+    this.sliceEnds = true;
+  }
+
+  get exited(): boolean { return this.exitCode !== undefined; }
+
+  /** Wakes threads whose deadline has passed. */
+  private expire(): void {
+    for (const t of this.threads) {
+      if ((t.state === "sleeping" || t.state === "futex") && t.deadline !== undefined && t.deadline <= this.now) {
+        if (t.state === "futex") {
+          t.regs[0] = BigInt.asUintN(64, BigInt(-ETIMEDOUT));
+          // Still loaded in the engine when nothing else ran meanwhile.
+          if (t === this.cur) this.engine.setReg(0, t.regs[0]);
+        }
+        t.state = "runnable";
+        delete t.deadline;
+        delete t.futexAddr;
+      }
+    }
+  }
+
+  /** Picks the next thread to run; advances the clock when all are blocked. */
+  private pick(): Thread | undefined {
+    this.expire();
+    let ready = this.threads.filter((t) => t.state === "runnable");
+    if (ready.length === 0) {
+      const waits = this.threads.filter((t) => t.deadline !== undefined && t.state !== "exited");
+      if (waits.length === 0) return undefined;
+      this.now = Math.max(this.now, Math.min(...waits.map((t) => t.deadline!)));
+      this.expire();
+      ready = this.threads.filter((t) => t.state === "runnable");
+    }
+    return ready.length === 1 ? ready[0] : ready[this.rand.int(0, ready.length - 1)];
+  }
+
+  /** Runs until exit_group, a stop the kernel does not handle, a deadlock, or maxInsns. */
+  run(maxInsns = Number.MAX_SAFE_INTEGER): Exit {
+    const e = this.engine;
+    const start = e.icount;
+    for (;;) {
+      if (this.exitCode !== undefined) return { kind: "exit", code: this.exitCode };
+      const t = this.pick();
+      if (!t) return { kind: "deadlock" };
+      this.switchTo(t);
+      this.sliceEnds = false;
+      let budget = this.rand.int(this.quantum[0], this.quantum[1]);
+      while (!this.sliceEnds && t.state === "runnable" && budget > 0) {
+        const left = maxInsns - (e.icount - start);
+        if (left <= 0) return { kind: "budget" };
+        const before = e.icount;
+        const stop = e.run(Math.min(budget, left));
+        const ran = e.icount - before;
+        budget -= ran;
+        t.icount += ran;
+        this.now += ran;
+        switch (stop.kind) {
+          case "count": break;
+          case "syscall": this.syscall(t); break;
+          case "hostcall":
+            if (!this.onHostCall) return { kind: "stop", stop, thread: t };
+            this.onHostCall(t, stop.addr);
+            break;
+          default:
+            this.save(t);
+            return { kind: "stop", stop, thread: t };
+        }
+        if (this.exitCode !== undefined) break;
+      }
+      if (t.state === "exited") this.cur = undefined;
+    }
+  }
+
+  private reg(r: number): bigint { return this.engine.getReg(r); }
+  private ret(v: number | bigint): void { this.engine.setReg(0, BigInt.asUintN(64, BigInt(v))); }
+
+  private u32(addr: number): number {
+    return new DataView(this.engine.read(addr, 4).buffer).getUint32(0, true);
+  }
+
+  /** Handles the SYSCALL the current thread t just executed. */
+  private syscall(t: Thread): void {
+    const nr = Number(this.reg(0));
+    const a = [7, 6, 2, 10, 8, 9].map((r) => this.reg(r)); // RDI RSI RDX R10 R8 R9
+    const n = (i: number): number => Number(BigInt.asIntN(64, a[i]!));
+    switch (nr) {
+      case SYS.write: {
+        const fd = n(0), len = n(2);
+        if (fd !== 1 && fd !== 2) return this.ret(-EINVAL);
+        if (len < 0) return this.ret(-EINVAL);
+        try {
+          this.out(fd, this.engine.read(n(1), len));
+        } catch {
+          return this.ret(-EFAULT);
+        }
+        return this.ret(len);
+      }
+      case SYS.exit_group:
+        this.exitCode = n(0) & 0xff;
+        return;
+      case SYS.exit:
+        t.state = "exited";
+        this.save(t);
+        return;
+      case SYS.sched_yield:
+        this.sliceEnds = true;
+        return this.ret(0);
+      case SYS.gettid: return this.ret(t.tid);
+      case SYS.getpid: return this.ret(this.threads[0]?.tid ?? 1);
+      case SYS.arch_prctl:
+        if (n(0) !== ARCH_SET_FS) return this.ret(-EINVAL);
+        this.engine.setReg(REG_FS_BASE, a[1]!);
+        return this.ret(0);
+      case SYS.clock_gettime: {
+        const ts = n(1);
+        const buf = new Uint8Array(16);
+        const dv = new DataView(buf.buffer);
+        dv.setBigInt64(0, BigInt(Math.floor(this.now / 1e9)), true);
+        dv.setBigInt64(8, BigInt(this.now % 1e9), true);
+        this.engine.write(ts, buf);
+        return this.ret(0);
+      }
+      case SYS.nanosleep: {
+        const ns = this.timespec(n(0));
+        if (ns === undefined) return this.ret(-EFAULT);
+        this.ret(0);
+        if (ns <= 0) return;
+        t.state = "sleeping";
+        t.deadline = this.now + ns;
+        this.save(t);
+        return;
+      }
+      case SYS.futex: return this.futex(t, n(0), n(1), n(2), n(3));
+      case SYS.clone: {
+        const flags = n(0), stack = n(1), tls = n(4);
+        this.save(t);
+        const child = this.newThread({ rip: Number(t.regs[REG_RIP]), rsp: stack });
+        child.regs = [...t.regs];
+        child.regs[4] = BigInt(stack);
+        child.regs[0] = 0n;
+        child.regs[1] = t.regs[REG_RIP]!; // SYSCALL leaves RIP in RCX and RFLAGS in R11
+        child.regs[11] = t.regs[REG_RFLAGS]!;
+        if (flags & CLONE_SETTLS) child.regs[REG_FS_BASE] = BigInt(tls);
+        child.xmm = t.xmm.map((x) => x.slice());
+        return this.ret(child.tid);
+      }
+      case SYS.rt_sigaction: case SYS.rt_sigprocmask: case SYS.sigaltstack: case SYS.madvise:
+        return this.ret(0);
+      default:
+        return this.ret(-ENOSYS);
+    }
+  }
+
+  private timespec(addr: number): number | undefined {
+    if (addr === 0) return undefined;
+    try {
+      const dv = new DataView(this.engine.read(addr, 16).buffer);
+      return Number(dv.getBigInt64(0, true)) * 1e9 + Number(dv.getBigInt64(8, true));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private futex(t: Thread, addr: number, op: number, val: number, timeout: number): void {
+    switch (op & ~FUTEX_PRIVATE_FLAG) {
+      case FUTEX_WAIT: {
+        let cur: number;
+        try { cur = this.u32(addr); } catch { return this.ret(-EFAULT); }
+        if (cur !== (val >>> 0)) return this.ret(-EAGAIN);
+        this.ret(0);
+        t.state = "futex";
+        t.futexAddr = addr;
+        if (timeout !== 0) {
+          const ns = this.timespec(timeout);
+          if (ns !== undefined) t.deadline = this.now + ns;
+        }
+        this.save(t);
+        return;
+      }
+      case FUTEX_WAKE: {
+        let woken = 0;
+        for (const w of this.threads) {
+          if (woken >= val) break;
+          if (w.state === "futex" && w.futexAddr === addr) {
+            w.state = "runnable";
+            delete w.futexAddr;
+            delete w.deadline;
+            woken++;
+          }
+        }
+        return this.ret(woken);
+      }
+      default:
+        return this.ret(-ENOSYS);
+    }
+  }
+}

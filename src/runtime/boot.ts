@@ -1,0 +1,239 @@
+// Booting a Go program on the emulated machine, and reporting how it ended.
+//
+// The image is the runtime's assembly (asm/*.s, package runtime) linked with
+// the program's (package main); every symbol neither defines is a host
+// function of the bridge, and a symbol that is neither is an error at link
+// time, as with Go's linker. The loader maps the image, the runtime lays out
+// its globals (adopting runtime·m0 and runtime·g0 from the image), and the
+// kernel starts one thread at runtime·rt0_go with SP at the top of an OS
+// stack, the way Linux starts a process. From there everything is the
+// program: rt0_go sets up TLS (arch_prctl), calls schedinit, newproc and
+// mstart; runtime.main runs main.main and exits.
+//
+// Endings, in Go's words and exit statuses: exit_group (the program's
+// status), a runtime throw or fatal ("fatal error: ...", status 2), an
+// unrecovered panic ("panic: ...", status 2), a fault ("unexpected fault
+// address", SIGSEGV, status 2), each followed by the goroutine dump.
+
+import { readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { assembleFile, type ObjFile } from "../asm/assemble.ts";
+import { link, LinkError, type Image } from "../asm/link.ts";
+import { AsmErrors, type AsmError } from "../asm/prog.ts";
+import { PROT_READ, PROT_WRITE, REG_RIP, type Engine } from "../engine/engine.ts";
+import { createEngine } from "../engine/index.ts";
+import { mapImage } from "../engine/load.ts";
+import { Kernel, type Exit } from "../os/kernel.ts";
+import { Bridge } from "./bridge.ts";
+import { GoPanic, Runtime2Calls } from "./chan.ts";
+import { newRuntime } from "./init.ts";
+import { GoThrow } from "./panic.ts";
+import { readgstatus } from "./proc.ts";
+import { g as gT, gobuf, m as mT, off } from "./runtime2.ts";
+import { Sched, waitReasonStrings } from "./sched.ts";
+
+export const ASM_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../asm");
+/** The main thread's OS stack (Linux puts it just below the top of user space). */
+export const OS_STACK_TOP = 0x7fff_f000_0000;
+export const OS_STACK_SIZE = 256 << 10;
+
+export interface RunOptions {
+  procs?: number;
+  seed?: number;
+  engine?: string;
+  /** Stop after this many instructions (a budget, not a timeout). */
+  maxInsns?: number;
+  stdout?: (b: Uint8Array) => void;
+  stderr?: (b: Uint8Array) => void;
+  /** Extra include directories for the program's files. */
+  includeDirs?: string[];
+}
+
+export interface Machine {
+  engine: Engine;
+  kernel: Kernel;
+  bridge: Bridge;
+  sched: Sched;
+  calls: Runtime2Calls;
+  image: Image;
+}
+
+export interface RunResult {
+  code: number;
+  /** How it ended, for tests: "exit", "throw", "panic", "fault", "budget", "deadlock". */
+  how: string;
+  insns: number;
+  machine: Machine;
+}
+
+/** The runtime's own assembly files. */
+export function runtimeAsmFiles(): string[] {
+  return readdirSync(ASM_DIR).filter((f) => f.endsWith(".s")).sort().map((f) => join(ASM_DIR, f));
+}
+
+/** Assembles and links the runtime and the program, resolving the rest to host functions. */
+export function buildMachine(files: readonly string[], opts: RunOptions = {}): Machine {
+  const engine = createEngine(opts.engine ?? "interp");
+  const kopts: ConstructorParameters<typeof Kernel>[1] = { seed: opts.seed ?? 1 };
+  if (opts.stdout) kopts.stdout = opts.stdout;
+  if (opts.stderr) kopts.stderr = opts.stderr;
+  const kernel = new Kernel(engine, kopts);
+  const bridge = new Bridge(engine);
+  const sched = new Sched(bridge, kernel, { procs: opts.procs ?? 1 });
+  const calls = new Runtime2Calls(sched);
+  sched.register();
+  calls.register();
+
+  const errors: AsmError[] = [];
+  const objs: ObjFile[] = [];
+  for (const f of runtimeAsmFiles()) {
+    const r = assembleFile(f, { pkg: "runtime" });
+    errors.push(...r.errors);
+    objs.push(r.obj);
+  }
+  for (const f of files) {
+    const r = assembleFile(f, { pkg: "main", includeDirs: opts.includeDirs ?? [] });
+    errors.push(...r.errors);
+    objs.push(r.obj);
+  }
+  if (errors.length) throw new AsmErrors(errors);
+  let image: Image;
+  try {
+    image = link(objs, { resolve: bridge.resolve, requireDefined: true });
+  } catch (e) {
+    if (e instanceof LinkError) throw new AsmErrors(e.errors);
+    throw e;
+  }
+  if (image.addrOf("main.main") === undefined) throw new Error("the program has no main·main (TEXT ·main(SB))");
+
+  mapImage(engine, image);
+  const rt = newRuntime(engine, {
+    m0: image.addrOf("runtime.m0")!, g0: image.addrOf("runtime.g0")!, seed: opts.seed ?? 1,
+  });
+  sched.attach(rt);
+  bridge.symbols = (n) => image.lookup(n)?.addr;
+  bridge.install();
+  kernel.onHostCall = (t, addr) => bridge.onHostCall(t, addr);
+
+  engine.map(OS_STACK_TOP - OS_STACK_SIZE, OS_STACK_SIZE, PROT_READ | PROT_WRITE);
+  const entry = image.addrOf("runtime.rt0_go");
+  if (entry === undefined) throw new Error("asm/: no runtime·rt0_go");
+  kernel.newThread({ rip: entry, rsp: OS_STACK_TOP - 64 });
+  return { engine, kernel, bridge, sched, calls, image };
+}
+
+/** Runs a program to its end; never throws for what the program does (only for bad input). */
+export function runProgram(files: readonly string[], opts: RunOptions = {}): RunResult {
+  const m = buildMachine(files, opts);
+  const err = (s: string): void => (opts.stderr ?? ((b) => process.stderr.write(b)))(new TextEncoder().encode(s));
+  let exit: Exit;
+  try {
+    exit = m.kernel.run(opts.maxInsns);
+  } catch (e) {
+    if (e instanceof GoThrow) {
+      err(e.text() + "\n" + goroutineDump(m, e.kind === "throw" && !(e instanceof GoPanic)));
+      return { code: 2, how: e instanceof GoPanic ? "panic" : "throw", insns: m.engine.icount, machine: m };
+    }
+    throw e;
+  } finally {
+    m.engine.close();
+  }
+  const insns = m.engine.icount;
+  switch (exit.kind) {
+    case "exit": return { code: exit.code, how: "exit", insns, machine: m };
+    case "budget":
+      err(`gmpemu: stopped after ${insns} instructions (--max-insns)\n`);
+      return { code: 3, how: "budget", insns, machine: m };
+    case "deadlock":
+      err("fatal error: all threads are blocked with no timer to wake them\n\n" + goroutineDump(m, true));
+      return { code: 2, how: "deadlock", insns, machine: m };
+    case "stop": {
+      const stop = exit.stop;
+      const rip = Number(exit.thread.regs[REG_RIP]);
+      if (stop.kind === "fault" && stop.fault.type === "page") {
+        const a = `0x${stop.fault.addr.toString(16)}`;
+        err(`unexpected fault address ${a}\nfatal error: fault\n[signal SIGSEGV: segmentation violation code=0x1 addr=${a} pc=0x${rip.toString(16)}]\n\n` + goroutineDump(m, true));
+      } else if (stop.kind === "fault") {
+        const sig = stop.fault.type === "de" ? "SIGFPE: integer divide by zero" : stop.fault.type === "ud" ? "SIGILL: illegal instruction" : "SIGSEGV: segmentation violation";
+        err(`fatal error: unexpected signal\n[signal ${sig} pc=0x${rip.toString(16)}]\n\n` + goroutineDump(m, true));
+      } else if (stop.kind === "breakpoint") {
+        err(`SIGTRAP: trace trap\nPC=0x${(stop.addr).toString(16)} m=0 sigcode=128\n\n` + goroutineDump(m, true));
+      } else {
+        err(`gmpemu: the machine stopped: ${stop.kind}\n`);
+      }
+      return { code: 2, how: "fault", insns, machine: m };
+    }
+  }
+}
+
+const g_sched = off(gT, "sched"), g_goid = off(gT, "goid"), g_waitreason = off(gT, "waitreason"), g_m = off(gT, "m");
+const gobuf_pc = off(gobuf, "pc"), gobuf_sp = off(gobuf, "sp"), gobuf_bp = off(gobuf, "bp");
+const m_curg = off(mT, "curg");
+const statusNames = ["idle", "runnable", "running", "syscall", "waiting", "moribund", "dead", "enqueue", "copystack", "preempted"];
+
+/**
+ * Go's goroutine dump: for each live goroutine, its header and its frames
+ * (function, file:line, +offset). Frames are found by the frame-pointer
+ * chain, and across host frames through the bridge's suspensions. With
+ * `all` false (Go's fatal), runtime frames are hidden, as Go hides them.
+ */
+export function goroutineDump(m: Machine, all: boolean): string {
+  const { sched, engine, bridge, image } = m;
+  const rt = sched.rt;
+  const mem = rt.mem;
+  const out: string[] = [];
+  let cur = 0;
+  try { cur = sched.getg(); } catch { cur = 0; }
+  const curIsUser = cur !== 0 && mem.ptr(mem.ptr(cur + g_m) + m_curg) === cur;
+  const gs = rt.allgs.slice().sort((a, b) => (a === cur ? -1 : b === cur ? 1 : mem.int(a + g_goid) - mem.int(b + g_goid)));
+  for (const gp of gs) {
+    const st = readgstatus(rt, gp) & ~0x1000;
+    if (st === 6 /* _Gdead */) continue;
+    const running = gp === cur && curIsUser;
+    let status = running ? "running" : statusNames[st] ?? `status ${st}`;
+    if (st === 4 && !running) status = waitReasonStrings[mem.u8(gp + g_waitreason)] || "waiting";
+    const frames: string[] = [];
+    let pc: number, sp: number, bp: number;
+    if (running) {
+      const a = bridge.active;
+      pc = a ? bridge.addrOf(a.name) : Number(engine.getReg(REG_RIP));
+      sp = a ? a.frameSp : Number(engine.getReg(4));
+      bp = Number(engine.getReg(5));
+    } else {
+      pc = mem.ptr(gp + g_sched + gobuf_pc);
+      sp = mem.ptr(gp + g_sched + gobuf_sp);
+      bp = mem.ptr(gp + g_sched + gobuf_bp);
+    }
+    for (let depth = 0; depth < 100 && pc !== 0; depth++) {
+      const susp = bridge.suspension(pc);
+      const hostName = susp?.name ?? (bridge.nameAt(pc) && !bridge.nameAt(pc)!.endsWith("(continuation)") ? bridge.nameAt(pc) : undefined);
+      if (hostName !== undefined) {
+        const frameSp = susp?.frameSp ?? sp;
+        if (all || !hostName.startsWith("runtime.")) frames.push(`${hostName}(...)\n\t(host function)`);
+        pc = Number(mem.u64(frameSp));
+        sp = frameSp + 8;
+        continue;
+      }
+      const sym = image.symAt(pc);
+      if (!sym) break;
+      const line = image.pcToLine(depth === 0 ? pc : pc - 1);
+      if (all || !sym.name.startsWith("runtime.")) {
+        frames.push(`${sym.name}(...)\n\t${line ? `${line.file}:${line.line}` : "?"} +0x${(pc - sym.addr).toString(16)}`);
+      }
+      if (sym.name === "runtime.goexit") break;
+      // The caller: through the saved frame pointer when this function has a frame.
+      if (sym.frame !== undefined && sym.frame > 0 && bp !== 0) {
+        pc = Number(mem.u64(bp + 8));
+        sp = bp + 16;
+        bp = Number(mem.u64(bp));
+      } else {
+        pc = Number(mem.u64(sp));
+        sp += 8;
+      }
+    }
+    out.push(`goroutine ${mem.int(gp + g_goid)} [${status}]:\n${frames.join("\n")}${frames.length ? "\n" : ""}`);
+    if (!all) break; // Go's default (GOTRACEBACK=single) for a fatal: the current or first goroutine
+  }
+  return out.join("\n");
+}
