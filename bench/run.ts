@@ -13,6 +13,9 @@
 // Each measurement sizes its iteration count to run about a quarter of a
 // second and keeps the best of three. `npm run bench -- --json` prints JSON.
 // The project's target: interp run >= 50 MIPS on alu.
+// Then whole programs: programs/many.s (100,000 goroutines, --procs 4) in a
+// child process, with its wall time and peak resident memory.
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { createEngine, engineAvailable, type EngineName } from "../src/engine/index.ts";
@@ -89,6 +92,20 @@ function measure(loop: string, name: EngineName, mode: Mode): Result {
   }
 }
 
+interface ProgramResult {
+  file: string; procs: number; engine: string; code: number; seconds: number; instructions: number;
+  hostCalls: number; threads: number; goroutines: number; maxRSSMiB: number; output: string;
+}
+
+/** Runs a program in a child process (bench/program.ts) so its peak memory is its own. */
+function measureProgram(file: string, procs: number): ProgramResult {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(here, "program.ts"), join(here, "..", file), String(procs), "1", "interp"], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${file}: ${r.stderr}`);
+  const res = JSON.parse(r.stdout) as ProgramResult;
+  res.file = file;
+  return res;
+}
+
 function main(): void {
   const json = process.argv.includes("--json");
   const results: Result[] = [];
@@ -112,10 +129,13 @@ function main(): void {
     }
     results.push({ loop: "alu-hand", engine: "interp", mode: "run", instructions: best.insns, seconds: best.seconds, mips: best.mips });
   }
+  // Whole programs: 100,000 goroutines created and finished with 4 Ps.
+  const programs: ProgramResult[] = [];
+  if (!process.argv.includes("--no-programs")) programs.push(measureProgram("programs/many.s", 4));
   const alu = results.find((r) => r.loop === "alu" && r.engine === "interp" && r.mode === "run");
   const target = { interpAluMips: TARGET_INTERP_ALU_MIPS, measured: alu?.mips ?? null, met: alu ? alu.mips >= TARGET_INTERP_ALU_MIPS : false };
   if (json) {
-    process.stdout.write(JSON.stringify({ results, target, skipped }, null, 2) + "\n");
+    process.stdout.write(JSON.stringify({ results, programs, target, skipped }, null, 2) + "\n");
     return;
   }
   const lines = [`${"loop".padEnd(9)} ${"engine".padEnd(14)} ${"MIPS".padStart(10)} ${"instructions".padStart(14)} ${"seconds".padStart(8)}`];
@@ -123,6 +143,9 @@ function main(): void {
     lines.push(`${r.loop.padEnd(9)} ${(r.engine + " " + r.mode).padEnd(14)} ${r.mips.toFixed(r.mips < 10 ? 2 : 1).padStart(10)} ${String(r.instructions).padStart(14)} ${r.seconds.toFixed(3).padStart(8)}`);
   }
   for (const s of skipped) lines.push(`(${s}: not available on this machine, skipped)`);
+  for (const p of programs) {
+    lines.push(`program ${p.file} --procs ${p.procs}: ${p.seconds.toFixed(2)} s, ${p.instructions} instructions, ${p.hostCalls} host calls, ${p.goroutines} gs allocated, ${p.threads} threads, peak RSS ${p.maxRSSMiB} MiB (${p.output})`);
+  }
   lines.push(alu
     ? `target: interp run on alu >= ${TARGET_INTERP_ALU_MIPS} MIPS: ${alu.mips.toFixed(1)} MIPS, ${target.met ? "met" : "NOT met"}`
     : "target: interp not measured");

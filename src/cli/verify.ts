@@ -16,10 +16,14 @@ import { runLockstep, insnBytes } from "../engine/lockstep.ts";
 import { assembleFileSimple, type SimpleImage } from "../engine/asmload.ts";
 import { disassemble } from "../cpu/disasm.ts";
 import { REG_RIP, type Stop } from "../engine/engine.ts";
+import { LockstepDivergence } from "../engine/pair.ts";
+import { runProgram } from "../runtime/boot.ts";
 
 interface VerifyOptions {
-  maxSteps: string;
+  maxSteps?: string;
   entry?: string;
+  procs: string;
+  seed: string;
 }
 
 function where(image: SimpleImage, addr: number): string {
@@ -34,9 +38,35 @@ function insnText(bytes: Uint8Array, addr: number, image: SimpleImage): string {
   return `${hex.padEnd(30)} ${d.text === "?" ? "(undecodable)" : d.text}`;
 }
 
+/**
+ * A whole program (one that defines main·main): boot the runtime on the
+ * lockstep engine and run it to its end, every instruction of every thread
+ * executed by both CPUs and compared. The program's own output goes where
+ * it always goes (stderr, as Go's print does).
+ */
+export function verifyProgram(file: string, opts: { maxSteps: number; procs: number; seed: number }, out: (s: string) => void): number {
+  let r;
+  try {
+    r = runProgram([file], { engine: "lockstep", procs: opts.procs, seed: opts.seed, maxInsns: opts.maxSteps });
+  } catch (e) {
+    if (e instanceof LockstepDivergence) {
+      out(e.report + "\n");
+      return 1;
+    }
+    throw e;
+  }
+  const how = r.how === "exit" ? `the program exited with status ${r.code}` : r.how === "budget" ? "stopped after --max-steps" : `the program died (${r.how}, status ${r.code})`;
+  out(`verified ${r.insns} instructions: 0 divergences (${how})\n`);
+  return 0;
+}
+
 /** Runs the verification; returns the exit status and writes its report. */
-export function verifyFile(file: string, opts: { maxSteps: number; entry?: string }, out: (s: string) => void): number {
+export function verifyFile(file: string, opts: { maxSteps: number; entry?: string; procs?: number; seed?: number }, out: (s: string) => void): number {
   const image = assembleFileSimple(file);
+  if (opts.entry === undefined && image.image.lookup("main.main")) {
+    return verifyProgram(file, { maxSteps: opts.maxSteps < 0 ? Number.MAX_SAFE_INTEGER : opts.maxSteps, procs: opts.procs ?? 1, seed: opts.seed ?? 1 }, out);
+  }
+  if (opts.maxSteps < 0) opts = { ...opts, maxSteps: 1_000_000 };
   const text = image.symbols.filter((s) => s.kind === "text");
   if (text.length === 0) throw new Error(`${file}: no TEXT symbol to run`);
   const entry = opts.entry
@@ -103,12 +133,17 @@ export function registerVerify(program: Command, setStatus: (s: number) => void)
     .command("verify")
     .description("run a function of FILE.s on the interpreter and on unicorn in lockstep, comparing every instruction")
     .argument("<file>", "Go assembly file (.s)")
-    .option("--max-steps <n>", "stop after this many instructions", "1000000")
-    .option("--entry <sym>", "function to run (default: the first TEXT symbol)")
+    .option("--max-steps <n>", "stop after this many instructions (default: 1000000 for a function, no limit for a program)")
+    .option("--entry <sym>", "function to run alone (default: the whole program if it has main·main, else the first TEXT symbol)")
+    .option("--procs <n>", "for a whole program: GOMAXPROCS", "1")
+    .option("--seed <n>", "for a whole program: the kernel's interleaving seed", "1")
     .action((file: string, o: VerifyOptions) => {
-      const maxSteps = Number(o.maxSteps);
-      if (!Number.isInteger(maxSteps) || maxSteps <= 0) throw new Error(`--max-steps: not a positive integer: ${o.maxSteps}`);
-      const opts: { maxSteps: number; entry?: string } = { maxSteps };
+      const maxSteps = o.maxSteps === undefined ? -1 : Number(o.maxSteps);
+      if (o.maxSteps !== undefined && (!Number.isInteger(maxSteps) || maxSteps <= 0)) throw new Error(`--max-steps: not a positive integer: ${o.maxSteps}`);
+      const procs = Number(o.procs), seed = Number(o.seed);
+      if (!Number.isInteger(procs) || procs <= 0) throw new Error(`--procs: not a positive integer: ${o.procs}`);
+      if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed: not an integer >= 0: ${o.seed}`);
+      const opts: { maxSteps: number; entry?: string; procs: number; seed: number } = { maxSteps, procs, seed };
       if (o.entry !== undefined) opts.entry = o.entry;
       const status = verifyFile(file, opts, (s) => process.stdout.write(s));
       setStatus(status);

@@ -51,7 +51,7 @@ export interface EngineSnapshot {
 }
 
 export interface Engine {
-  readonly name: "interp" | "unicorn";
+  readonly name: "interp" | "unicorn" | "lockstep";
 
   // Memory. Regions are page-aligned (4096).
   map(addr: number, size: number, prot: number): void;

@@ -287,6 +287,8 @@ class Comparer {
     const writes = [...(this.ta?.takeWrites() ?? []), ...(this.tb?.takeWrites() ?? [])];
     for (const [addr, size] of writes) {
       const ma = tryRead(a, addr, size), mb = tryRead(b, addr, size);
+      // A write that faulted on both engines left nothing to compare.
+      if (!ma && !mb) continue;
       if (!ma || !mb || !eqBytes(ma, mb)) {
         diffs.push(`memory 0x${addr.toString(16)}+${size}: ${a.name} ${ma ? hexBytes(ma) : "unreadable"}, ${b.name} ${mb ? hexBytes(mb) : "unreadable"}`);
       }

@@ -210,21 +210,51 @@ export class Kernel {
         budget -= ran;
         t.icount += ran;
         this.now += ran;
-        switch (stop.kind) {
-          case "count": break;
-          case "syscall": this.syscall(t); break;
-          case "hostcall":
-            if (!this.onHostCall) return { kind: "stop", stop, thread: t };
-            this.onHostCall(t, stop.addr);
-            break;
-          default:
-            this.save(t);
-            return { kind: "stop", stop, thread: t };
-        }
+        const end = this.handle(t, stop);
+        if (end) return end;
         if (this.exitCode !== undefined) break;
       }
       if (t.state === "exited") this.cur = undefined;
     }
+  }
+
+  /** Handles a stop of thread t: a system call, a host call; anything else ends the run. */
+  private handle(t: Thread, stop: Stop): Exit | undefined {
+    switch (stop.kind) {
+      case "count": return undefined;
+      case "syscall": this.syscall(t); return undefined;
+      case "hostcall":
+        if (!this.onHostCall) return { kind: "stop", stop, thread: t };
+        this.onHostCall(t, stop.addr);
+        return undefined;
+      default:
+        this.save(t);
+        return { kind: "stop", stop, thread: t };
+    }
+  }
+
+  /**
+   * One step for a debugger: the current thread (or the next one, if it
+   * cannot run) executes one instruction, or reaches a host function and
+   * the bridge runs it. Threads switch only when the current one blocks.
+   */
+  stepOnce(): Exit | undefined {
+    if (this.exitCode !== undefined) return { kind: "exit", code: this.exitCode };
+    let t = this.cur;
+    if (!t || t.state !== "runnable") {
+      t = this.pick();
+      if (!t) return { kind: "deadlock" };
+      this.switchTo(t);
+    }
+    const before = this.engine.icount;
+    const stop = this.engine.step();
+    const ran = this.engine.icount - before;
+    t.icount += ran;
+    this.now += ran;
+    const end = this.handle(t, stop);
+    if (t.state === "exited") this.cur = undefined;
+    if (end) return end;
+    return this.exitCode !== undefined ? { kind: "exit", code: this.exitCode } : undefined;
   }
 
   private reg(r: number): bigint { return this.engine.getReg(r); }
