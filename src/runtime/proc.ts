@@ -34,7 +34,8 @@
 // (it needs nanotime and only feeds runtime/metrics).
 
 import {
-  _Gdead, _Gidle, _GoidCacheBatch, _Grunnable, _Gscan, _Gwaiting, _Pgcstop, _StackGuard, _StackSystem,
+  _Gcopystack, _Gdead, _Gidle, _GoidCacheBatch, _Gpreempted, _Grunnable, _Grunning, _Gscan, _Gsyscall, _Gwaiting,
+  _Pgcstop, _StackGuard, _StackSystem,
   g as gT, gList as gListT, gQueue as gQueueT, m as mT, off, p as pT, pGFree, schedt, schedtGFree,
 } from "./runtime2.ts";
 import type { Mem } from "./mem.ts";
@@ -255,11 +256,41 @@ export function readgstatus(rt: Runtime, gp: number): number {
   return rt.mem.u32(gp + g_atomicstatus);
 }
 
+/**
+ * The transitions Go's runtime makes with casgstatus (runtime2.go's state
+ * machine): newproc1 (idle→dead→runnable), execute (runnable→running),
+ * gosched/preemption (running→runnable), park_m (running→waiting), ready
+ * (waiting→runnable), goexit0 (running→dead), syscalls (running→syscall→
+ * running or runnable; dead↔syscall for extra Ms), newstack and stack
+ * shrinking (running/waiting↔copystack), and async preemption
+ * (running→preempted→waiting). Go checks only that the old value matches;
+ * we also reject any other pair, so a scheduler bug cannot move a G along
+ * an edge the real runtime never takes.
+ */
+export const legalTransitions: ReadonlySet<string> = new Set([
+  [_Gidle, _Gdead], [_Gdead, _Grunnable], [_Gdead, _Gsyscall],
+  [_Grunnable, _Grunning],
+  [_Grunning, _Grunnable], [_Grunning, _Gwaiting], [_Grunning, _Gsyscall], [_Grunning, _Gdead],
+  [_Grunning, _Gpreempted], [_Grunning, _Gcopystack],
+  [_Gwaiting, _Grunnable], [_Gwaiting, _Gcopystack],
+  [_Gcopystack, _Grunning], [_Gcopystack, _Gwaiting],
+  [_Gsyscall, _Grunning], [_Gsyscall, _Grunnable], [_Gsyscall, _Gdead],
+  [_Gpreempted, _Gwaiting],
+].map(([a, b]) => `${a}>${b}`));
+
+const statusName = ["Gidle", "Grunnable", "Grunning", "Gsyscall", "Gwaiting", "Gmoribund_unused", "Gdead", "Genqueue_unused", "Gcopystack", "Gpreempted"];
+
 // casgstatus: gp's status from oldval to newval. Neither may be a _Gscan
-// status, and gp must be in oldval.
+// status, gp must be in oldval, and the pair must be one Go's runtime makes.
 export function casgstatus(rt: Runtime, gp: number, oldval: number, newval: number): void {
   if ((oldval & _Gscan) !== 0 || (newval & _Gscan) !== 0 || oldval === newval) {
     throw_("casgstatus: bad incoming values", `runtime: casgstatus: oldval=${hex(oldval)} newval=${hex(newval)}`);
+  }
+  if (!legalTransitions.has(`${oldval}>${newval}`)) {
+    throw_(
+      `casgstatus: illegal transition from ${statusName[oldval] ?? hex(oldval)} to ${statusName[newval] ?? hex(newval)}`,
+      `runtime: casgstatus: gp=${hex(gp)} goid=${rt.mem.int(gp + g_goid)} oldval=${hex(oldval)} newval=${hex(newval)}`,
+    );
   }
   const cur = readgstatus(rt, gp);
   if (cur !== oldval) {

@@ -140,6 +140,8 @@ export class Sched {
   readonly timers: { when: number; gp: number }[] = [];
   /** funcvals of host functions that machine code calls through (mcall's fn, newproc's main). */
   private readonly fv = new Map<string, number>();
+  /** Per-M closure for newproc's systemstack call. */
+  private readonly sysfv = new Map<number, number>();
   /** Per-M scratch for formatting prints into emulated memory. */
   readonly printbuf = new Map<number, number>();
 
@@ -852,11 +854,31 @@ export class Sched {
     const b = this.bridge;
     const self = this;
     b.define("runtime.schedinit", "", () => { self.schedinit(); });
+    // newproc: as Go's, it does its work on the system stack: a closure
+    // {newproc_m, fn, gp, pc} handed to the systemstack routine, which
+    // switches to g0 (when called from a user goroutine), calls it, and
+    // switches back.
     b.define("runtime.newproc", "p", function* (h) {
-      const fn = Number(h.args[0]);
+      const mem = self.mem;
       const gp = self.getg();
-      const newg = self.newproc1(fn, gp, h.pc);
-      const pp = self.mem.ptr(self.mem.ptr(gp + o.g_m) + o.m_p);
+      const mp = mem.ptr(gp + o.g_m);
+      let fv = self.sysfv.get(mp);
+      if (fv === undefined) {
+        fv = persistentalloc(self.rt, 32, 8);
+        self.sysfv.set(mp, fv);
+      }
+      mem.setPtr(fv, self.bridge.addrOf("runtime.newproc_m"));
+      mem.setPtr(fv + 8, Number(h.args[0]));
+      mem.setPtr(fv + 16, gp);
+      mem.setPtr(fv + 24, h.pc);
+      yield h.call("runtime.systemstack", "p", [BigInt(fv)]);
+    });
+    b.define("runtime.newproc_m", "", function* (h) {
+      const mem = self.mem;
+      const fv = Number(h.engine.getReg(2)); // the closure, in DX
+      const fn = mem.ptr(fv + 8), callergp = mem.ptr(fv + 16), callerpc = mem.ptr(fv + 24);
+      const newg = self.newproc1(fn, callergp, callerpc);
+      const pp = mem.ptr(mem.ptr(self.getg() + o.g_m) + o.m_p);
       runqput(self.rt, pp, newg, true);
       if (self.mainStarted) yield* self.wakep(h);
     });

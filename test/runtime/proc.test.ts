@@ -1,7 +1,7 @@
 // Free Gs, G status, goids, allgs, Ms and Ps (proc.go's data side).
 import { describe, expect, it } from "vitest";
 import {
-  allgadd, allpgrow, casgstatus, fastrand, fastrandn, gList, gQueue, gfget, gfpurge, gfput, malg, mcommoninit,
+  allgadd, allpgrow, casgstatus, legalTransitions, fastrand, fastrandn, gList, gQueue, gfget, gfpurge, gfput, malg, mcommoninit,
   mcount, newgoid, pGFreeList, pGFreeN, readgstatus, round2, schedGFreeN, schedGFreeNoStack, schedGFreeStack,
 } from "../../src/runtime/proc.ts";
 import {
@@ -76,17 +76,45 @@ describe("casgstatus", () => {
   it("throws Go's messages on bad transitions", () => {
     const rt = setup(1);
     const gp = malg(rt, -1);
-    casgstatus(rt, gp, _Gidle, _Grunnable);
+    casgstatus(rt, gp, _Gidle, _Gdead);
+    casgstatus(rt, gp, _Gdead, _Grunnable);
     const same = catchThrow(() => casgstatus(rt, gp, _Grunnable, _Grunnable));
     expect(same.msg).toBe("casgstatus: bad incoming values");
     expect(same.prints).toEqual(["runtime: casgstatus: oldval=0x1 newval=0x1"]);
     expect(same.text()).toBe("runtime: casgstatus: oldval=0x1 newval=0x1\nfatal error: casgstatus: bad incoming values\n");
     expect(catchThrow(() => casgstatus(rt, gp, _Gscanrunnable, _Grunning)).msg).toBe("casgstatus: bad incoming values");
     expect(catchThrow(() => casgstatus(rt, gp, _Grunnable, _Gscanrunnable)).msg).toBe("casgstatus: bad incoming values");
-    expect(catchThrow(() => casgstatus(rt, gp, _Gwaiting, _Grunning)).msg).toBe("casgstatus: waiting for Gwaiting but is Grunnable");
+    expect(catchThrow(() => casgstatus(rt, gp, _Gwaiting, _Grunnable)).msg).toBe("casgstatus: waiting for Gwaiting but is Grunnable");
     expect(catchThrow(() => casgstatus(rt, gp, _Grunning, _Gwaiting)).msg).toBe("casgstatus: bad status");
     // The status was not changed by the failed attempts.
     expect(readgstatus(rt, gp)).toBe(_Grunnable);
+  });
+
+  it("every legal transition succeeds and every other pair throws", () => {
+    const rt = setup(1);
+    const gp = malg(rt, -1);
+    const statuses = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    let legal = 0, illegal = 0;
+    for (const from of statuses) {
+      for (const to of statuses) {
+        if (from === to) continue;
+        rt.mem.setU32(gp + off(g, "atomicstatus"), from);
+        if (legalTransitions.has(`${from}>${to}`)) {
+          casgstatus(rt, gp, from, to);
+          expect(readgstatus(rt, gp)).toBe(to);
+          legal++;
+        } else {
+          const t = catchThrow(() => casgstatus(rt, gp, from, to));
+          expect(t.msg).toMatch(/^casgstatus: illegal transition from G\w+ to G\w+$/);
+          expect(readgstatus(rt, gp)).toBe(from);
+          illegal++;
+        }
+      }
+    }
+    expect(legal).toBe(18);
+    expect(illegal).toBe(90 - 18);
+    expect(catchThrow(() => { rt.mem.setU32(gp + off(g, "atomicstatus"), _Gidle); casgstatus(rt, gp, _Gidle, _Grunnable); }).msg)
+      .toBe("casgstatus: illegal transition from Gidle to Grunnable");
   });
 });
 
@@ -148,7 +176,8 @@ describe("free Gs", () => {
   it("gfput throws on a G that is not dead", () => {
     const rt = setup(1);
     const gp = malg(rt, _StackMin);
-    casgstatus(rt, gp, _Gidle, _Grunnable);
+    casgstatus(rt, gp, _Gidle, _Gdead);
+    casgstatus(rt, gp, _Gdead, _Grunnable);
     expect(catchThrow(() => gfput(rt, rt.allp[0]!, gp)).msg).toBe("gfput: bad status (not Gdead)");
   });
 });
