@@ -44,10 +44,13 @@ function insnText(bytes: Uint8Array, addr: number, image: SimpleImage): string {
  * executed by both CPUs and compared. The program's own output goes where
  * it always goes (stderr, as Go's print does).
  */
-export function verifyProgram(file: string, opts: { maxSteps: number; procs: number; seed: number }, out: (s: string) => void): number {
+export function verifyProgram(file: string, opts: { maxSteps: number; procs: number; seed: number; quiet?: boolean }, out: (s: string) => void): number {
   let r;
   try {
-    r = runProgram([file], { engine: "lockstep", procs: opts.procs, seed: opts.seed, maxInsns: opts.maxSteps });
+    const ropts: Parameters<typeof runProgram>[1] = { engine: "lockstep", procs: opts.procs, seed: opts.seed, maxInsns: opts.maxSteps };
+    // quiet: the program's own output is dropped (tests compare it elsewhere).
+    if (opts.quiet) ropts.stdout = ropts.stderr = () => {};
+    r = runProgram([file], ropts);
   } catch (e) {
     if (e instanceof LockstepDivergence) {
       out(e.report + "\n");
