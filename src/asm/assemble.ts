@@ -51,6 +51,8 @@ export interface ObjSym {
   pos: Pos;
   /** Text only: the frame size obj6 settled on and whether it checks the stack. */
   frame?: number;
+  /** Text only: TEXT's declared argument size ($frame-args), when given. */
+  args?: number;
   split?: boolean;
   abi?: "ABI0" | "ABIInternal";
 }
@@ -214,6 +216,7 @@ function assembleText(progs: Prog[], name: string): { sym: ObjSym; errors: AsmEr
     name, kind: "text", flags: text.flags ?? 0, size: asm.bytes.length, bytes: asm.bytes,
     relocs: asm.relocs, lines, pos: text.pos, frame: pre.frame, split: pre.split, abi: text.abi ?? "ABI0",
   };
+  if (text.to.type === "textsize" && text.to.args >= 0n) sym.args = Number(text.to.args);
   return { sym, errors: [] };
 }
 

@@ -56,6 +56,7 @@ export interface LinkedSym {
   /** Where it was declared. */
   pos: Pos;
   frame?: number;
+  args?: number;
   split?: boolean;
   abi?: "ABI0" | "ABIInternal";
   /** Unrelocated contents, as the assembler left them (for listings and oracles). */
@@ -250,6 +251,7 @@ function linked(name: string, s: ObjSym, addr: number): LinkedSym {
     flags: s.flags, addr, size: s.size, bytes, relocs: s.relocs, pos: s.pos, raw: s.bytes,
   };
   if (s.frame !== undefined) l.frame = s.frame;
+  if (s.args !== undefined) l.args = s.args;
   if (s.split !== undefined) l.split = s.split;
   if (s.abi !== undefined) l.abi = s.abi;
   return l;

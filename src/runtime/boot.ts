@@ -126,18 +126,30 @@ export function buildMachine(files: readonly string[], opts: RunOptions = {}): M
 /** Runs a program to its end; never throws for what the program does (only for bad input). */
 export function runProgram(files: readonly string[], opts: RunOptions = {}): RunResult {
   const m = buildMachine(files, opts);
+  // The engine is closed only after the endings below have read it for
+  // their tracebacks (unicorn's memory is gone once it is closed).
+  try {
+    return finishRun(m, opts);
+  } finally {
+    m.engine.close();
+  }
+}
+
+function finishRun(m: Machine, opts: RunOptions): RunResult {
   const err = (s: string): void => (opts.stderr ?? ((b) => process.stderr.write(b)))(new TextEncoder().encode(s));
+  const dump = (all: boolean): string => {
+    const d = goroutineDump(m, all);
+    return d ? "\n" + d : "";
+  };
   let exit: Exit;
   try {
     exit = m.kernel.run(opts.maxInsns);
   } catch (e) {
     if (e instanceof GoThrow) {
-      err(e.text() + "\n" + goroutineDump(m, e.kind === "throw" && !(e instanceof GoPanic)));
+      err(e.text() + dump(e.kind === "throw" && !(e instanceof GoPanic)));
       return { code: 2, how: e instanceof GoPanic ? "panic" : "throw", insns: m.engine.icount, machine: m };
     }
     throw e;
-  } finally {
-    m.engine.close();
   }
   const insns = m.engine.icount;
   switch (exit.kind) {
@@ -146,19 +158,19 @@ export function runProgram(files: readonly string[], opts: RunOptions = {}): Run
       err(`gmpemu: stopped after ${insns} instructions (--max-insns)\n`);
       return { code: 3, how: "budget", insns, machine: m };
     case "deadlock":
-      err("fatal error: all threads are blocked with no timer to wake them\n\n" + goroutineDump(m, true));
+      err("fatal error: all threads are blocked with no timer to wake them\n" + dump(true));
       return { code: 2, how: "deadlock", insns, machine: m };
     case "stop": {
       const stop = exit.stop;
       const rip = Number(exit.thread.regs[REG_RIP]);
       if (stop.kind === "fault" && stop.fault.type === "page") {
         const a = `0x${stop.fault.addr.toString(16)}`;
-        err(`unexpected fault address ${a}\nfatal error: fault\n[signal SIGSEGV: segmentation violation code=0x1 addr=${a} pc=0x${rip.toString(16)}]\n\n` + goroutineDump(m, true));
+        err(`unexpected fault address ${a}\nfatal error: fault\n[signal SIGSEGV: segmentation violation code=0x1 addr=${a} pc=0x${rip.toString(16)}]\n` + dump(true));
       } else if (stop.kind === "fault") {
         const sig = stop.fault.type === "de" ? "SIGFPE: integer divide by zero" : stop.fault.type === "ud" ? "SIGILL: illegal instruction" : "SIGSEGV: segmentation violation";
-        err(`fatal error: unexpected signal\n[signal ${sig} pc=0x${rip.toString(16)}]\n\n` + goroutineDump(m, true));
+        err(`fatal error: unexpected signal\n[signal ${sig} pc=0x${rip.toString(16)}]\n` + dump(true));
       } else if (stop.kind === "breakpoint") {
-        err(`SIGTRAP: trace trap\nPC=0x${(stop.addr).toString(16)} m=0 sigcode=128\n\n` + goroutineDump(m, true));
+        err(`SIGTRAP: trace trap\nPC=0x${(stop.addr).toString(16)} m=0 sigcode=128\n` + dump(true));
       } else {
         err(`gmpemu: the machine stopped: ${stop.kind}\n`);
       }
@@ -170,6 +182,13 @@ export function runProgram(files: readonly string[], opts: RunOptions = {}): Run
 const g_sched = off(gT, "sched"), g_goid = off(gT, "goid"), g_waitreason = off(gT, "waitreason"), g_m = off(gT, "m");
 const gobuf_pc = off(gobuf, "pc"), gobuf_sp = off(gobuf, "sp"), gobuf_bp = off(gobuf, "bp");
 const m_curg = off(mT, "curg");
+/** Go's printArgs: hex words, at most ten, then "...". */
+function argList(words: readonly bigint[]): string {
+  const shown = words.slice(0, 10).map((w) => `0x${w.toString(16)}`);
+  if (words.length > 10) shown.push("...");
+  return shown.join(", ");
+}
+
 const statusNames = ["idle", "runnable", "running", "syscall", "waiting", "moribund", "dead", "enqueue", "copystack", "preempted"];
 
 /**
@@ -190,6 +209,8 @@ export function goroutineDump(m: Machine, all: boolean): string {
   for (const gp of gs) {
     const st = readgstatus(rt, gp) & ~0x1000;
     if (st === 6 /* _Gdead */) continue;
+    // Go's tracebackothers leaves out the runtime's own goroutines.
+    if (gp !== cur && sched.isSystemGoroutine(gp)) continue;
     const running = gp === cur && curIsUser;
     let status = running ? "running" : statusNames[st] ?? `status ${st}`;
     if (st === 4 && !running) status = waitReasonStrings[mem.u8(gp + g_waitreason)] || "waiting";
@@ -210,7 +231,10 @@ export function goroutineDump(m: Machine, all: boolean): string {
       const hostName = susp?.name ?? (bridge.nameAt(pc) && !bridge.nameAt(pc)!.endsWith("(continuation)") ? bridge.nameAt(pc) : undefined);
       if (hostName !== undefined) {
         const frameSp = susp?.frameSp ?? sp;
-        if (all || !hostName.startsWith("runtime.")) frames.push(`${hostName}(...)\n\t(host function)`);
+        if (all || !hostName.startsWith("runtime.")) {
+          const words = bridge.argWords(hostName, frameSp, (a, size) => (size === 8 ? mem.u64(a) : BigInt(mem.u32(a))));
+          frames.push(`${hostName}(${argList(words)})\n\t(host function)`);
+        }
         pc = Number(mem.u64(frameSp));
         sp = frameSp + 8;
         continue;
@@ -218,10 +242,8 @@ export function goroutineDump(m: Machine, all: boolean): string {
       const sym = image.symAt(pc);
       if (!sym) break;
       const line = image.pcToLine(depth === 0 ? pc : pc - 1);
-      if (all || !sym.name.startsWith("runtime.")) {
-        frames.push(`${sym.name}(...)\n\t${line ? `${line.file}:${line.line}` : "?"} +0x${(pc - sym.addr).toString(16)}`);
-      }
-      if (sym.name === "runtime.goexit") break;
+      const show = all || !sym.name.startsWith("runtime.");
+      const where = `${line ? `${resolve(line.file)}:${line.line}` : "?"} +0x${(pc - sym.addr).toString(16)}`;
       // The caller: through the saved frame pointer when this function has a frame.
       if (sym.frame !== undefined && sym.frame > 0 && bp !== 0) {
         pc = Number(mem.u64(bp + 8));
@@ -231,6 +253,10 @@ export function goroutineDump(m: Machine, all: boolean): string {
         pc = Number(mem.u64(sp));
         sp += 8;
       }
+      // Go prints an assembly function's arguments only when a Go
+      // prototype gives it an argument map; ours have none, so "()".
+      if (show) frames.push(`${sym.name}()\n\t${where}`);
+      if (sym.name === "runtime.goexit") break;
     }
     out.push(`goroutine ${mem.int(gp + g_goid)} [${status}]:\n${frames.join("\n")}${frames.length ? "\n" : ""}`);
     if (!all) break; // Go's default (GOTRACEBACK=single) for a fatal: the current or first goroutine

@@ -159,6 +159,13 @@ export class Bridge {
 
   has(name: string): boolean { return this.byName.has(name); }
 
+  /** The argument words of host function `name` in a frame whose return address is at frameSp. */
+  argWords(name: string, frameSp: number, read: (addr: number, size: 4 | 8) => bigint): bigint[] {
+    const fn = this.byName.get(name);
+    if (!fn) return [];
+    return frameLayout(fn.sig).args.map((a) => read(frameSp + 8 + a.off, a.size));
+  }
+
   /** The linker's resolver for undefined symbols. */
   resolve = (name: string): number | undefined => this.byName.get(name)?.addr;
 

@@ -277,6 +277,14 @@ export class Sched {
 
   // --- checkdead ----------------------------------------------------------------
 
+  // isSystemGoroutine: a goroutine the runtime started for itself (its
+  // startpc is a runtime function other than runtime.main): checkdead,
+  // NumGoroutine and tracebacks leave it out.
+  isSystemGoroutine(gp: number): boolean {
+    const start = this.bridge.nameAt(this.mem.ptr(gp + o.g_startpc));
+    return start !== undefined && start.startsWith("runtime.") && start !== "runtime.main";
+  }
+
   // checkdead: throws if no M is running and no goroutine can ever run again.
   // sched.lock must be held.
   checkdead(): void {
@@ -289,6 +297,7 @@ export class Sched {
     }
     let grunning = 0;
     for (const gp of this.rt.allgs) {
+      if (this.isSystemGoroutine(gp)) continue;
       const st = readgstatus(this.rt, gp) & ~0x1000;
       if (st === _Gwaiting || st === _Gpreempted) grunning++;
       else if (st === _Grunnable || st === _Grunning || st === _Gsyscall) {
@@ -518,8 +527,7 @@ export class Sched {
     mem.setU8(newg + o.g_waitreason, 0);
     // isSystemGoroutine: the runtime's own goroutines (not runtime.main) are
     // not counted by NumGoroutine.
-    const start = this.bridge.nameAt(mem.ptr(fn));
-    if (start !== undefined && start.startsWith("runtime.") && start !== "runtime.main") {
+    if (this.isSystemGoroutine(newg)) {
       mem.setI32(rt.sched + o.s_ngsys, mem.i32(rt.sched + o.s_ngsys) + 1);
     }
     casgstatus(rt, newg, _Gdead, _Grunnable);
