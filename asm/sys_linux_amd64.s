@@ -170,6 +170,34 @@ TEXT runtime·sigreturn__sigaction(SB), NOSPLIT, $0
 	SYSCALL
 	INT	$3			// not reached: the kernel does not come back here
 
+// sigtramp: the handler installed for every signal (sa_handler). The
+// kernel enters it on the thread's signal stack (gsignal's) with the C
+// calling convention: DI = the signal, SI = &siginfo, DX = &ucontext, and
+// the restorer (sigreturn__sigaction) as the return address. It keeps the
+// registers C code expects a callee to preserve, passes the three values
+// to sigtrampgo as an ABI0 frame, and returns into the restorer.
+TEXT runtime·sigtramp(SB), NOSPLIT|TOPFRAME, $0
+	PUSHQ	BP			// C's callee-saved registers: BP,
+	PUSHQ	BX			// BX,
+	PUSHQ	R12			// R12,
+	PUSHQ	R13			// R13,
+	PUSHQ	R14			// R14 (also Go's g register),
+	PUSHQ	R15			// R15
+	ADJSP	$24			// room for sigtrampgo's three arguments
+	NOP	SP			// SP offsets below are the hardware SP's
+	MOVL	DI, 0(SP)		// arg 1: sig (uint32)
+	MOVQ	SI, 8(SP)		// arg 2: info
+	MOVQ	DX, 16(SP)		// arg 3: ctx, the ucontext the handler may edit
+	CALL	runtime·sigtrampgo(SB)	// Go's handler (sighandler, doSigPreempt)
+	ADJSP	$-24			// drop the arguments
+	POPQ	R15			// restore in reverse order
+	POPQ	R14
+	POPQ	R13
+	POPQ	R12
+	POPQ	BX
+	POPQ	BP
+	RET				// into sigreturn__sigaction
+
 // func sigaltstack(new, old *stackt)
 // Sets (new) and/or reads (old) the calling thread's signal stack, where
 // handlers run (gsignal's stack). A failure is fatal.

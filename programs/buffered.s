@@ -10,7 +10,7 @@
 #include "textflag.h"
 
 // func producer(c chan int, n int) as a closure: DX -> {producer, c, n}.
-TEXT ·producer(SB), $48-0
+TEXT ·producer(SB), NEEDCTXT, $48-0
 	MOVQ	8(DX), AX
 	MOVQ	AX, c-8(SP)
 	MOVQ	16(DX), AX

@@ -31,7 +31,7 @@ TEXT ·inner(SB), $16-0
 	RET
 
 // func worker(started chan bool) as a closure: DX -> {worker, started}.
-TEXT ·worker(SB), $24-0
+TEXT ·worker(SB), NEEDCTXT, $24-0
 	// started <- true
 	MOVQ	8(DX), AX
 	MOVQ	AX, 0(SP)

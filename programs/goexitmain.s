@@ -10,7 +10,7 @@
 #include "textflag.h"
 
 // func() { done <- true }, a closure: DX -> {send, done}.
-TEXT ·send(SB), $24-0
+TEXT ·send(SB), NEEDCTXT, $24-0
 	MOVQ	8(DX), AX
 	MOVQ	AX, 0(SP)
 	MOVB	$1, b-8(SP)

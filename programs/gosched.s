@@ -7,7 +7,7 @@
 
 // func loop(name string, n int, done chan bool) as a closure:
 // DX -> {loop, name.ptr, name.len, n, done}.
-TEXT ·loop(SB), $56-0
+TEXT ·loop(SB), NEEDCTXT, $56-0
 	MOVQ	8(DX), AX
 	MOVQ	AX, nameptr-8(SP)
 	MOVQ	16(DX), AX

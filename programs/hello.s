@@ -10,7 +10,7 @@
 
 // func worker(id int, done chan bool), reached as a closure: DX points at
 // {worker, id, done}, the funcval main allocates for each `go`.
-TEXT ·worker(SB), $40-0
+TEXT ·worker(SB), NEEDCTXT, $40-0
 	MOVQ	8(DX), AX
 	MOVQ	AX, id-8(SP)
 	MOVQ	16(DX), AX

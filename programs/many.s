@@ -8,7 +8,7 @@
 #define N 100000
 
 // func() { done <- true }, a closure: DX -> {send, done}.
-TEXT ·send(SB), $24-0
+TEXT ·send(SB), NEEDCTXT, $24-0
 	MOVQ	8(DX), AX
 	MOVQ	AX, 0(SP)
 	MOVB	$1, v-8(SP)

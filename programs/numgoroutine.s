@@ -7,7 +7,7 @@
 #include "textflag.h"
 
 // func worker(gate, done chan bool) as a closure: DX -> {worker, gate, done}.
-TEXT ·worker(SB), $32-0
+TEXT ·worker(SB), NEEDCTXT, $32-0
 	MOVQ	16(DX), AX
 	MOVQ	AX, done-8(SP)
 	// <-gate

@@ -9,7 +9,7 @@
 
 // func player(name string, in, out chan int, n int, done chan bool) as a
 // closure: DX -> {player, name.ptr, name.len, in, out, n, done}.
-TEXT ·player(SB), $80-0
+TEXT ·player(SB), NEEDCTXT, $80-0
 	MOVQ	8(DX), AX
 	MOVQ	AX, nameptr-8(SP)
 	MOVQ	16(DX), AX

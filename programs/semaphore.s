@@ -31,7 +31,7 @@ TEXT ·say(SB), $16-24
 
 // func worker(id int, sem, done chan bool) as a closure:
 // DX -> {worker, id, sem, done}.
-TEXT ·worker(SB), $56-0
+TEXT ·worker(SB), NEEDCTXT, $56-0
 	MOVQ	8(DX), AX
 	MOVQ	AX, id-8(SP)
 	MOVQ	16(DX), AX

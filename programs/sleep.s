@@ -8,7 +8,7 @@
 #include "textflag.h"
 
 // func sleeper(ms int, done chan bool) as a closure: DX -> {sleeper, ms, done}.
-TEXT ·sleeper(SB), $40-0
+TEXT ·sleeper(SB), NEEDCTXT, $40-0
 	MOVQ	8(DX), AX
 	MOVQ	AX, ms-8(SP)
 	MOVQ	16(DX), AX

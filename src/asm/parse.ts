@@ -58,7 +58,7 @@ export interface ParseResult {
 }
 
 /** Pseudo-ops: statements that are not machine instructions (or are raw data). */
-export const PSEUDO_OPS = new Set(["TEXT", "DATA", "GLOBL", "PCDATA", "FUNCDATA", "BYTE", "WORD", "LONG", "QUAD", "LOCK"]);
+export const PSEUDO_OPS = new Set(["TEXT", "DATA", "GLOBL", "PCDATA", "FUNCDATA", "BYTE", "WORD", "LONG", "QUAD", "LOCK", "ADJSP"]);
 
 /** Go's unaryDst: one-operand instructions whose operand is the destination. */
 const UNARY_DST = /^(INC|DEC|NEG|NOT)[BWLQ]$|^POP[WLQ]$|^SET(CC|CS|EQ|GE|GT|HI|LE|LS|LT|MI|NE|OC|OS|PC|PL|PS)$|^BSWAP[LQ]$/;

@@ -3,6 +3,7 @@
 // exit status is the program's (2 for a fatal error, as in Go).
 import type { Command } from "commander";
 import { runProgram } from "../runtime/boot.ts";
+import { newstackStats } from "../runtime/newstack.ts";
 import { ENGINE_NAMES } from "../engine/index.ts";
 
 interface RunCliOptions {
@@ -11,6 +12,21 @@ interface RunCliOptions {
   engine: string;
   maxInsns?: string;
   stats?: boolean;
+  asyncpreemptoff?: boolean;
+  timeslice?: string;
+  preemptEvery?: string;
+  maxStack?: string;
+  sysmon: boolean;
+}
+
+/** A duration: "10ms", "250us", "1s", or plain nanoseconds. */
+function duration(name: string, v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s)?$/.exec(v.trim());
+  if (!m) throw new Error(`${name}: not a duration (like 10ms, 250us or 5000000): ${v}`);
+  const scale = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 }[(m[2] ?? "ns") as "ns"];
+  const ns = Math.round(Number(m[1]) * scale);
+  if (ns < 1) throw new Error(`${name}: must be at least 1ns: ${v}`);
+  return ns;
 }
 
 function posInt(name: string, v: string, min = 1): number {
@@ -28,7 +44,12 @@ export function registerRun(program: Command, setStatus: (s: number) => void): v
     .option("--seed <n>", "seed of the kernel's thread interleaving", "1")
     .option("--engine <name>", `CPU engine (${ENGINE_NAMES.join(", ")})`, "interp")
     .option("--max-insns <n>", "stop after this many instructions")
-    .option("--stats", "print instruction and host-call counts to stderr at the end")
+    .option("--stats", "print instruction, host-call, preemption and stack counts to stderr at the end")
+    .option("--asyncpreemptoff", "no preemption signals, as GODEBUG=asyncpreemptoff=1 (sysmon still sets the cooperative flag)")
+    .option("--timeslice <duration>", "forcePreemptNS: how long a goroutine may keep its P before sysmon preempts it (virtual time)", "10ms")
+    .option("--preempt-every <n>", "raise a preemption signal on the running thread every n instructions (labs)")
+    .option("--max-stack <bytes>", "the largest goroutine stack before 'fatal error: stack overflow' (Go's 1000000000)")
+    .option("--no-sysmon", "do not start sysmon (no preemption by time slice)")
     .action((files: string[], o: RunCliOptions) => {
       const opts: Parameters<typeof runProgram>[1] = {
         procs: posInt("--procs", o.procs),
@@ -37,10 +58,31 @@ export function registerRun(program: Command, setStatus: (s: number) => void): v
       };
       if (!ENGINE_NAMES.includes(o.engine as never)) throw new Error(`--engine: unknown engine "${o.engine}" (engines: ${ENGINE_NAMES.join(", ")})`);
       if (o.maxInsns !== undefined) opts.maxInsns = posInt("--max-insns", o.maxInsns);
+      if (o.asyncpreemptoff) opts.asyncpreemptoff = true;
+      if (o.timeslice !== undefined) opts.timeslice = duration("--timeslice", o.timeslice);
+      if (o.preemptEvery !== undefined) opts.preemptEvery = posInt("--preempt-every", o.preemptEvery);
+      if (o.maxStack !== undefined) opts.maxStack = posInt("--max-stack", o.maxStack, 4096);
+      if (!o.sysmon) opts.nosysmon = true;
       const r = runProgram(files, opts);
       if (o.stats) {
         const m = r.machine;
         process.stderr.write(`gmpemu: ${r.insns} instructions, ${m.bridge.calls} host calls, ${m.kernel.threads.length} threads, virtual time ${m.kernel.now} ns\n`);
+        const ps = m.sched.preempt?.stats;
+        if (ps) {
+          const refused = [...ps.refused].map(([why, n]) => `${n} ${why}`).join(", ");
+          process.stderr.write(
+            `gmpemu: preemption: ${ps.requests} requests, ${ps.signals} signals sent, ${m.kernel.signalsDelivered} delivered, ` +
+            `${ps.taken} taken (asyncPreempt), ${[...ps.refused.values()].reduce((a, b) => a + b, 0)} refused${refused ? ` (${refused})` : ""}; ` +
+            `${ps.sysmonRounds} sysmon rounds, ${ps.handoffs} handoffs\n`);
+        }
+        const ns = newstackStats(m.sched);
+        if (ns.newstack > 0) {
+          process.stderr.write(`gmpemu: stacks: ${ns.newstack} morestack calls, ${ns.preempt} cooperative preemptions, ${ns.copystack} copies (largest ${ns.maxStackSize} bytes, ${ns.bytesCopied} bytes copied)\n`);
+        }
+        const sc = m.syscalls;
+        if (sc.enters > 0) {
+          process.stderr.write(`gmpemu: system calls: ${sc.enters} entered, ${sc.fast} back to their P, ${sc.fastIdle} to an idle P, ${sc.slow} queued (exitsyscall0)\n`);
+        }
       }
       setStatus(r.code);
     });

@@ -17,7 +17,7 @@ import { assembleFileSimple, type SimpleImage } from "../engine/asmload.ts";
 import { disassemble } from "../cpu/disasm.ts";
 import { REG_RIP, type Stop } from "../engine/engine.ts";
 import { LockstepDivergence } from "../engine/pair.ts";
-import { runProgram } from "../runtime/boot.ts";
+import { runProgram, type RunOptions } from "../runtime/boot.ts";
 
 interface VerifyOptions {
   maxSteps?: string;
@@ -44,10 +44,15 @@ function insnText(bytes: Uint8Array, addr: number, image: SimpleImage): string {
  * executed by both CPUs and compared. The program's own output goes where
  * it always goes (stderr, as Go's print does).
  */
-export function verifyProgram(file: string, opts: { maxSteps: number; procs: number; seed: number; quiet?: boolean }, out: (s: string) => void): number {
+export function verifyProgram(
+  file: string,
+  opts: { maxSteps: number; procs: number; seed: number; quiet?: boolean; run?: Omit<RunOptions, "engine" | "procs" | "seed" | "maxInsns"> },
+  out: (s: string) => void,
+): number {
   let r;
   try {
-    const ropts: Parameters<typeof runProgram>[1] = { engine: "lockstep", procs: opts.procs, seed: opts.seed, maxInsns: opts.maxSteps };
+    // run: runtime options (timeslice, preemptEvery...) for the machine under verification.
+    const ropts: RunOptions = { ...opts.run, engine: "lockstep", procs: opts.procs, seed: opts.seed, maxInsns: opts.maxSteps };
     // quiet: the program's own output is dropped (tests compare it elsewhere).
     if (opts.quiet) ropts.stdout = ropts.stderr = () => {};
     r = runProgram([file], ropts);

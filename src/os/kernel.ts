@@ -20,13 +20,18 @@
 // in RAX). Supported: write (fds 1 and 2), futex (WAIT, WAKE), clone (a new
 // thread sharing memory, CLONE_SETTLS), arch_prctl(ARCH_SET_FS), nanosleep,
 // clock_gettime, sched_yield, gettid, getpid, exit (one thread), exit_group,
-// and signal set-up calls accepted as no-ops until signals are delivered.
+// and signals: rt_sigaction, rt_sigprocmask, sigaltstack, tgkill and
+// rt_sigreturn, with delivery on the thread's signal stack (signal.ts).
 // Anything else returns -ENOSYS, as a kernel without the feature would.
 //
 // Rejected: real host threads (Workers). Determinism is the point, and a
 // single engine interleaved by a seeded PRNG gives it for free.
 
 import { REG_FS_BASE, REG_RFLAGS, REG_RIP, type Engine, type Stop } from "../engine/engine.ts";
+import {
+  deliverSignal, newThreadSignals, SA_RESTORER, SA_SIGINFO, sigbit, sigreturn, SS_DISABLE, SS_ONSTACK,
+  type Delivered, type SigAction, type ThreadSignals,
+} from "./signal.ts";
 
 export const SYS = {
   write: 1, mmap: 9, munmap: 11, rt_sigaction: 13, rt_sigprocmask: 14, rt_sigreturn: 15, sched_yield: 24,
@@ -34,7 +39,8 @@ export const SYS = {
   futex: 202, clock_gettime: 228, exit_group: 231, tgkill: 234,
 } as const;
 
-const ENOSYS = 38, EAGAIN = 11, ETIMEDOUT = 110, EINVAL = 22, EFAULT = 14;
+const ENOSYS = 38, EAGAIN = 11, ETIMEDOUT = 110, EINVAL = 22, EFAULT = 14, ESRCH = 3, EPERM = 1;
+const SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
 const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_PRIVATE_FLAG = 128;
 const CLONE_SETTLS = 0x80000;
 const ARCH_SET_FS = 0x1002;
@@ -52,6 +58,8 @@ export interface Thread {
   deadline?: number;
   /** Instructions this thread has retired. */
   icount: number;
+  /** Pending and blocked signals, and the sigaltstack. */
+  sig: ThreadSignals;
 }
 
 export interface KernelOptions {
@@ -61,6 +69,8 @@ export interface KernelOptions {
   /** Where fds 1 and 2 go. */
   stdout?: (b: Uint8Array) => void;
   stderr?: (b: Uint8Array) => void;
+  /** Calls onTick every this many instructions (for --preempt-every). */
+  tickEvery?: number;
 }
 
 /** Why the whole machine stopped. */
@@ -100,6 +110,17 @@ export class Kernel {
   onHostCall: HostCallHandler | undefined;
   /** Called at every thread switch (for traces). */
   onSwitch: ((from: Thread | undefined, to: Thread) => void) | undefined;
+  /** Called when a signal is delivered (after the frame is built, before the handler runs). */
+  onSignal: ((t: Thread, sig: number, d: Delivered) => void) | undefined;
+  /** Called every tickEvery instructions with the running thread. */
+  onTick: ((t: Thread) => void) | undefined;
+  /** Installed signal actions (rt_sigaction), by signal number. */
+  readonly sigactions = new Map<number, SigAction>();
+  /** Signals delivered and rt_sigreturns, for --stats and tests. */
+  signalsDelivered = 0;
+  sigreturns = 0;
+  private readonly tickEvery: number;
+  private nextTick: number;
   private nextTid = 1000;
   private readonly quantum: [number, number];
   private exitCode: number | undefined;
@@ -110,6 +131,8 @@ export class Kernel {
   constructor(readonly engine: Engine, opts: KernelOptions = {}) {
     this.rand = new Rand(opts.seed ?? 1);
     this.quantum = opts.quantum ?? [2000, 20000];
+    this.tickEvery = opts.tickEvery ?? 0;
+    this.nextTick = this.tickEvery > 0 ? this.tickEvery : Number.MAX_SAFE_INTEGER;
     const so = opts.stdout ?? ((b) => process.stdout.write(b));
     const se = opts.stderr ?? ((b) => process.stderr.write(b));
     this.out = (fd, b) => (fd === 1 ? so(b) : se(b));
@@ -123,7 +146,7 @@ export class Kernel {
     regs[REG_RFLAGS] = 0x202n;
     regs[REG_FS_BASE] = BigInt(init.fsBase ?? 0);
     for (const [k, v] of Object.entries(init.regs ?? {})) regs[Number(k)] = v!;
-    const t: Thread = { tid: this.nextTid++, state: "runnable", regs, xmm: Array.from({ length: 16 }, () => new Uint8Array(16)), icount: 0 };
+    const t: Thread = { tid: this.nextTid++, state: "runnable", regs, xmm: Array.from({ length: 16 }, () => new Uint8Array(16)), icount: 0, sig: newThreadSignals() };
     this.threads.push(t);
     return t;
   }
@@ -204,8 +227,9 @@ export class Kernel {
       while (!this.sliceEnds && t.state === "runnable" && budget > 0) {
         const left = maxInsns - (e.icount - start);
         if (left <= 0) return { kind: "budget" };
+        if (t.sig.pending & ~t.sig.mask) this.deliverPending(t);
         const before = e.icount;
-        const stop = e.run(Math.min(budget, left));
+        const stop = e.run(Math.min(budget, left, Math.max(1, this.nextTick - e.icount)));
         const ran = e.icount - before;
         budget -= ran;
         t.icount += ran;
@@ -213,6 +237,10 @@ export class Kernel {
         const end = this.handle(t, stop);
         if (end) return end;
         if (this.exitCode !== undefined) break;
+        if (e.icount >= this.nextTick) {
+          this.nextTick = e.icount + this.tickEvery;
+          if (t.state === "runnable") this.onTick?.(t);
+        }
       }
       if (t.state === "exited") this.cur = undefined;
     }
@@ -246,6 +274,7 @@ export class Kernel {
       if (!t) return { kind: "deadlock" };
       this.switchTo(t);
     }
+    if (t.sig.pending & ~t.sig.mask) this.deliverPending(t);
     const before = this.engine.icount;
     const stop = this.engine.step();
     const ran = this.engine.icount - before;
@@ -255,6 +284,25 @@ export class Kernel {
     if (t.state === "exited") this.cur = undefined;
     if (end) return end;
     return this.exitCode !== undefined ? { kind: "exit", code: this.exitCode } : undefined;
+  }
+
+  /** Makes sig pending on thread t (tgkill, or a lab's forced preemption). */
+  raise(t: Thread, sig: number): void {
+    t.sig.pending |= sigbit(sig);
+  }
+
+  /** Delivers the lowest pending unblocked signal of t, which is loaded in the engine. */
+  private deliverPending(t: Thread): void {
+    const ready = t.sig.pending & ~t.sig.mask;
+    let sig = 1;
+    while (((ready >> BigInt(sig - 1)) & 1n) === 0n) sig++;
+    t.sig.pending &= ~sigbit(sig);
+    const act = this.sigactions.get(sig);
+    // No handler: SIGURG's (and the runtime's other signals') default here is to ignore.
+    if (!act || act.handler === 0n || act.handler === 1n) return;
+    const d = deliverSignal(this.engine, t.sig, sig, act, this.threads[0]?.tid ?? 1);
+    this.signalsDelivered++;
+    this.onSignal?.(t, sig, d);
   }
 
   private reg(r: number): bigint { return this.engine.getReg(r); }
@@ -330,11 +378,109 @@ export class Kernel {
         child.xmm = t.xmm.map((x) => x.slice());
         return this.ret(child.tid);
       }
-      case SYS.rt_sigaction: case SYS.rt_sigprocmask: case SYS.sigaltstack: case SYS.madvise:
+      case SYS.rt_sigaction: return this.rtSigaction(n(0), n(1), n(2));
+      case SYS.rt_sigprocmask: {
+        const how = n(0), set = n(1), old = n(2);
+        try {
+          if (old !== 0) this.writeU64(old, t.sig.mask);
+          if (set !== 0) {
+            const v = this.readU64(set);
+            if (how === SIG_BLOCK) t.sig.mask |= v;
+            else if (how === SIG_UNBLOCK) t.sig.mask &= ~v;
+            else if (how === SIG_SETMASK) t.sig.mask = v;
+            else return this.ret(-EINVAL);
+            t.sig.mask &= ~(sigbit(9) | sigbit(19)); // SIGKILL and SIGSTOP cannot be blocked
+          }
+        } catch {
+          return this.ret(-EFAULT);
+        }
+        return this.ret(0);
+      }
+      case SYS.sigaltstack: {
+        const ns = n(0), old = n(1);
+        const alt = t.sig.alt;
+        try {
+          if (old !== 0) {
+            const b = new Uint8Array(24);
+            const dv = new DataView(b.buffer);
+            dv.setBigUint64(0, BigInt(alt.sp), true);
+            dv.setInt32(8, alt.flags, true);
+            dv.setBigUint64(16, BigInt(alt.size), true);
+            this.engine.write(old, b);
+          }
+          if (ns !== 0) {
+            if (alt.flags === SS_ONSTACK) return this.ret(-EPERM); // cannot change it while on it
+            const dv = new DataView(this.engine.read(ns, 24).buffer);
+            const flags = dv.getInt32(8, true);
+            if (flags === SS_DISABLE) t.sig.alt = { sp: 0, size: 0, flags: SS_DISABLE };
+            else t.sig.alt = { sp: Number(dv.getBigUint64(0, true)), size: Number(dv.getBigUint64(16, true)), flags: 0 };
+          }
+        } catch {
+          return this.ret(-EFAULT);
+        }
+        return this.ret(0);
+      }
+      case SYS.rt_sigreturn:
+        if (!sigreturn(this.engine, t.sig)) {
+          // Linux kills the process with SIGSEGV when the frame is unreadable.
+          this.exitCode = 128 + 11;
+          return;
+        }
+        this.sigreturns++;
+        return; // RAX is the restored RAX, not a result
+      case SYS.tgkill: {
+        const tid = n(1), sig = n(2);
+        if (sig < 0 || sig > 64) return this.ret(-EINVAL);
+        const target = this.threads.find((x) => x.tid === tid && x.state !== "exited");
+        if (!target) return this.ret(-ESRCH);
+        if (sig !== 0) this.raise(target, sig);
+        return this.ret(0);
+      }
+      case SYS.madvise:
         return this.ret(0);
       default:
         return this.ret(-ENOSYS);
     }
+  }
+
+  private readU64(addr: number): bigint {
+    return new DataView(this.engine.read(addr, 8).buffer).getBigUint64(0, true);
+  }
+
+  private writeU64(addr: number, v: bigint): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, v, true);
+    this.engine.write(addr, b);
+  }
+
+  // rt_sigaction: Go's sigactiont is {sa_handler, sa_flags, sa_restorer, sa_mask}.
+  private rtSigaction(sig: number, act: number, old: number): void {
+    if (sig < 1 || sig > 64 || sig === 9 || sig === 19) return this.ret(-EINVAL);
+    try {
+      if (old !== 0) {
+        const o = this.sigactions.get(sig) ?? { handler: 0n, flags: 0n, restorer: 0n, mask: 0n };
+        const b = new Uint8Array(32);
+        const dv = new DataView(b.buffer);
+        dv.setBigUint64(0, o.handler, true);
+        dv.setBigUint64(8, o.flags, true);
+        dv.setBigUint64(16, o.restorer, true);
+        dv.setBigUint64(24, o.mask, true);
+        this.engine.write(old, b);
+      }
+      if (act !== 0) {
+        const dv = new DataView(this.engine.read(act, 32).buffer);
+        const a: SigAction = {
+          handler: dv.getBigUint64(0, true), flags: dv.getBigUint64(8, true),
+          restorer: dv.getBigUint64(16, true), mask: dv.getBigUint64(24, true),
+        };
+        const needs = BigInt(SA_SIGINFO | SA_RESTORER);
+        if (a.handler > 1n && (a.flags & needs) !== needs) return this.ret(-EINVAL); // see signal.ts
+        this.sigactions.set(sig, a);
+      }
+    } catch {
+      return this.ret(-EFAULT);
+    }
+    return this.ret(0);
   }
 
   private timespec(addr: number): number | undefined {

@@ -28,10 +28,13 @@ import { Kernel, type Exit } from "../os/kernel.ts";
 import { Bridge } from "./bridge.ts";
 import { GoPanic, Runtime2Calls } from "./chan.ts";
 import { newRuntime } from "./init.ts";
+import { configureNewstack, defaultMaxStack } from "./newstack.ts";
 import { GoThrow } from "./panic.ts";
 import { readgstatus } from "./proc.ts";
 import { g as gT, gobuf, m as mT, off } from "./runtime2.ts";
 import { Sched, waitReasonStrings } from "./sched.ts";
+import { Preempt, type PreemptOptions } from "./preempt.ts";
+import { registerSyscalls, type SyscallStats } from "./syscall.ts";
 
 export const ASM_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../asm");
 /** The main thread's OS stack (Linux puts it just below the top of user space). */
@@ -46,8 +49,18 @@ export interface RunOptions {
   maxInsns?: number;
   stdout?: (b: Uint8Array) => void;
   stderr?: (b: Uint8Array) => void;
+  /** GODEBUG=asyncpreemptoff=1: sysmon asks, but sends no signal. */
+  asyncpreemptoff?: boolean;
+  /** forcePreemptNS in virtual ns (--timeslice); Go's 10 ms by default. */
+  timeslice?: number;
+  /** Raise a preemption signal every N instructions (--preempt-every). */
+  preemptEvery?: number;
+  /** Run without sysmon (tests that count a switch's instructions). */
+  nosysmon?: boolean;
   /** Extra include directories for the program's files. */
   includeDirs?: string[];
+  /** The goroutine stack limit in bytes (Go's maxstacksize, debug.SetMaxStack); default 1,000,000,000. */
+  maxStack?: number;
 }
 
 export interface Machine {
@@ -57,6 +70,8 @@ export interface Machine {
   sched: Sched;
   calls: Runtime2Calls;
   image: Image;
+  /** entersyscall/exitsyscall counts. */
+  syscalls: SyscallStats;
 }
 
 export interface RunResult {
@@ -78,12 +93,21 @@ export function buildMachine(files: readonly string[], opts: RunOptions = {}): M
   const kopts: ConstructorParameters<typeof Kernel>[1] = { seed: opts.seed ?? 1 };
   if (opts.stdout) kopts.stdout = opts.stdout;
   if (opts.stderr) kopts.stderr = opts.stderr;
+  if (opts.preemptEvery) kopts.tickEvery = opts.preemptEvery;
   const kernel = new Kernel(engine, kopts);
   const bridge = new Bridge(engine);
   const sched = new Sched(bridge, kernel, { procs: opts.procs ?? 1 });
   const calls = new Runtime2Calls(sched);
   sched.register();
   calls.register();
+  const popts: PreemptOptions = {};
+  if (opts.asyncpreemptoff) popts.asyncpreemptoff = true;
+  if (opts.timeslice !== undefined) popts.timeslice = opts.timeslice;
+  if (opts.nosysmon) popts.nosysmon = true;
+  const preempt = new Preempt(sched, bridge, kernel, popts);
+  sched.preempt = preempt;
+  preempt.register();
+  const syscalls = registerSyscalls(sched);
 
   const errors: AsmError[] = [];
   const objs: ObjFile[] = [];
@@ -107,11 +131,13 @@ export function buildMachine(files: readonly string[], opts: RunOptions = {}): M
   }
   if (image.addrOf("main.main") === undefined) throw new Error("the program has no main·main (TEXT ·main(SB))");
 
+  preempt.image = image;
   mapImage(engine, image);
   const rt = newRuntime(engine, {
     m0: image.addrOf("runtime.m0")!, g0: image.addrOf("runtime.g0")!, seed: opts.seed ?? 1,
   });
   sched.attach(rt);
+  configureNewstack(sched, { maxStack: opts.maxStack ?? defaultMaxStack, funcFrame: (pc) => image.symAt(pc)?.frame });
   bridge.symbols = (n) => image.lookup(n)?.addr;
   bridge.install();
   kernel.onHostCall = (t, addr) => bridge.onHostCall(t, addr);
@@ -120,7 +146,7 @@ export function buildMachine(files: readonly string[], opts: RunOptions = {}): M
   const entry = image.addrOf("runtime.rt0_go");
   if (entry === undefined) throw new Error("asm/: no runtime·rt0_go");
   kernel.newThread({ rip: entry, rsp: OS_STACK_TOP - 64 });
-  return { engine, kernel, bridge, sched, calls, image };
+  return { engine, kernel, bridge, sched, calls, image, syscalls };
 }
 
 /** Runs a program to its end; never throws for what the program does (only for bad input). */

@@ -41,7 +41,7 @@
 // machine snapshot while host frames are suspended is not restorable by
 // itself; reverse execution goes through deterministic replay instead.
 
-import { PROT_READ, PROT_EXEC, PROT_WRITE, REG_RIP, type Engine } from "../engine/engine.ts";
+import { PROT_READ, PROT_EXEC, PROT_WRITE, REG_FS_BASE, REG_RIP, type Engine } from "../engine/engine.ts";
 import type { Thread } from "../os/kernel.ts";
 
 /** The host region: functions first, then continuation tokens. Within rel32 of the text. */
@@ -101,6 +101,8 @@ interface Suspension {
   /** SP of the host function's frame (its return address is at frameSp). */
   frameSp: number;
   callSig: string;
+  /** The function's view of its call, whose sp moves with frameSp. */
+  h: HostCall | undefined;
 }
 
 /** The view a host function has of its call. */
@@ -111,8 +113,12 @@ export class HostCall {
     readonly name: string,
     /** Arguments, as read from the frame. */
     readonly args: readonly bigint[],
-    /** SP at entry: the return address is at sp, arguments at sp+8. */
-    readonly sp: number,
+    /**
+     * SP at entry: the return address is at sp, arguments at sp+8. Not
+     * readonly: when the goroutine's stack is copied (copystack), the
+     * bridge moves it with the frame (Bridge.moveFrames).
+     */
+    public sp: number,
   ) {}
   get engine(): Engine { return this.bridge.engine; }
   /** The caller's PC (the return address). */
@@ -182,6 +188,27 @@ export class Bridge {
     return s ? { name: s.fn.name, frameSp: s.frameSp } : undefined;
   }
 
+  /**
+   * copystack's hook: a goroutine stack [lo, hi) moved by delta bytes. Every
+   * suspended host frame on it (a host function that called into machine
+   * code on that goroutine, as runtime.main calls main.main) moves with it:
+   * its frameSp, where it returns and where its next call's frame goes, and
+   * its HostCall's sp. Returns how many frames moved. A host function must
+   * not keep other stack addresses in its locals across a call: those are
+   * not found here.
+   */
+  moveFrames(lo: number, hi: number, delta: number): number {
+    let n = 0;
+    for (const s of this.tokens.values()) {
+      if (s.frameSp >= lo && s.frameSp < hi) {
+        s.frameSp += delta;
+        n++;
+      }
+      if (s.h && s.h.sp >= lo && s.h.sp < hi) s.h.sp += delta;
+    }
+    return n;
+  }
+
   /** Name of a host address: a function, or a continuation token of one. */
   nameAt(addr: number): string | undefined {
     const f = this.byAddr.get(addr);
@@ -212,7 +239,7 @@ export class Bridge {
       // just above the token; the results follow the arguments.
       const l = frameLayout(s.callSig);
       const rets = l.rets.map((r) => this.readSlot(sp + r.off, r.size));
-      this.drive(t, s.gen, s.fn, s.frameSp, rets);
+      this.drive(t, s.gen, s.fn, s.frameSp, rets, s.h);
       return;
     }
     const fn = this.byAddr.get(addr);
@@ -223,11 +250,11 @@ export class Bridge {
     this.active = { name: fn.name, frameSp: sp };
     const r = fn.impl(h);
     this.active = undefined;
-    if (r && typeof (r as HostGen).next === "function") this.drive(t, r as HostGen, fn, sp, []);
+    if (r && typeof (r as HostGen).next === "function") this.drive(t, r as HostGen, fn, sp, [], h);
     else this.finish(fn, sp, (r as readonly bigint[] | undefined) ?? []);
   }
 
-  private drive(t: Thread, gen: HostGen, fn: HostFn, frameSp: number, input: readonly bigint[]): void {
+  private drive(t: Thread, gen: HostGen, fn: HostFn, frameSp: number, input: readonly bigint[], h: HostCall | undefined): void {
     const e = this.engine;
     this.active = { name: fn.name, frameSp };
     const res = gen.next(input);
@@ -246,10 +273,15 @@ export class Bridge {
     if (req.kind === "call") {
       ret = this.freeTokens.pop() ?? this.nextToken++;
       if (ret >= HOST_BASE + HOST_SIZE) throw new Error("bridge: out of continuation tokens");
-      this.tokens.set(ret, { gen, fn, frameSp, callSig: req.sig });
+      this.tokens.set(ret, { gen, fn, frameSp, callSig: req.sig, h });
     }
     e.writeU64(callSp, BigInt(ret));
     l.args.forEach((a, i) => this.writeSlot(callSp + 8 + a.off, a.size, req.args[i] ?? 0n));
+    // Go's ABI0-to-ABIInternal wrappers load the g register from TLS: the
+    // callee (mcall, say) may read R14, which the program may have used
+    // for anything (ABI0 code keeps no g there).
+    const fs = Number(e.getReg(REG_FS_BASE));
+    if (fs !== 0) e.setReg(14, e.readU64(fs - 8));
     for (const [r, v] of Object.entries(req.regs ?? {})) e.setReg(Number(r), v);
     e.setReg(4, BigInt(callSp));
     e.setReg(REG_RIP, BigInt(req.addr));

@@ -19,15 +19,18 @@
 //
 // Left out, and said so: netpoll (no network), the GC's hooks (no GC:
 // gcwaiting, safe points, gcBlackenEnabled), locked Ms (LockOSThread),
-// cgo, trace events, sysmon and preemption (the next issue), and the
-// randomization of stealing order is Go's, from the seeded fastrand.
+// cgo and trace events. sysmon and preemption are in preempt.ts, stack
+// growth in newstack.ts; the randomization of stealing order is Go's, from
+// the seeded fastrand.
 
 import { PROT_READ, PROT_WRITE } from "../engine/engine.ts";
 import type { Kernel } from "../os/kernel.ts";
 import type { Bridge, HostCall, HostGen, HostReq } from "./bridge.ts";
 import { lock, unlock } from "./lock_futex.ts";
 import { malloc_funcval } from "./funcval.ts";
+import type { Preempt } from "./preempt.ts";
 import { mallocgc } from "./malloc.ts";
+import { registerNewstack } from "./newstack.ts";
 import { fatal, throw_ } from "./panic.ts";
 import {
   allgadd, allpgrow, casgstatus, fastrandn, gfget, gfput, globrunqget, globrunqput, malg, mcommoninit,
@@ -144,6 +147,9 @@ export class Sched {
   private readonly sysfv = new Map<number, number>();
   /** Per-M scratch for formatting prints into emulated memory. */
   readonly printbuf = new Map<number, number>();
+
+  /** Preemption and sysmon (preempt.ts), when the machine has them. */
+  preempt: Preempt | undefined;
 
   /** The runtime's memory; attached once the image is loaded (its m0 and g0 are linker symbols). */
   rt!: Runtime;
@@ -838,9 +844,19 @@ export class Sched {
     mem.setPtr(sched + o.gobuf_bp, Number(rt.engine.getReg(5)));
     mem.setPtr(sched + o.gobuf_g, gp);
     mem.setPtr(mp + o.m_procid, this.kernel.cur?.tid ?? 0);
+    // minit: the signal stack; on m0 first, initsig (mstartm0).
+    if (this.preempt) {
+      if (mp === rt.m0) yield* this.preempt.initsig(h);
+      yield* this.preempt.minit(mp, h);
+    }
     const fn = mem.ptr(mp + o.m_mstartfn);
-    if (fn !== 0 && this.bridge.nameAt(mem.ptr(fn)) === "runtime.mspinning") {
+    const fnName = fn !== 0 ? this.bridge.nameAt(mem.ptr(fn)) : undefined;
+    if (fnName === "runtime.mspinning") {
       mem.setU8(mp + o.m_spinning, 1);
+    } else if (fnName !== undefined) {
+      // mstartfn: sysmon's M runs it, without a P, for good.
+      yield h.call(fnName, "", []);
+      throw_(`mstart: ${fnName} returned`);
     }
     if (mp !== rt.m0) {
       this.acquirep(mem.ptr(mp + o.m_nextp));
@@ -914,6 +930,8 @@ export class Sched {
     // (schedtick, goids 2-4, the free list), then runs main.main and exits.
     b.define("runtime.main", "", function* (h) {
       self.mainStarted = true;
+      // sysmon, on an M of its own without a P (Go does this on the system stack).
+      if (self.preempt && !self.preempt.opts.nosysmon) yield* self.newm("runtime.sysmon", 0, -1, h);
       yield* self.goHost("runtime.forcegchelper", [], h);
       const c = self.calls!.makechan(8, 2);
       yield* self.goHost("runtime.bgsweep", [c], h);
@@ -946,7 +964,7 @@ export class Sched {
       }[name]!;
       b.define(`runtime.${name}`, "", () => throw_(msg));
     }
-    b.define("runtime.newstack", "", () => throw_("stack growth (newstack) is not supported yet: morestack was called"));
+    registerNewstack(this); // runtime.newstack: stack growth and preemption check-ins (newstack.ts)
   }
 }
 

@@ -14,7 +14,13 @@ import { readFileSync } from "node:fs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const programs = readdirSync(join(ROOT, "programs")).filter((f) => f.endsWith(".s")).sort();
-const LONG: Record<string, number> = { "many.s": 300_000 };
+// overflow.s recurses until its stack passes the limit, 1 GB by default:
+// its first 300,000 instructions cover ten stack copies, to 2 MiB (stackgrow.test.ts
+// runs it to the end with a small limit).
+// spin.s needs 72M instructions (sysmon's 10 ms slices) and regs.s 840k:
+// their first 200,000 here, and the runs below with preemption made
+// frequent enough to happen inside the window.
+const LONG: Record<string, number> = { "many.s": 300_000, "overflow.s": 300_000, "spin.s": 200_000, "regs.s": 200_000 };
 
 describe.skipIf(!oracleAvailable("libunicorn", engineAvailable("unicorn")))("gmpemu verify on every program", () => {
   it("finds the programs", () => {
@@ -39,4 +45,21 @@ describe.skipIf(!oracleAvailable("libunicorn", engineAvailable("unicorn")))("gmp
       });
     }
   }
+
+  // Signals in lockstep: the kernel builds the signal frame and rt_sigreturn
+  // restores it through the engine interface, so both CPUs see the same
+  // writes; asyncPreempt's saves and restores are compared instruction by
+  // instruction.
+  it("spin.s with a 50 µs time slice: sysmon's signals, 0 divergences", { timeout: 120_000 }, () => {
+    let out = "";
+    const status = verifyProgram(join(ROOT, "programs/spin.s"), { maxSteps: 400_000, procs: 1, seed: 1, quiet: true, run: { timeslice: 50_000 } }, (s) => (out += s));
+    expect(out).toMatch(/^verified \d+ instructions: 0 divergences \(/);
+    expect(status).toBe(0);
+  });
+  it("regs.s with --preempt-every 97: 0 divergences", { timeout: 120_000 }, () => {
+    let out = "";
+    const status = verifyProgram(join(ROOT, "programs/regs.s"), { maxSteps: 200_000, procs: 1, seed: 1, quiet: true, run: { preemptEvery: 97 } }, (s) => (out += s));
+    expect(out).toMatch(/^verified \d+ instructions: 0 divergences \(/);
+    expect(status).toBe(0);
+  });
 });

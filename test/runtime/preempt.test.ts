@@ -1,0 +1,220 @@
+// Preemption: sysmon's time slice and the SIGURG that makes a goroutine call
+// asyncPreempt (src/runtime/preempt.ts, src/os/signal.ts,
+// asm/preempt_amd64.s).
+//
+// - spin: a goroutine that never makes a call is taken off its P only by
+//   an asynchronous preemption; with asyncpreemptoff it keeps the P for
+//   good, as real Go would hang.
+// - regs: under --preempt-every, with several seeds and intervals, every
+//   general register, the flags and X0-X15 survive each preemption (the
+//   program checks them all after every iteration and exits 1 naming the
+//   first that changed); at least 10,000 async preemptions in all.
+// - one signal, instruction by instruction: the saved context, pushCall's
+//   SP-8 and resume PC, RIP at asyncPreempt, and back at the interrupted
+//   instruction with every register equal.
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { REG_RFLAGS, REG_RIP } from "../../src/engine/engine.ts";
+import { engineAvailable } from "../../src/engine/index.ts";
+import { sigframe } from "../../src/os/signal.ts";
+import { buildMachine, runProgram, type RunOptions } from "../../src/runtime/boot.ts";
+import { g as gT, off } from "../../src/runtime/runtime2.ts";
+import { newstackStats } from "../../src/runtime/newstack.ts";
+import { oracleAvailable } from "../helpers/oracles.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const haveUnicorn = oracleAvailable("libunicorn", engineAvailable("unicorn"));
+
+function run(name: string, opts: RunOptions) {
+  const out: Uint8Array[] = [];
+  const r = runProgram([join(ROOT, "programs", name + ".s")], { ...opts, stdout: (b) => out.push(b.slice()), stderr: (b) => out.push(b.slice()) });
+  return { ...r, output: Buffer.concat(out).toString(), stats: r.machine.sched.preempt!.stats };
+}
+
+describe("spin: only asynchronous preemption ends it", () => {
+  const want = "spinner is spinning\nprinter 0\nprinter 1\nprinter 2\nmain: done\n";
+  for (const engine of ["interp", "unicorn"]) {
+    it.skipIf(engine === "unicorn" && !haveUnicorn)(`ends on ${engine}, preempted by sysmon's signal`, { timeout: 60_000 }, () => {
+      const r = run("spin", { engine });
+      expect(r.code).toBe(0);
+      expect(r.output).toBe(want);
+      // The spinner was preempted once per printer line and once before main's: each took a signal.
+      expect(r.stats.taken).toBeGreaterThanOrEqual(4);
+      expect(r.stats.asyncPreempt2).toBe(r.stats.taken);
+      expect(r.machine.kernel.sigreturns).toBe(r.machine.kernel.signalsDelivered);
+      // Each preemption came after a whole time slice of 10 ms of virtual time.
+      expect(r.machine.kernel.now).toBeGreaterThan(r.stats.taken * 10_000_000);
+    });
+  }
+
+  it("a shorter --timeslice preempts sooner", { timeout: 60_000 }, () => {
+    const slow = run("spin", {});
+    const fast = run("spin", { timeslice: 100_000 });
+    expect(fast.output).toBe(want);
+    expect(fast.insns * 10).toBeLessThan(slow.insns);
+  });
+
+  it("with asyncpreemptoff the spinner keeps the P: the run hits its step limit", { timeout: 60_000 }, () => {
+    const r = run("spin", { asyncpreemptoff: true, maxInsns: 40_000_000 });
+    expect(r.how).toBe("budget");
+    expect(r.code).toBe(3);
+    expect(r.output).not.toContain("printer 0");
+    // sysmon asked (the cooperative flag), but no signal was sent.
+    expect(r.stats.requests).toBeGreaterThan(0);
+    expect(r.stats.signals).toBe(0);
+    expect(r.machine.kernel.signalsDelivered).toBe(0);
+  });
+});
+
+describe("regs: every register survives every asynchronous preemption", () => {
+  let total = 0;
+  const cases: [number, number][] = [[97, 1], [211, 3], [149, 4]];
+  for (const [every, seed] of cases) {
+    it(`--preempt-every ${every} --seed ${seed}`, { timeout: 120_000 }, () => {
+      const r = run("regs", { preemptEvery: every, seed });
+      expect(r.output).toBe("regs: all registers kept\n");
+      expect(r.code).toBe(0);
+      expect(r.stats.taken).toBeGreaterThan(1000);
+      // Refusals are counted, by Go's reasons: the signal landed in runtime code.
+      for (const why of r.stats.refused.keys()) {
+        expect(["runtime code", "NOSPLIT assembly", "in a host function", "M holds locks or its P is not running", "not on a goroutine's stack", "no preemption requested"]).toContain(why);
+      }
+      total += r.stats.taken;
+    });
+  }
+  it("two Ps", { timeout: 120_000 }, () => {
+    const r = run("regs", { preemptEvery: 89, seed: 5, procs: 2 });
+    expect(r.output).toBe("regs: all registers kept\n");
+    total += r.stats.taken;
+  });
+  it.skipIf(!haveUnicorn)("on unicorn", { timeout: 120_000 }, () => {
+    const r = run("regs", { preemptEvery: 211, seed: 6, engine: "unicorn" });
+    expect(r.output).toBe("regs: all registers kept\n");
+    expect(r.stats.taken).toBeGreaterThan(1000);
+    total += r.stats.taken;
+  });
+  it("took at least 10,000 asynchronous preemptions in all", () => {
+    expect(total).toBeGreaterThanOrEqual(10_000);
+  });
+});
+
+describe("one preemption signal, instruction by instruction", () => {
+  it("saves the context, pushes the resume PC, and resumes with every register equal", { timeout: 60_000 }, () => {
+    const file = join(ROOT, "programs/regs.s");
+    const m = buildMachine([file], { nosysmon: true, stdout: () => {}, stderr: () => {} });
+    const { engine: e, kernel, image } = m;
+    const mem = m.sched.rt.mem;
+    const preempt = m.sched.preempt!;
+    const reg = (r: number): bigint => e.getReg(r);
+    // The stretch of stores in check: lines that write scratch-48(SP).
+    const src = readFileSync(file, "utf8").split("\n");
+    const stretch = new Set(src.flatMap((l, i) => (l.includes("scratch-48(SP)") ? [i + 1] : [])));
+    expect(stretch.size).toBeGreaterThan(10);
+    const inStretch = (): boolean => {
+      const line = image.pcToLine(Number(reg(REG_RIP)));
+      return line !== undefined && line.file.endsWith("regs.s") && stretch.has(line.line);
+    };
+    kernel.run(200_000);
+    let n = 0;
+    while (!inStretch() || !kernel.cur) {
+      kernel.stepOnce();
+      expect(++n).toBeLessThan(100_000);
+    }
+    // The state at the interrupted instruction.
+    const t = kernel.cur!;
+    const gp = m.sched.getg();
+    const before = Array.from({ length: 18 }, (_, r) => reg(r));
+    const xBefore = Array.from({ length: 16 }, (_, i) => Buffer.from(e.getXmm(i)).toString("hex"));
+    const pc = Number(before[REG_RIP]!), sp = Number(before[4]!);
+
+    let delivered: { uc: number; frame: number } | undefined;
+    kernel.onSignal = (_t, sig, d) => { expect(sig).toBe(23); delivered = d; };
+    let decision: { taken: boolean; pc: number; sp: number } | undefined;
+    preempt.onDecision = (_g, taken, _why, dpc, dsp) => { decision = { taken, pc: dpc, sp: dsp }; };
+    preempt.forcePreempt(t);
+    kernel.stepOnce(); // delivery, then sigtramp's first instruction
+    expect(delivered).toBeDefined();
+    // The ucontext holds the interrupted registers, in sigcontext's order.
+    const mctx = delivered!.uc - sigframe.UC + sigframe.MCTX;
+    sigframe.mcontextRegs.forEach((r, i) => {
+      if (r === REG_RFLAGS) expect(mem.u64(mctx + 8 * i) & 0x8d5n).toBe(before[r]! & 0x8d5n);
+      else expect(mem.u64(mctx + 8 * i), `sigcontext slot ${i}`).toBe(before[r]);
+    });
+    const fpstate = mem.ptr(mctx + 184);
+    for (let i = 0; i < 16; i++) {
+      expect(Buffer.from(e.read(fpstate + 160 + 16 * i, 16)).toString("hex"), `fpstate X${i}`).toBe(xBefore[i]);
+    }
+    // The handler runs on the gsignal stack, not the goroutine's.
+    const gsignal = mem.ptr(mem.ptr(gp + off(gT, "m")) + 80);
+    const glo = mem.ptr(gsignal + off(gT, "stack")), ghi = mem.ptr(gsignal + off(gT, "stack") + 8);
+    expect(delivered!.frame).toBeGreaterThan(glo);
+    expect(delivered!.frame).toBeLessThan(ghi);
+
+    // Through the handler and rt_sigreturn: RIP arrives at asyncPreempt.
+    const asyncPreempt = image.addrOf("runtime.asyncPreempt")!;
+    n = 0;
+    while (Number(reg(REG_RIP)) !== asyncPreempt) {
+      kernel.stepOnce();
+      expect(++n).toBeLessThan(10_000);
+    }
+    expect(decision).toEqual({ taken: true, pc, sp });
+    expect(kernel.sigreturns).toBe(1);
+    expect(Number(reg(4))).toBe(sp - 8);
+    expect(mem.ptr(sp - 8)).toBe(pc);
+    for (const r of [0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]) expect(reg(r), `register ${r} at asyncPreempt`).toBe(before[r]);
+
+    // The goroutine parks (gopreempt_m), the other one runs, and later this
+    // one resumes exactly where it was interrupted.
+    n = 0;
+    let otherRan = false;
+    while (!(Number(reg(REG_RIP)) === pc && m.sched.getg() === gp)) {
+      kernel.stepOnce();
+      if (m.sched.getg() !== gp && image.symAt(Number(reg(REG_RIP)))?.name === "main.check") otherRan = true;
+      expect(++n).toBeLessThan(500_000);
+    }
+    expect(otherRan).toBe(true);
+    expect(kernel.cur).toBe(t);
+    for (let r = 0; r < 18; r++) expect(reg(r), `register ${r} after the resume`).toBe(before[r]);
+    for (let i = 0; i < 16; i++) expect(Buffer.from(e.getXmm(i)).toString("hex"), `X${i} after the resume`).toBe(xBefore[i]);
+    e.close();
+  });
+});
+
+describe("system calls: sysmon hands off a P stuck in a system call", () => {
+  it("the worker runs during main's 50 ms nanosleep, on a second M", { timeout: 60_000 }, () => {
+    const r = run("syscall", {});
+    expect(r.code).toBe(0);
+    expect(r.output.split("\n").slice(0, 5)).toEqual([
+      "main: entering a 50ms system call", "worker 0", "worker 1", "worker 2", "main: back from the system call",
+    ]);
+    expect(r.stats.handoffs).toBe(1);
+    const sc = r.machine.syscalls;
+    expect(sc.enters).toBe(1);
+    // The P was taken: main came back to the idle P, not its own.
+    expect(sc.fast).toBe(0);
+    expect(sc.fastIdle + sc.slow).toBe(1);
+    // m0, sysmon's M, and the M that handoffp started for the worker.
+    expect(r.machine.kernel.threads.length).toBe(3);
+    expect(r.machine.kernel.now).toBeGreaterThanOrEqual(50_000_000);
+  });
+  it("without sysmon nobody takes the P: the worker waits for the call to return", { timeout: 60_000 }, () => {
+    const r = run("syscall", { nosysmon: true });
+    expect(r.code).toBe(0);
+    expect(r.output.split("\n")[1]).toBe("main: back from the system call");
+    expect(r.machine.syscalls.fast).toBe(1);
+  });
+});
+
+describe("cooperative preemption: the flag a prologue sees", () => {
+  it("with async preemption off, sysmon's stackPreempt sends a calling loop through morestack → newstack → gopreempt_m", { timeout: 60_000 }, () => {
+    const out: Uint8Array[] = [];
+    const r = runProgram([join(ROOT, "test/fixtures/coop.s")], { asyncpreemptoff: true, maxInsns: 100_000_000, stderr: (b) => out.push(b.slice()) });
+    expect(Buffer.concat(out).toString()).toBe("main ran again\n");
+    expect(r.code).toBe(0);
+    const ns = newstackStats(r.machine.sched);
+    expect(ns.preempt).toBeGreaterThanOrEqual(1);
+    expect(ns.copystack).toBe(0);
+    expect(r.machine.sched.preempt!.stats.signals).toBe(0);
+  });
+});
