@@ -218,3 +218,16 @@ describe("cooperative preemption: the flag a prologue sees", () => {
     expect(r.machine.sched.preempt!.stats.signals).toBe(0);
   });
 });
+
+describe("hog: Go's TestPingPongHog", () => {
+  it("a ping-ponging pair inherits its time slice; only preemption shares the P fairly", { timeout: 120_000 }, () => {
+    const fair = run("hog", {});
+    expect(fair.output).toBe("within 5x: true\n");
+    expect(fair.stats.taken).toBeGreaterThan(0);
+    // The hogs' loop makes no call a prologue could check: without the
+    // signal, the hog pair keeps the P and the light pair starves.
+    const unfair = run("hog", { asyncpreemptoff: true });
+    expect(unfair.output).toBe("within 5x: false\n");
+    expect(unfair.stats.requests).toBeGreaterThan(0);
+  });
+});

@@ -186,7 +186,7 @@ describe("programs vs their Go twins (GOMAXPROCS=1, --procs 1)", () => {
 
   it("finds the programs with twins", () => {
     for (const n of ["hello", "gosched", "deadlock", "many", "pingpong", "buffered", "sleep", "goexit", "numgoroutine",
-      "semaphore", "nilfunc", "closedsend", "closeclosed", "goexitmain", "deeprec"]) {
+      "semaphore", "nilfunc", "closedsend", "closeclosed", "goexitmain", "deeprec", "spin", "syscall", "hog"]) {
       expect(list).toContain(n);
     }
   });

@@ -20,7 +20,7 @@ const programs = readdirSync(join(ROOT, "programs")).filter((f) => f.endsWith(".
 // spin.s needs 72M instructions (sysmon's 10 ms slices) and regs.s 840k:
 // their first 200,000 here, and the runs below with preemption made
 // frequent enough to happen inside the window.
-const LONG: Record<string, number> = { "many.s": 300_000, "overflow.s": 300_000, "spin.s": 200_000, "regs.s": 200_000 };
+const LONG: Record<string, number> = { "many.s": 300_000, "overflow.s": 300_000, "spin.s": 200_000, "regs.s": 200_000, "hog.s": 200_000 };
 
 describe.skipIf(!oracleAvailable("libunicorn", engineAvailable("unicorn")))("gmpemu verify on every program", () => {
   it("finds the programs", () => {
