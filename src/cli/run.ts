@@ -17,6 +17,7 @@ interface RunCliOptions {
   preemptEvery?: string;
   maxStack?: string;
   sysmon: boolean;
+  schedtrace?: string;
 }
 
 /** A duration: "10ms", "250us", "1s", or plain nanoseconds. */
@@ -50,6 +51,7 @@ export function registerRun(program: Command, setStatus: (s: number) => void): v
     .option("--preempt-every <n>", "raise a preemption signal on the running thread every n instructions (labs)")
     .option("--max-stack <bytes>", "the largest goroutine stack before 'fatal error: stack overflow' (Go's 1000000000)")
     .option("--no-sysmon", "do not start sysmon (no preemption by time slice)")
+    .option("--schedtrace <ms>", "print Go's GODEBUG=schedtrace line every <ms> ms of virtual time (from sysmon)")
     .action((files: string[], o: RunCliOptions) => {
       const opts: Parameters<typeof runProgram>[1] = {
         procs: posInt("--procs", o.procs),
@@ -63,6 +65,7 @@ export function registerRun(program: Command, setStatus: (s: number) => void): v
       if (o.preemptEvery !== undefined) opts.preemptEvery = posInt("--preempt-every", o.preemptEvery);
       if (o.maxStack !== undefined) opts.maxStack = posInt("--max-stack", o.maxStack, 4096);
       if (!o.sysmon) opts.nosysmon = true;
+      if (o.schedtrace !== undefined) opts.schedtrace = posInt("--schedtrace", o.schedtrace);
       const r = runProgram(files, opts);
       if (o.stats) {
         const m = r.machine;

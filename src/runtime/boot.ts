@@ -55,6 +55,8 @@ export interface RunOptions {
   timeslice?: number;
   /** Raise a preemption signal every N instructions (--preempt-every). */
   preemptEvery?: number;
+  /** GODEBUG=schedtrace=MS: a SCHED line every MS ms of virtual time, from sysmon. */
+  schedtrace?: number;
   /** Run without sysmon (tests that count a switch's instructions). */
   nosysmon?: boolean;
   /** Extra include directories for the program's files. */
@@ -104,6 +106,7 @@ export function buildMachine(files: readonly string[], opts: RunOptions = {}): M
   if (opts.asyncpreemptoff) popts.asyncpreemptoff = true;
   if (opts.timeslice !== undefined) popts.timeslice = opts.timeslice;
   if (opts.nosysmon) popts.nosysmon = true;
+  if (opts.schedtrace) popts.schedtrace = opts.schedtrace;
   const preempt = new Preempt(sched, bridge, kernel, popts);
   sched.preempt = preempt;
   preempt.register();

@@ -41,7 +41,7 @@ import { SA_ONSTACK, SA_RESTORER, SA_SIGINFO, SIGCTX_RIP, SIGCTX_RSP, SIGURG, si
 import type { Bridge, HostCall, HostGen } from "./bridge.ts";
 import { lock, unlock } from "./lock_futex.ts";
 import { throw_ } from "./panic.ts";
-import { readgstatus, runqempty } from "./proc.ts";
+import { mcount, readgstatus, runqempty } from "./proc.ts";
 import type { Sched } from "./sched.ts";
 import { g as gT, m as mT, off, p as pT, schedt, stack as stackT, _Pidle, _Prunning, _Psyscall, _Grunning, stackPreempt } from "./runtime2.ts";
 
@@ -68,10 +68,14 @@ const o = {
   p_syscalltick: off(pT, "syscalltick"),
   p_sysmontick: off(pT, "sysmontick"),
   p_preempt: off(pT, "preempt"),
+  p_runqhead: off(pT, "runqhead"),
+  p_runqtail: off(pT, "runqtail"),
   s_lock: off(schedt, "lock"),
   s_nmsys: off(schedt, "nmsys"),
   s_npidle: off(schedt, "npidle"),
   s_nmspinning: off(schedt, "nmspinning"),
+  s_nmidle: off(schedt, "nmidle"),
+  s_runqsize: off(schedt, "runqsize"),
   s_sysmonwait: off(schedt, "sysmonwait"),
   s_sysmonnote: off(schedt, "sysmonnote"),
 };
@@ -100,6 +104,8 @@ export interface PreemptOptions {
   timeslice?: number;
   /** Don't start sysmon (tests that count every instruction of a switch). */
   nosysmon?: boolean;
+  /** GODEBUG=schedtrace=MS: sysmon prints a SCHED line every MS ms of virtual time. */
+  schedtrace?: number;
 }
 
 export interface PreemptStats {
@@ -191,7 +197,10 @@ export class Preempt {
     mem.setI32(rt.sched + o.s_nmsys, mem.i32(rt.sched + o.s_nmsys) + 1);
     s.checkdead();
     unlock(rt, rt.sched + o.s_lock);
-    let idle = 0, delay = 0;
+    // lasttrace starts a whole period back, so the first round prints, as
+    // Go's does (its nanotime is far from zero); times count from that round.
+    let idle = 0, delay = 0, lasttrace = -Number.MAX_SAFE_INTEGER, starttime = -1;
+    const schedtrace = (this.opts.schedtrace ?? 0) * 1_000_000;
     for (;;) {
       if (idle === 0) delay = 20;
       else if (idle > 50) delay *= 2;
@@ -199,7 +208,8 @@ export class Preempt {
       yield h.call("runtime.usleep", "i", [BigInt(delay)]);
       this.stats.sysmonRounds++;
       let now = s.nanotime();
-      if (mem.u32(rt.sched + o.s_npidle) === rt.allp.length) {
+      // With schedtrace on, sysmon never sleeps for long: it has lines to print.
+      if (schedtrace <= 0 && mem.u32(rt.sched + o.s_npidle) === rt.allp.length) {
         // Every P idle: nothing to retake; sleep until the next timer (or a
         // minute), or until exitsyscall wakes us.
         lock(rt, rt.sched + o.s_lock);
@@ -221,7 +231,26 @@ export class Preempt {
       }
       if ((yield* this.retake(now, h)) !== 0) idle = 0;
       else idle++;
+      if (schedtrace > 0 && lasttrace + schedtrace <= now) {
+        lasttrace = now;
+        if (starttime < 0) starttime = now;
+        yield* this.schedtrace(now - starttime, h);
+      }
     }
+  }
+
+  // schedtrace (non-detailed): Go's GODEBUG=schedtrace line, on the virtual
+  // clock, written to fd 2 with the write1 stub as Go's print does.
+  *schedtrace(sinceStart: number, h: HostCall): HostGen {
+    const rt = this.sched.rt, mem = this.mem, sc = rt.sched;
+    const lens = rt.allp.map((pp) => (mem.u32(pp + o.p_runqtail) - mem.u32(pp + o.p_runqhead)) >>> 0);
+    const line = `SCHED ${Math.floor(sinceStart / 1e6)}ms: gomaxprocs=${rt.allp.length} idleprocs=${mem.i32(sc + o.s_npidle)} ` +
+      `threads=${mcount(rt)} spinningthreads=${mem.i32(sc + o.s_nmspinning)} idlethreads=${mem.i32(sc + o.s_nmidle)} ` +
+      `runqueue=${mem.i32(sc + o.s_runqsize)} [${lens.join(" ")}]\n`;
+    const bytes = new TextEncoder().encode(line);
+    const buf = this.sched.scratch(bytes.length);
+    rt.engine.write(buf, bytes);
+    yield h.call("runtime.write1", "p p i : i", [2n, BigInt(buf), BigInt(bytes.length)]);
   }
 
   // retake: preempts Ps that have run one G for a whole time slice and

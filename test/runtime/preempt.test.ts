@@ -231,3 +231,20 @@ describe("hog: Go's TestPingPongHog", () => {
     expect(unfair.stats.requests).toBeGreaterThan(0);
   });
 });
+
+describe("--schedtrace: Go's GODEBUG=schedtrace lines, from sysmon, on the virtual clock", () => {
+  it("prints a SCHED line per period with the run queues", { timeout: 60_000 }, () => {
+    const r = run("hog", { schedtrace: 20 });
+    const lines = r.output.split("\n").filter((l) => l.startsWith("SCHED "));
+    // Go 1.19's format: SCHED Nms: gomaxprocs= idleprocs= threads= spinningthreads= idlethreads= runqueue= [per-P lengths]
+    const re = /^SCHED (\d+)ms: gomaxprocs=1 idleprocs=(\d+) threads=(\d+) spinningthreads=(\d+) idlethreads=(\d+) runqueue=(\d+) \[(\d+)\]$/;
+    for (const l of lines) expect(l).toMatch(re);
+    // The first round prints at once, with the two hogs' partners queued (Go prints the same first line but for threads).
+    expect(lines[0]).toMatch(/^SCHED 0ms: gomaxprocs=1 idleprocs=0 threads=\d+ spinningthreads=0 idlethreads=\d+ runqueue=0 \[2\]$/);
+    // 100 ms of sleep in main: a line about every 20 ms after the first.
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    const ms = lines.map((l) => Number(re.exec(l)![1]));
+    for (let i = 1; i < ms.length; i++) expect(ms[i]! - ms[i - 1]!).toBeGreaterThanOrEqual(20);
+    expect(r.output.endsWith("within 5x: true\n")).toBe(true);
+  });
+});
