@@ -156,7 +156,10 @@ export class Preempt {
       self.mem.setU8(self.sched.getg() + o.g_asyncSafePoint, 0);
     });
     // gopreempt_m: goschedImpl, as Gosched's (Go's differs only in its trace event).
-    b.define("runtime.gopreempt_m", "p", (h) => self.sched.gosched_m(Number(h.args[0]), h));
+    b.define("runtime.gopreempt_m", "p", (h) => {
+      self.sched.preemptNext = true;
+      return self.sched.gosched_m(Number(h.args[0]), h);
+    });
     this.kernel.onTick = (t) => this.forcePreempt(t);
   }
 
@@ -286,6 +289,7 @@ export class Preempt {
           mem.setU32(pp + o.p_status, _Pidle);
           n++;
           this.stats.handoffs++;
+          this.sched.emit("handoff", 0, `P${mem.i32(pp + off(pT, "id"))}`);
           mem.setU32(pp + o.p_syscalltick, mem.u32(pp + o.p_syscalltick) + 1);
           yield* s.handoffp(pp, h);
         }
@@ -365,6 +369,7 @@ export class Preempt {
       mem.setPtr(mctx + SIGCTX_RSP, nsp);
       mem.setPtr(mctx + SIGCTX_RIP, this.bridge.addrOf("runtime.asyncPreempt"));
       this.stats.taken++;
+      this.sched.emit("signal", gp, "asyncPreempt");
     } else {
       this.stats.refused.set(reason, (this.stats.refused.get(reason) ?? 0) + 1);
     }

@@ -124,6 +124,24 @@ const FUTEX_WAIT_PRIVATE = 128, FUTEX_WAKE_PRIVATE = 129;
 /** clone flags newosproc uses (os_linux.go cloneFlags). */
 const cloneFlags = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 | 0x80000;
 
+/**
+ * A scheduler event, for traces (gmpemu trace --events, --trace-out) and
+ * stepper breakpoints. Emitted at the point Go's own trace would emit its
+ * event; `goid` is the goroutine the event is about, `by` the one that
+ * caused it (0: the runtime, on g0), `p` the P's id (-1: none), `m` the
+ * M's id, `t` the virtual time in ns.
+ */
+export interface SchedEvent {
+  kind: "create" | "run" | "park" | "ready" | "gosched" | "preempt" | "exit" | "steal" | "syscall" | "sysexit" | "handoff" | "signal";
+  t: number;
+  goid: number;
+  by: number;
+  p: number;
+  m: number;
+  /** Wait reason for park, victim P for steal, and so on. */
+  detail?: string;
+}
+
 /** gopark's unlock function: runs on g0 in park_m; returns false to keep the goroutine running. */
 export type UnlockFn = (gp: number, lockAddr: number, h: HostCall) => Generator<HostReq, boolean, readonly bigint[]>;
 
@@ -137,6 +155,8 @@ export interface SchedOptions {
  */
 export class Sched {
   mainStarted = false;
+  /** Set by gopreempt_m so that the gosched that follows is reported as a preemption. */
+  preemptNext = false;
   /** gopark's unlockf per M (a TypeScript function cannot live in emulated memory). */
   readonly waitunlockf = new Map<number, UnlockFn>();
   /** Timers: goroutines sleeping until a virtual time (time.go, simplified: one list, not per-P heaps). */
@@ -147,6 +167,26 @@ export class Sched {
   private readonly sysfv = new Map<number, number>();
   /** Per-M scratch for formatting prints into emulated memory. */
   readonly printbuf = new Map<number, number>();
+
+  /** Subscribers to scheduler events (traces, the stepper). */
+  readonly listeners: ((ev: SchedEvent) => void)[] = [];
+
+  /** Emits a scheduler event about gp (cheap when nobody listens). */
+  emit(kind: SchedEvent["kind"], gp: number, detail?: string, by?: number): void {
+    if (this.listeners.length === 0) return;
+    const mem = this.mem;
+    const cur = this.getg();
+    const mp = cur !== 0 ? mem.ptr(cur + o.g_m) : 0;
+    const pp = mp !== 0 ? mem.ptr(mp + o.m_p) : 0;
+    const curg = mp !== 0 ? mem.ptr(mp + o.m_curg) : 0;
+    const ev: SchedEvent = {
+      kind, t: this.kernel.now, goid: gp !== 0 ? mem.int(gp + o.g_goid) : 0,
+      by: by ?? (curg !== 0 && curg !== gp ? mem.int(curg + o.g_goid) : 0),
+      p: pp !== 0 ? mem.i32(pp + o.p_id) : -1, m: mp !== 0 ? mem.int(mp + o.m_id) : -1,
+    };
+    if (detail !== undefined) ev.detail = detail;
+    for (const l of this.listeners) l(ev);
+  }
 
   /** Preemption and sysmon (preempt.ts), when the machine has them. */
   preempt: Preempt | undefined;
@@ -582,6 +622,7 @@ export class Sched {
       const pp = mem.ptr(mp + o.m_p);
       mem.setU32(pp + o.p_schedtick, mem.u32(pp + o.p_schedtick) + 1);
     }
+    this.emit("run", gp, inheritTime ? "inherit" : undefined, 0);
     yield h.jump("runtime.gogo", "p", [BigInt(gp + o.g_sched)]);
     throw_("execute: gogo returned");
   }
@@ -718,7 +759,10 @@ export class Sched {
         if (p2 === pp) continue;
         if (!runqempty(rt, p2)) {
           const gp = runqsteal(rt, pp, p2, stealRunNextG);
-          if (gp !== 0) return gp;
+          if (gp !== 0) {
+            this.emit("steal", gp, `from P${this.mem.i32(p2 + o.p_id)}`, 0);
+            return gp;
+          }
         }
       }
     }
@@ -740,6 +784,7 @@ export class Sched {
     const rt = this.rt, mem = this.mem;
     const mp = mem.ptr(this.getg() + o.g_m);
     casgstatus(rt, gp, _Grunning, _Gwaiting);
+    this.emit("park", gp, waitReasonStrings[mem.u8(gp + o.g_waitreason)] ?? "", mem.int(gp + o.g_goid));
     this.dropg();
     const fn = this.waitunlockf.get(mp);
     if (fn) {
@@ -776,6 +821,7 @@ export class Sched {
     const mp = this.acquirem();
     if ((status & ~0x1000) !== _Gwaiting) throw_("bad g->status in ready", `runtime: gp: gp=${gp}, goid=${mem.int(gp + o.g_goid)}, status=${status}`);
     casgstatus(rt, gp, _Gwaiting, _Grunnable);
+    this.emit("ready", gp);
     runqput(rt, mem.ptr(mp + o.m_p), gp, next);
     yield* this.wakep(h);
     this.releasem(mp);
@@ -791,6 +837,8 @@ export class Sched {
     const status = readgstatus(rt, gp);
     if ((status & ~0x1000) !== _Grunning) throw_("bad g status");
     casgstatus(rt, gp, _Grunning, _Grunnable);
+    this.emit(this.rt.mem.u8(gp + o.g_preempt) !== 0 || this.preemptNext ? "preempt" : "gosched", gp, undefined, this.rt.mem.int(gp + o.g_goid));
+    this.preemptNext = false;
     this.dropg();
     lock(rt, rt.sched + o.s_lock);
     globrunqput(rt, gp);
@@ -804,6 +852,7 @@ export class Sched {
     const mp = mem.ptr(this.getg() + o.g_m);
     const pp = mem.ptr(mp + o.m_p);
     casgstatus(rt, gp, _Grunning, _Gdead);
+    this.emit("exit", gp, undefined, mem.int(gp + o.g_goid));
     mem.setPtr(gp + o.g_m, 0);
     mem.setPtr(gp + o.g_lockedm, 0);
     mem.setPtr(mp + o.m_lockedg, 0);
@@ -902,6 +951,7 @@ export class Sched {
       const fv = Number(h.engine.getReg(2)); // the closure, in DX
       const fn = mem.ptr(fv + 8), callergp = mem.ptr(fv + 16), callerpc = mem.ptr(fv + 24);
       const newg = self.newproc1(fn, callergp, callerpc);
+      self.emit("create", newg, undefined, callergp !== 0 ? self.mem.int(callergp + o.g_goid) : 0);
       const pp = mem.ptr(mem.ptr(self.getg() + o.g_m) + o.m_p);
       runqput(self.rt, pp, newg, true);
       if (self.mainStarted) yield* self.wakep(h);

@@ -95,6 +95,7 @@ export function registerSyscalls(s: Sched): SyscallStats {
     m.setPtr(gp + o.g_syscallsp, sp);
     m.setPtr(gp + o.g_syscallpc, pc);
     casgstatus(s.rt, gp, _Grunning, _Gsyscall);
+    s.emit("syscall", gp, undefined, m.int(gp + off(gT, "goid")));
     yield* wakeSysmon(h);
     const pp = m.ptr(mp + o.m_p);
     m.setU32(mp + o.m_syscalltick, m.u32(pp + o.p_syscalltick));
@@ -113,6 +114,7 @@ export function registerSyscalls(s: Sched): SyscallStats {
     m.setI32(mp + o.m_locks, m.i32(mp + o.m_locks) + 1);
     if (h.sp + 8 > m.ptr(gp + o.g_syscallsp)) throw_("exitsyscall: syscall frame is no longer valid");
     m.setU64(gp + o.g_waitsince, 0n);
+    s.emit("sysexit", gp, undefined, m.int(gp + off(gT, "goid")));
     const oldp = m.ptr(mp + o.m_oldp);
     m.setPtr(mp + o.m_oldp, 0);
     const fast = yield* exitsyscallfast(oldp, h);
