@@ -16,6 +16,7 @@ export async function main(argv: string[]): Promise<number> {
   (await import("./asm.ts")).registerAsm(program, (s) => (status = s));
   (await import("./verify.ts")).registerVerify(program, (s) => (status = s));
   (await import("./run.ts")).registerRun(program, (s) => (status = s));
+  (await import("./tour.ts")).registerTour(program, (s) => (status = s));
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
