@@ -16,7 +16,10 @@ export async function main(argv: string[]): Promise<number> {
   (await import("./asm.ts")).registerAsm(program, (s) => (status = s));
   (await import("./verify.ts")).registerVerify(program, (s) => (status = s));
   (await import("./run.ts")).registerRun(program, (s) => (status = s));
+  (await import("./gdb.ts")).registerGdb(program, (s) => (status = s));
   (await import("./tour.ts")).registerTour(program, (s) => (status = s));
+  (await import("./trace.ts")).registerTrace(program, (s) => (status = s));
+  (await import("./step.ts")).registerStep(program, (s) => (status = s));
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

@@ -1,7 +1,10 @@
 // `gmpemu run PROGRAM.s…`: boot the runtime and run a Go assembly program on
 // the emulated machine. The program's output (fds 1 and 2) goes to ours; the
 // exit status is the program's (2 for a fatal error, as in Go).
+import { writeFileSync, realpathSync, existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Command } from "commander";
+import { ChromeTraceBuilder } from "../trace/chrome.ts";
 import { runProgram } from "../runtime/boot.ts";
 import { newstackStats } from "../runtime/newstack.ts";
 import { ENGINE_NAMES } from "../engine/index.ts";
@@ -18,6 +21,7 @@ interface RunCliOptions {
   maxStack?: string;
   sysmon: boolean;
   schedtrace?: string;
+  traceOut?: string;
 }
 
 /** A duration: "10ms", "250us", "1s", or plain nanoseconds. */
@@ -28,6 +32,15 @@ function duration(name: string, v: string): number {
   const ns = Math.round(Number(m[1]) * scale);
   if (ns < 1) throw new Error(`${name}: must be at least 1ns: ${v}`);
   return ns;
+}
+
+/** The output path, refused when it names one of the inputs (a typo must not eat the program). */
+export function checkOutputPath(out: string, inputs: readonly string[]): void {
+  const real = (f: string): string => (existsSync(f) ? realpathSync(f) : resolve(f));
+  const o = real(out);
+  for (const f of inputs) {
+    if (real(f) === o) throw new Error(`--trace-out: ${out} is one of the input files; give another file name`);
+  }
 }
 
 function posInt(name: string, v: string, min = 1): number {
@@ -52,6 +65,7 @@ export function registerRun(program: Command, setStatus: (s: number) => void): v
     .option("--max-stack <bytes>", "the largest goroutine stack before 'fatal error: stack overflow' (Go's 1000000000)")
     .option("--no-sysmon", "do not start sysmon (no preemption by time slice)")
     .option("--schedtrace <ms>", "print Go's GODEBUG=schedtrace line every <ms> ms of virtual time (from sysmon)")
+    .option("--trace-out <file.json>", "write the scheduler's events as a Chrome trace (open in Perfetto or chrome://tracing)")
     .action((files: string[], o: RunCliOptions) => {
       const opts: Parameters<typeof runProgram>[1] = {
         procs: posInt("--procs", o.procs),
@@ -66,7 +80,24 @@ export function registerRun(program: Command, setStatus: (s: number) => void): v
       if (o.maxStack !== undefined) opts.maxStack = posInt("--max-stack", o.maxStack, 4096);
       if (!o.sysmon) opts.nosysmon = true;
       if (o.schedtrace !== undefined) opts.schedtrace = posInt("--schedtrace", o.schedtrace);
-      const r = runProgram(files, opts);
+      let trace: ChromeTraceBuilder | undefined;
+      let endNs: (() => number) | undefined;
+      if (o.traceOut !== undefined) {
+        checkOutputPath(o.traceOut, files);
+        const tb = new ChromeTraceBuilder();
+        trace = tb;
+        opts.observe = (m) => {
+          m.sched.listeners.push(tb.listener);
+          endNs = () => m.kernel.now;
+        };
+      }
+      let r: ReturnType<typeof runProgram>;
+      try {
+        r = runProgram(files, opts);
+      } finally {
+        // Written however the run ended: a trace of a fatal error is the useful one.
+        if (trace && endNs && o.traceOut !== undefined) writeFileSync(o.traceOut, JSON.stringify(trace.finish(endNs())) + "\n");
+      }
       if (o.stats) {
         const m = r.machine;
         process.stderr.write(`gmpemu: ${r.insns} instructions, ${m.bridge.calls} host calls, ${m.kernel.threads.length} threads, virtual time ${m.kernel.now} ns\n`);

@@ -63,6 +63,8 @@ export interface RunOptions {
   includeDirs?: string[];
   /** The goroutine stack limit in bytes (Go's maxstacksize, debug.SetMaxStack); default 1,000,000,000. */
   maxStack?: number;
+  /** Called with the machine once it is built, before it runs (scheduler listeners, traces). */
+  observe?: (m: Machine) => void;
 }
 
 export interface Machine {
@@ -155,6 +157,7 @@ export function buildMachine(files: readonly string[], opts: RunOptions = {}): M
 /** Runs a program to its end; never throws for what the program does (only for bad input). */
 export function runProgram(files: readonly string[], opts: RunOptions = {}): RunResult {
   const m = buildMachine(files, opts);
+  opts.observe?.(m);
   // The engine is closed only after the endings below have read it for
   // their tracebacks (unicorn's memory is gone once it is closed).
   try {

@@ -155,6 +155,8 @@ export interface SchedOptions {
  */
 export class Sched {
   mainStarted = false;
+  /** Per M, the host function whose schedule → execute jumped to gogo last (for bt). */
+  readonly execFrom = new Map<number, string>();
   /** Set by gopreempt_m so that the gosched that follows is reported as a preemption. */
   preemptNext = false;
   /** gopark's unlockf per M (a TypeScript function cannot live in emulated memory). */
@@ -623,6 +625,8 @@ export class Sched {
       mem.setU32(pp + o.p_schedtick, mem.u32(pp + o.p_schedtick) + 1);
     }
     this.emit("run", gp, inheritTime ? "inherit" : undefined, 0);
+    // For tracebacks from inside gogo: the TypeScript frames that led here.
+    this.execFrom.set(mp, this.bridge.active?.name ?? "?");
     yield h.jump("runtime.gogo", "p", [BigInt(gp + o.g_sched)]);
     throw_("execute: gogo returned");
   }

@@ -1,0 +1,51 @@
+// `gmpemu gdb PROGRAM.s… --port P`: boot the program on the emulated machine,
+// stopped before its first instruction, and serve gdb's remote protocol on
+// 127.0.0.1:P (src/gdb/server.ts). With --elf, first write an ELF file with
+// the image's code, symbols and line table for gdb's `file` command.
+import { writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { buildMachine } from "../runtime/boot.ts";
+import { writeElf } from "../gdb/elf.ts";
+import { startGdbServer } from "../gdb/server.ts";
+
+interface GdbCliOptions {
+  port?: string;
+  elf?: string;
+  procs: string;
+  seed: string;
+  verbose?: boolean;
+}
+
+function intOpt(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name}: not an integer in [${min}, ${max}]: ${v}`);
+  return n;
+}
+
+export function registerGdb(program: Command, setStatus: (s: number) => void): void {
+  program
+    .command("gdb")
+    .description("serve the GDB remote protocol for a Go assembly program (gdb: target remote :PORT)")
+    .argument("<files...>", "the program's assembly files")
+    .requiredOption("--port <n>", "TCP port on 127.0.0.1 (0: any free port, printed)")
+    .option("--elf <file>", "write an ELF file with the program's code, symbols and lines (for gdb's `file`)")
+    .option("--procs <n>", "GOMAXPROCS: the number of Ps", "1")
+    .option("--seed <n>", "seed of the kernel's thread interleaving", "1")
+    .option("--verbose", "print the protocol's packets to stderr")
+    .action(async (files: string[], o: GdbCliOptions) => {
+      const port = intOpt("--port", o.port ?? "", 0, 65535);
+      const m = buildMachine(files, { procs: intOpt("--procs", o.procs, 1), seed: intOpt("--seed", o.seed, 0) });
+      try {
+        if (o.elf !== undefined) writeFileSync(o.elf, writeElf(m.image, { name: files[0] ?? "gmpemu" }));
+        const opts: Parameters<typeof startGdbServer>[1] = { port };
+        if (o.verbose) opts.log = (l) => process.stderr.write(`gdb ${l}\n`);
+        const srv = await startGdbServer(m, opts);
+        process.stderr.write(`gmpemu: gdb stub listening on 127.0.0.1:${srv.port}\n`);
+        const how = await srv.done;
+        process.stderr.write(`gmpemu: gdb session ended (${how})\n`);
+        setStatus(srv.stub.exitCode ?? 0);
+      } finally {
+        m.engine.close();
+      }
+    });
+}

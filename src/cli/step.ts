@@ -1,0 +1,79 @@
+// `gmpemu step FILE.s`: the interactive stepper (src/step/stepper.ts), with
+// line editing and history from node:readline, or `--script FILE` to run
+// commands non-interactively (one per line, # comments), echoing each.
+import type { Command } from "commander";
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { Stepper } from "../step/stepper.ts";
+
+interface StepCliOptions { procs: string; seed: string; engine: string; script?: string }
+
+const HELP = `commands:
+  si [N]            N instructions (any thread, the scheduler's host functions count as one step)
+  ni                one instruction, stepping over a CALL
+  finish            until the current function returns
+  until SYM|ADDR|FILE:LINE
+  c                 continue to a breakpoint, a watchpoint or the end
+  se                to the next scheduler event (switch, park, ready, ...)
+  sg GOID [N]       N instructions of goroutine GOID only (the others run but do not stop)
+  rsi [N]           N steps back (the machine is replayed from the start)
+  rc                back to the previous stop
+  b SYM|ADDR|FILE:LINE [if goid == N]
+  b @switch|@preempt|@newproc|@park|@ready|@steal|@syscall|@signal [if goid == N]
+  watch ADDR|g.sched.sp|g.sched.pc|g.sched.bp
+  delete [ID...]
+  x/Nfu ADDR|$REG   (f: x d u c; u: b h w g)
+  regs  g [GOID]  goroutines  m  p  sched  bt  threads  thread TID
+  help  quit
+`;
+
+export function registerStep(program: Command, setStatus: (s: number) => void): void {
+  program
+    .command("step")
+    .description("step through a program instruction by instruction, with the scheduler's state beside the registers")
+    .argument("<file>", "a program (package main, TEXT ·main)")
+    .option("--procs <n>", "GOMAXPROCS", "1")
+    .option("--seed <n>", "the kernel's interleaving seed", "1")
+    .option("--engine <name>", "CPU engine (interp, unicorn)", "interp")
+    .option("--script <file>", "run the commands in this file instead of reading a terminal")
+    .action(async (file: string, o: StepCliOptions) => {
+      const procs = Number(o.procs), seed = Number(o.seed);
+      if (!Number.isInteger(procs) || procs < 1) throw new Error(`--procs: not an integer >= 1: ${o.procs}`);
+      if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed: not an integer >= 0: ${o.seed}`);
+      const color = !o.script && process.stdout.isTTY === true;
+      const s = new Stepper(file, { procs, seed, engine: o.engine, color, root: process.cwd() });
+      const run = (line: string): boolean => {
+        const t = line.trim();
+        if (t === "quit" || t === "q") return false;
+        if (t === "help" || t === "h") { process.stdout.write(HELP); return true; }
+        try {
+          process.stdout.write(s.exec(t));
+        } catch (e) {
+          process.stdout.write(`error: ${(e as Error).message}\n`);
+          if (o.script) setStatus(1);
+        }
+        return true;
+      };
+      if (o.script) {
+        for (const line of readFileSync(o.script, "utf8").split("\n")) {
+          if (line.trim() === "" || line.trim().startsWith("#")) continue;
+          process.stdout.write(`(gmpemu) ${line.trim()}\n`);
+          if (!run(line)) break;
+        }
+        s.m.engine.close();
+        return;
+      }
+      process.stdout.write(s.view());
+      const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "(gmpemu) ", historySize: 1000 });
+      rl.prompt();
+      let last = "si";
+      for await (const line of rl) {
+        const l = line.trim() === "" ? last : line;
+        last = l;
+        if (!run(l)) break;
+        rl.prompt();
+      }
+      rl.close();
+      s.m.engine.close();
+    });
+}

@@ -1,0 +1,83 @@
+// `gmpemu trace PROGRAM.s…`: a non-interactive trace on stdout, for labs to
+// read and diff. By default (and with --only) one line per executed
+// instruction of the context-switch routines, with the registers each one
+// changed; with --events, one line per scheduler event instead. The
+// program's own output goes to stderr, so stdout is only the trace. The
+// work is in src/trace/insn.ts; this file parses options and reports how
+// the run ended (the program's status, 2 for a fatal error, 3 when the
+// instruction budget ran out).
+import type { Command } from "commander";
+import { GoThrow } from "../runtime/panic.ts";
+import { DEFAULT_ROUTINES, DEFAULT_TRACE_MAX_INSNS, TraceUsageError, traceEvents, traceInsns, type TraceOptions, type TraceResult } from "../trace/insn.ts";
+
+interface TraceCliOptions {
+  only?: string;
+  events?: boolean;
+  procs: string;
+  seed: string;
+  maxInsns?: string;
+}
+
+export function registerTrace(program: Command, setStatus: (s: number) => void): void {
+  program
+    .command("trace")
+    .description("print a trace on stdout: each instruction of the switch routines with the registers it changed, or (--events) each scheduler event")
+    .argument("<files...>", "the program's assembly files")
+    .option("--only <syms>", `comma-separated routines to trace (Go names: runtime.gogo, runtime·mcall, gogo<>); default: ${DEFAULT_ROUTINES.join(",")}`)
+    .option("--events", "one line per scheduler event (create, run, park, ready, gosched, ...) instead of instructions")
+    .option("--procs <n>", "GOMAXPROCS: the number of Ps", "1")
+    .option("--seed <n>", "seed of the kernel's thread interleaving", "1")
+    .option("--max-insns <n>", `stop after this many instructions (default ${DEFAULT_TRACE_MAX_INSNS})`)
+    .action((files: string[], o: TraceCliOptions, cmd: Command) => {
+      // Misuse: the message, then the usage (commander's error exits 2 through main).
+      const usage = (msg: string): never => cmd.error(`error: ${msg}`, { exitCode: 2 });
+      const posInt = (name: string, v: string, min = 1): number => {
+        const n = Number(v);
+        return Number.isInteger(n) && n >= min ? n : usage(`${name}: not an integer >= ${min}: ${v}`);
+      };
+      const opts: TraceOptions = { procs: posInt("--procs", o.procs), seed: posInt("--seed", o.seed, 0) };
+      if (o.maxInsns !== undefined) opts.maxInsns = posInt("--max-insns", o.maxInsns);
+      if (o.only !== undefined) {
+        if (o.events) usage("--only and --events do not go together (--only picks instructions)");
+        opts.only = o.only.split(",").map((s) => s.trim()).filter((s) => s !== "");
+        if (opts.only.length === 0) usage("--only: give at least one routine, like runtime.gogo");
+      }
+      // Buffered: one write per 64 KiB, not per line.
+      let buf: string[] = [];
+      let size = 0;
+      const flush = (): void => {
+        if (buf.length) process.stdout.write(buf.join(""));
+        buf = [];
+        size = 0;
+      };
+      const write = (line: string): void => {
+        buf.push(line + "\n");
+        size += line.length + 1;
+        if (size >= 1 << 16) flush();
+      };
+      let r: TraceResult;
+      try {
+        r = o.events ? traceEvents(files, opts, write) : traceInsns(files, opts, write);
+      } catch (e) {
+        flush();
+        if (e instanceof TraceUsageError) usage(e.message);
+        if (e instanceof GoThrow) {
+          process.stderr.write(e.text() + "\n");
+          setStatus(2);
+          return;
+        }
+        throw e;
+      }
+      flush();
+      switch (r.exit.kind) {
+        case "exit": setStatus(r.exit.code); break;
+        case "budget":
+          process.stderr.write(`gmpemu: stopped after ${r.insns} instructions (--max-insns)\n`);
+          setStatus(3);
+          break;
+        default:
+          process.stderr.write(`gmpemu: the program ended with ${r.exit.kind}\n`);
+          setStatus(2);
+      }
+    });
+}
