@@ -120,3 +120,36 @@ describe("the stepper", () => {
     }
   });
 });
+
+describe("the stepper's other stops", () => {
+  it("b FILE:LINE, watch g.sched.sp, finish, ni and sg", () => {
+    const s = new Stepper(GOSCHED, { root: ROOT });
+    // programs/gosched.s line 37 is the CALL runtime·Gosched in loop.
+    expect(s.exec("b programs/gosched.s:37")).toMatch(/^breakpoint 1 at 0x[0-9a-f]+\n$/);
+    const hit = s.exec("c");
+    expect(hit).toMatch(/breakpoint 1, main\.loop\+0x[0-9a-f]+ at/);
+    expect(hit).toMatch(/=> 0x[0-9a-f]+ {2}programs\/gosched\.s:37 +CALL runtime\.Gosched\(SB\)/);
+    const me = s.curgoid();
+    s.exec("delete");
+    // watch this goroutine's saved SP: mcall writes it when Gosched parks it.
+    expect(s.exec("watch g.sched.sp")).toMatch(/^watchpoint 2: g\.sched\.sp/);
+    const w = s.exec("c");
+    expect(w).toMatch(/watchpoint 2, g\.sched\.sp: 0x[0-9a-f]+ -> 0x[0-9a-f]+/);
+    expect(w).toContain("runtime.mcall");
+    s.exec("delete");
+    // ni over a CALL comes back to the next instruction of the same frame.
+    const s2 = new Stepper(GOSCHED, { root: ROOT });
+    s2.exec("b programs/gosched.s:37");
+    s2.exec("c");
+    s2.exec("delete");
+    const rip = Number(s2.m.engine.getReg(16));
+    const out = s2.exec("ni");
+    expect(Number(s2.m.engine.getReg(16))).toBe(rip + 5);
+    expect(out).toMatch(/programs\/gosched\.s:38/);
+    // sg: only goroutine `me` stops.
+    s2.exec(`sg ${me} 3`);
+    expect(s2.curgoid()).toBe(me);
+    s.m.engine.close();
+    s2.m.engine.close();
+  });
+});
