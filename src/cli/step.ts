@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { Stepper } from "../step/stepper.ts";
 
-interface StepCliOptions { procs: string; seed: string; engine: string; script?: string }
+interface StepCliOptions { procs: string; seed: string; engine: string; script?: string; timeslice?: string; preemptEvery?: string }
 
 const HELP = `commands:
   si [N]            N instructions (any thread, the scheduler's host functions count as one step)
@@ -36,12 +36,25 @@ export function registerStep(program: Command, setStatus: (s: number) => void): 
     .option("--seed <n>", "the kernel's interleaving seed", "1")
     .option("--engine <name>", "CPU engine (interp, unicorn)", "interp")
     .option("--script <file>", "run the commands in this file instead of reading a terminal")
+    .option("--timeslice <ns>", "forcePreemptNS in virtual nanoseconds (sysmon's time slice)")
+    .option("--preempt-every <n>", "a preemption signal every n instructions")
     .action(async (file: string, o: StepCliOptions) => {
       const procs = Number(o.procs), seed = Number(o.seed);
       if (!Number.isInteger(procs) || procs < 1) throw new Error(`--procs: not an integer >= 1: ${o.procs}`);
       if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed: not an integer >= 0: ${o.seed}`);
       const color = !o.script && process.stdout.isTTY === true;
-      const s = new Stepper(file, { procs, seed, engine: o.engine, color, root: process.cwd() });
+      const sopts: ConstructorParameters<typeof Stepper>[1] = { procs, seed, engine: o.engine, color, root: process.cwd() };
+      if (o.timeslice !== undefined) {
+        const ns = Number(o.timeslice);
+        if (!Number.isInteger(ns) || ns < 1) throw new Error(`--timeslice: not a positive number of nanoseconds: ${o.timeslice}`);
+        sopts.timeslice = ns;
+      }
+      if (o.preemptEvery !== undefined) {
+        const k = Number(o.preemptEvery);
+        if (!Number.isInteger(k) || k < 1) throw new Error(`--preempt-every: not an integer >= 1: ${o.preemptEvery}`);
+        sopts.preemptEvery = k;
+      }
+      const s = new Stepper(file, sopts);
       const run = (line: string): boolean => {
         const t = line.trim();
         if (t === "quit" || t === "q") return false;

@@ -172,6 +172,15 @@ export class Kernel {
     this.cur = t;
   }
 
+  /**
+   * Makes the next stepOnce pick a thread as the scheduler would (expiring
+   * sleeps and timeouts on the way), even if the current one could go on:
+   * a debugger's time slice, so that one spinning thread cannot keep the
+   * others (sysmon) from ever running.
+   */
+  requestSwitch(): void { this.rotate = true; }
+  private rotate = false;
+
   /** Ends the current slice at the next opportunity (sched_yield, a block). */
   yieldSlice(): void { this.sliceEnds = true; }
 
@@ -269,7 +278,8 @@ export class Kernel {
   stepOnce(): Exit | undefined {
     if (this.exitCode !== undefined) return { kind: "exit", code: this.exitCode };
     let t = this.cur;
-    if (!t || t.state !== "runnable") {
+    if (!t || t.state !== "runnable" || this.rotate) {
+      this.rotate = false;
       t = this.pick();
       if (!t) return { kind: "deadlock" };
       this.switchTo(t);

@@ -21,6 +21,11 @@
 // optional condition on the goroutine (`if goid == 5`). Watchpoints compare
 // 8 bytes after every step.
 //
+// The kernel's stepOnce switches threads only when one blocks; the stepper
+// also asks it to pick again every STEP_SLICE steps, so that a goroutine
+// spinning on its thread does not keep sysmon's thread from ever running
+// (spin.s ends under `c` as it does under `gmpemu run`).
+//
 // The view at each stop: the instructions around RIP with their source
 // lines, every register (the ones the last command changed marked with *,
 // or in bold on a terminal), the current g's gobuf, and the current M, P
@@ -65,7 +70,10 @@ interface Breakpoint {
 
 interface Watch { id: number; spec: string; addr: number; value: bigint }
 
-export interface StepperOptions extends Pick<RunOptions, "procs" | "seed" | "engine"> {
+/** Steps one thread may take before the stepper lets the kernel pick again. */
+export const STEP_SLICE = 10_000;
+
+export interface StepperOptions extends Pick<RunOptions, "procs" | "seed" | "engine" | "timeslice" | "preemptEvery" | "asyncpreemptoff"> {
   /** Colour for changed registers (a terminal). */
   color?: boolean;
   /** Root for relative paths. */
@@ -94,6 +102,9 @@ export class Stepper {
 
   private boot(): void {
     const ropts: RunOptions = { procs: this.opts.procs ?? 1, seed: this.opts.seed ?? 1, engine: this.opts.engine ?? "interp" };
+    if (this.opts.timeslice !== undefined) ropts.timeslice = this.opts.timeslice;
+    if (this.opts.preemptEvery !== undefined) ropts.preemptEvery = this.opts.preemptEvery;
+    if (this.opts.asyncpreemptoff) ropts.asyncpreemptoff = true;
     ropts.stdout = ropts.stderr = (b) => this.output.push(new TextDecoder().decode(b));
     this.m?.engine.close();
     this.m = buildMachine([this.file], ropts);
@@ -136,6 +147,9 @@ export class Stepper {
   /** One step; returns why it must stop, if it must. */
   private stepOne(): string | undefined {
     if (this.ended) return this.ended;
+    // A time slice for the stepper: every STEP_SLICE steps the kernel picks
+    // the next thread (and wakes sleepers), so sysmon runs beside a spinner.
+    if (this.steps % STEP_SLICE === STEP_SLICE - 1) this.m.kernel.requestSwitch();
     const end = this.m.kernel.stepOnce();
     this.steps++;
     if (end) {

@@ -153,3 +153,20 @@ describe("the stepper's other stops", () => {
     s2.m.engine.close();
   });
 });
+
+describe("the stepper and preemption", () => {
+  it("c on spin.s ends: sysmon gets its turns, and @preempt / @signal breakpoints stop at the preemption", { timeout: 120_000 }, () => {
+    const s = new Stepper(join(ROOT, "programs/spin.s"), { root: ROOT, timeslice: 100_000 });
+    expect(s.exec("b @signal")).toMatch(/^breakpoint 1 at @signal/);
+    const sig = s.exec("c");
+    expect(sig).toMatch(/breakpoint 1, @signal: signal G\d+ \(asyncPreempt\)/);
+    s.exec("delete");
+    s.exec("b runtime·asyncPreempt");
+    expect(s.exec("c")).toMatch(/breakpoint 2, runtime\.asyncPreempt at/);
+    s.exec("delete");
+    const end = s.exec("c");
+    expect(end).toContain("| main: done");
+    expect(end).toContain("the program exited with status 0");
+    s.m.engine.close();
+  });
+});
