@@ -191,6 +191,7 @@ function runGdb(args: string[]): Promise<string> {
 const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 const hex16 = (n: bigint): string => `0x${n.toString(16).padStart(16, "0")}`;
 
+// Needs /usr/bin/gdb: skipped without it, a failure under GMPEMU_REQUIRE_ORACLES=1 (oracleAvailable).
 describe.skipIf(!oracleAvailable("gdb", existsSync(GDB)))("real gdb against the stub", () => {
   const dir = mkdtempSync(join(tmpdir(), "gmpemu-gdb-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -57,6 +57,7 @@ function firstGoroutine(lines: string[]): { header: string; frames: string[] } {
 const engines = ["interp", "unicorn"] as const;
 
 for (const engine of engines) {
+  // Skipped only when libunicorn is missing; oracleAvailable fails the run instead under GMPEMU_REQUIRE_ORACLES=1.
   const skip = engine === "unicorn" && !haveUnicorn;
   describe.skipIf(skip)(`fatal paths on the ${engine} engine`, () => {
     it("deadlock: fatal error: all goroutines are asleep - deadlock!", () => {

@@ -35,6 +35,7 @@ function run(name: string, opts: RunOptions) {
 describe("spin: only asynchronous preemption ends it", () => {
   const want = "spinner is spinning\nprinter 0\nprinter 1\nprinter 2\nmain: done\n";
   for (const engine of ["interp", "unicorn"]) {
+    // The unicorn run needs libunicorn: skipped without it, a failure under GMPEMU_REQUIRE_ORACLES=1.
     it.skipIf(engine === "unicorn" && !haveUnicorn)(`ends on ${engine}, preempted by sysmon's signal`, { timeout: 60_000 }, () => {
       const r = run("spin", { engine });
       expect(r.code).toBe(0);
@@ -88,6 +89,7 @@ describe("regs: every register survives every asynchronous preemption", () => {
     expect(r.output).toBe("regs: all registers kept\n");
     total += r.stats.taken;
   });
+  // Needs libunicorn (see above).
   it.skipIf(!haveUnicorn)("on unicorn", { timeout: 120_000 }, () => {
     const r = run("regs", { preemptEvery: 211, seed: 6, engine: "unicorn" });
     expect(r.output).toBe("regs: all registers kept\n");

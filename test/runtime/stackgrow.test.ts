@@ -212,6 +212,7 @@ describe("stack growth on programs/deeprec.s", () => {
     }
   });
 
+  // Needs libunicorn: skipped without it, a failure under GMPEMU_REQUIRE_ORACLES=1 (oracleAvailable).
   it.skipIf(!haveUnicorn)("lockstep (interp and unicorn, every instruction compared): 0 divergences", { timeout: 120_000 }, () => {
     let out = "";
     const status = verifyProgram(DEEPREC, { maxSteps: Number.MAX_SAFE_INTEGER, procs: 1, seed: 1, quiet: true }, (s) => (out += s));
