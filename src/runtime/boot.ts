@@ -19,7 +19,7 @@ import { readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assembleFile, type ObjFile } from "../asm/assemble.ts";
-import { link, LinkError, type Image } from "../asm/link.ts";
+import { link, LinkError, type Image, type LinkedSym } from "../asm/link.ts";
 import { AsmErrors, type AsmError } from "../asm/prog.ts";
 import { PROT_READ, PROT_WRITE, REG_RIP, type Engine } from "../engine/engine.ts";
 import { createEngine } from "../engine/index.ts";
@@ -214,6 +214,49 @@ function finishRun(m: Machine, opts: RunOptions): RunResult {
 const g_sched = off(gT, "sched"), g_goid = off(gT, "goid"), g_waitreason = off(gT, "waitreason"), g_m = off(gT, "m");
 const gobuf_pc = off(gobuf, "pc"), gobuf_sp = off(gobuf, "sp"), gobuf_bp = off(gobuf, "bp");
 const m_curg = off(mT, "curg");
+/** One frame of a stack walk: a suspended host function, or assembly at pc. */
+export type Frame =
+  | { kind: "host"; depth: number; name: string; frameSp: number }
+  | { kind: "asm"; depth: number; sym: LinkedSym; pc: number };
+
+/**
+ * Walks a stack from (pc, sp, bp), at most max frames: assembly frames by
+ * the frame pointer (by SP for a frameless function, or one still in its
+ * prologue), host functions through the bridge's suspensions (their return
+ * address is at their frameSp). Ends at a bottom frame (goexit, mstart,
+ * rt0_go), at an address that is no code, or at pc 0.
+ */
+export function* unwind(m: Machine, pc: number, sp: number, bp: number, max: number): Generator<Frame> {
+  const { bridge, image } = m;
+  const mem = m.sched.rt.mem;
+  for (let depth = 0; depth < max && pc !== 0; depth++) {
+    const susp = bridge.suspension(pc);
+    const named = bridge.nameAt(pc);
+    const hostName = susp?.name ?? (named !== undefined && !named.endsWith("(continuation)") ? named : undefined);
+    if (hostName !== undefined) {
+      const frameSp = susp?.frameSp ?? sp;
+      yield { kind: "host", depth, name: hostName, frameSp };
+      pc = Number(mem.u64(frameSp));
+      sp = frameSp + 8;
+      continue;
+    }
+    const sym = image.symAt(pc);
+    if (!sym) return;
+    yield { kind: "asm", depth, sym, pc };
+    if (sym.name === "runtime.goexit" || sym.name === "runtime.mstart" || sym.name === "runtime.rt0_go") return;
+    // The caller: through the saved frame pointer when this function has a
+    // frame and is past the prologue that saves it.
+    if (sym.frame !== undefined && sym.frame > 0 && bp !== 0 && pc !== sym.addr) {
+      pc = Number(mem.u64(bp + 8));
+      sp = bp + 16;
+      bp = Number(mem.u64(bp));
+    } else {
+      pc = Number(mem.u64(sp));
+      sp += 8;
+    }
+  }
+}
+
 /** Go's printArgs: hex words, at most ten, then "...". */
 function argList(words: readonly bigint[]): string {
   const shown = words.slice(0, 10).map((w) => `0x${w.toString(16)}`);
@@ -258,37 +301,20 @@ export function goroutineDump(m: Machine, all: boolean): string {
       sp = mem.ptr(gp + g_sched + gobuf_sp);
       bp = mem.ptr(gp + g_sched + gobuf_bp);
     }
-    for (let depth = 0; depth < 100 && pc !== 0; depth++) {
-      const susp = bridge.suspension(pc);
-      const hostName = susp?.name ?? (bridge.nameAt(pc) && !bridge.nameAt(pc)!.endsWith("(continuation)") ? bridge.nameAt(pc) : undefined);
-      if (hostName !== undefined) {
-        const frameSp = susp?.frameSp ?? sp;
-        if (all || !hostName.startsWith("runtime.")) {
-          const words = bridge.argWords(hostName, frameSp, (a, size) => (size === 8 ? mem.u64(a) : BigInt(mem.u32(a))));
-          frames.push(`${hostName}(${argList(words)})\n\t(host function)`);
+    for (const f of unwind(m, pc, sp, bp, 100)) {
+      if (f.kind === "host") {
+        if (all || !f.name.startsWith("runtime.")) {
+          const words = bridge.argWords(f.name, f.frameSp, (a, size) => (size === 8 ? mem.u64(a) : BigInt(mem.u32(a))));
+          frames.push(`${f.name}(${argList(words)})\n\t(host function)`);
         }
-        pc = Number(mem.u64(frameSp));
-        sp = frameSp + 8;
         continue;
       }
-      const sym = image.symAt(pc);
-      if (!sym) break;
-      const line = image.pcToLine(depth === 0 ? pc : pc - 1);
-      const show = all || !sym.name.startsWith("runtime.");
-      const where = `${line ? `${resolve(line.file)}:${line.line}` : "?"} +0x${(pc - sym.addr).toString(16)}`;
-      // The caller: through the saved frame pointer when this function has a frame.
-      if (sym.frame !== undefined && sym.frame > 0 && bp !== 0) {
-        pc = Number(mem.u64(bp + 8));
-        sp = bp + 16;
-        bp = Number(mem.u64(bp));
-      } else {
-        pc = Number(mem.u64(sp));
-        sp += 8;
-      }
+      const line = image.pcToLine(f.depth === 0 ? f.pc : f.pc - 1);
       // Go prints an assembly function's arguments only when a Go
       // prototype gives it an argument map; ours have none, so "()".
-      if (show) frames.push(`${sym.name}()\n\t${where}`);
-      if (sym.name === "runtime.goexit") break;
+      if (all || !f.sym.name.startsWith("runtime.")) {
+        frames.push(`${f.sym.name}()\n\t${line ? `${resolve(line.file)}:${line.line}` : "?"} +0x${(f.pc - f.sym.addr).toString(16)}`);
+      }
     }
     out.push(`goroutine ${mem.int(gp + g_goid)} [${status}]:\n${frames.join("\n")}${frames.length ? "\n" : ""}`);
     if (!all) break; // Go's default (GOTRACEBACK=single) for a fatal: the current or first goroutine

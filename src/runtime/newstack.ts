@@ -263,8 +263,7 @@ export function* newstack(sched: Sched, h: HostCall): HostGen {
     st.stats.preempt++;
     mem.setPtr(gp + o.g_stackguard0, stk.lo + _StackGuard);
     mem.setU8(gp + o.g_preempt, 0);
-    sched.preemptNext = true; // reported as a preemption, not a Gosched
-    yield* sched.gosched_m(gp, h);
+    yield* sched.gopreempt_m(gp, h);
     throw_("newstack: gopreempt_m returned");
   }
 

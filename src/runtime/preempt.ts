@@ -155,11 +155,7 @@ export class Preempt {
       yield h.call("runtime.mcall", "p", [0n], { 0: BigInt(self.sched.funcval("runtime.gopreempt_m")) });
       self.mem.setU8(self.sched.getg() + o.g_asyncSafePoint, 0);
     });
-    // gopreempt_m: goschedImpl, as Gosched's (Go's differs only in its trace event).
-    b.define("runtime.gopreempt_m", "p", (h) => {
-      self.sched.preemptNext = true;
-      return self.sched.gosched_m(Number(h.args[0]), h);
-    });
+    b.define("runtime.gopreempt_m", "p", (h) => self.sched.gopreempt_m(Number(h.args[0]), h));
     this.kernel.onTick = (t) => this.forcePreempt(t);
   }
 
@@ -298,31 +294,39 @@ export class Preempt {
     return n;
   }
 
-  // preemptone: asks the goroutine running on pp to stop, both ways.
+  // preemptone: asks the goroutine running on pp to stop, both ways
+  // (preemptM and signalM folded in).
   *preemptone(pp: number, h: HostCall): Generator<ReturnType<HostCall["call"]>, boolean, readonly bigint[]> {
     const mem = this.mem;
     const mp = mem.ptr(pp + o.p_m);
     if (mp === 0 || mp === mem.ptr(this.sched.getg() + o.g_m)) return false;
     const gp = mem.ptr(mp + o.m_curg);
     if (gp === 0 || gp === mem.ptr(mp + o.m_g0)) return false;
-    this.stats.requests++;
-    mem.setU8(gp + o.g_preempt, 1);
-    mem.setU64(gp + o.g_stackguard0, stackPreempt);
-    if (!this.opts.asyncpreemptoff) {
-      mem.setU8(pp + o.p_preempt, 1);
-      yield* this.preemptM(mp, h);
+    if (this.request(pp, mp, gp)) {
+      // signalM: tgkill(getpid(), mp.procid, SIGURG).
+      const [pid] = yield h.call("runtime.getpid", ": p", []);
+      yield h.call("runtime.tgkill", "p p p", [pid ?? 0n, BigInt(mem.ptr(mp + o.m_procid)), BigInt(SIGURG)]);
     }
     return true;
   }
 
-  // preemptM: one SIGURG in flight per M (signalPending), sent with tgkill.
-  *preemptM(mp: number, h: HostCall): HostGen {
+  /**
+   * What both ways of asking start with: the cooperative request
+   * (gp.preempt, stackguard0 = stackPreempt), then, unless async
+   * preemption is off, p.preempt and preemptM's one signal in flight per M
+   * (signalPending). True when the caller must send the signal.
+   */
+  private request(pp: number, mp: number, gp: number): boolean {
     const mem = this.mem;
-    if (mem.u32(mp + o.m_signalPending) !== 0) return;
+    this.stats.requests++;
+    mem.setU8(gp + o.g_preempt, 1);
+    mem.setU64(gp + o.g_stackguard0, stackPreempt);
+    if (this.opts.asyncpreemptoff) return false;
+    mem.setU8(pp + o.p_preempt, 1);
+    if (mem.u32(mp + o.m_signalPending) !== 0) return false;
     mem.setU32(mp + o.m_signalPending, 1);
     this.stats.signals++;
-    const [pid] = yield h.call("runtime.getpid", ": p", []);
-    yield h.call("runtime.tgkill", "p p p", [pid ?? 0n, BigInt(mem.ptr(mp + o.m_procid)), BigInt(SIGURG)]);
+    return true;
   }
 
   /**
@@ -337,15 +341,9 @@ export class Preempt {
     const pp = mem.ptr(mp + o.m_p);
     const gp = mem.ptr(mp + o.m_curg);
     if (pp === 0 || gp === 0) return;
-    this.stats.requests++;
-    mem.setU8(gp + o.g_preempt, 1);
-    mem.setU64(gp + o.g_stackguard0, stackPreempt);
-    if (this.opts.asyncpreemptoff || mem.u32(mp + o.m_signalPending) !== 0) return;
-    mem.setU8(pp + o.p_preempt, 1);
-    mem.setU32(mp + o.m_signalPending, 1);
-    this.stats.signals++;
-    this.kernel.raise(t, SIGURG);
+    if (this.request(pp, mp, gp)) this.kernel.raise(t, SIGURG);
   }
+
 
   // --- the handler ----------------------------------------------------------------
 

@@ -157,8 +157,6 @@ export class Sched {
   mainStarted = false;
   /** Per M, the host function whose schedule → execute jumped to gogo last (for bt). */
   readonly execFrom = new Map<number, string>();
-  /** Set by gopreempt_m so that the gosched that follows is reported as a preemption. */
-  preemptNext = false;
   /** gopark's unlockf per M (a TypeScript function cannot live in emulated memory). */
   readonly waitunlockf = new Map<number, UnlockFn>();
   /** Timers: goroutines sleeping until a virtual time (time.go, simplified: one list, not per-P heaps). */
@@ -835,14 +833,20 @@ export class Sched {
     yield* this.ready(gp, true, h);
   }
 
-  // goschedImpl: on g0 after mcall(gosched_m): the goroutine goes to the global queue.
-  *gosched_m(gp: number, h: HostCall): HostGen {
+  // gosched_m: on g0 after mcall from Gosched.
+  gosched_m(gp: number, h: HostCall): HostGen { return this.goschedImpl(gp, false, h); }
+
+  // gopreempt_m: the same for a preemption (asyncPreempt2, newstack); only
+  // the event differs, as in Go, where only the trace event differs.
+  gopreempt_m(gp: number, h: HostCall): HostGen { return this.goschedImpl(gp, true, h); }
+
+  // goschedImpl: the goroutine goes to the global queue, and the M schedules.
+  *goschedImpl(gp: number, preempted: boolean, h: HostCall): HostGen {
     const rt = this.rt;
     const status = readgstatus(rt, gp);
     if ((status & ~0x1000) !== _Grunning) throw_("bad g status");
     casgstatus(rt, gp, _Grunning, _Grunnable);
-    this.emit(this.rt.mem.u8(gp + o.g_preempt) !== 0 || this.preemptNext ? "preempt" : "gosched", gp, undefined, this.rt.mem.int(gp + o.g_goid));
-    this.preemptNext = false;
+    this.emit(preempted || this.rt.mem.u8(gp + o.g_preempt) !== 0 ? "preempt" : "gosched", gp, undefined, this.rt.mem.int(gp + o.g_goid));
     this.dropg();
     lock(rt, rt.sched + o.s_lock);
     globrunqput(rt, gp);

@@ -35,7 +35,7 @@ import { relative } from "node:path";
 import { disassemble } from "../cpu/disasm.ts";
 import { REG_FS_BASE, REG_RFLAGS, REG_RIP } from "../engine/engine.ts";
 import { insnBytes } from "../engine/lockstep.ts";
-import { buildMachine, type Machine, type RunOptions } from "../runtime/boot.ts";
+import { buildMachine, unwind, type Machine, type RunOptions } from "../runtime/boot.ts";
 import { readgstatus } from "../runtime/proc.ts";
 import { g as gT, gobuf, m as mT, off, p as pT, schedt } from "../runtime/runtime2.ts";
 import { waitReasonStrings, type SchedEvent } from "../runtime/sched.ts";
@@ -499,38 +499,24 @@ export class Stepper {
 
   /** Assembly frames by the frame-pointer chain, and host frames through the bridge. */
   private bt(): string {
-    const mem = this.mem, img = this.m.image, bridge = this.m.bridge;
-    let pc = this.reg(REG_RIP), sp = this.reg(4), bp = this.reg(5);
+    const mem = this.mem, img = this.m.image;
     const out: string[] = [];
-    for (let depth = 0; depth < 64 && pc !== 0; depth++) {
-      const susp = bridge.suspension(pc);
-      const host = susp?.name ?? bridge.nameAt(pc);
-      if (host !== undefined) {
-        const frameSp = susp?.frameSp ?? sp;
-        out.push(`#${depth} ${host} (TypeScript runtime: src/runtime/)`);
-        pc = mem.ptr(frameSp);
-        sp = frameSp + 8;
+    for (const f of unwind(this.m, this.reg(REG_RIP), this.reg(4), this.reg(5), 64)) {
+      if (f.kind === "host") {
+        out.push(`#${f.depth} ${f.name} (TypeScript runtime: src/runtime/)`);
         continue;
       }
-      const sym = img.symAt(pc);
-      if (!sym) break;
-      out.push(`#${depth} ${img.symbolize(pc)} ${this.where(depth === 0 ? pc : pc - 1)}`);
-      if (sym.name === "runtime.gogo" || sym.name.startsWith("gogo<")) {
+      out.push(`#${f.depth} ${img.symbolize(f.pc)} ${this.where(f.depth === 0 ? f.pc : f.pc - 1)}`);
+      if (f.sym.name === "runtime.gogo" || f.sym.name.startsWith("gogo<")) {
         // execute jumped here (no return address): the TypeScript frames behind it.
         const gp = this.getg();
         const mp = gp !== 0 ? mem.ptr(gp + o.g_m) : 0;
         const from = this.m.sched.execFrom.get(mp);
+        let depth = f.depth;
         if (from !== undefined) {
-          for (const f of ["runtime.execute", "runtime.schedule", from]) out.push(`#${++depth} ${f} (TypeScript runtime: src/runtime/sched.ts)`);
+          for (const name of ["runtime.execute", "runtime.schedule", from]) out.push(`#${++depth} ${name} (TypeScript runtime: src/runtime/sched.ts)`);
         }
         break;
-      }
-      if (sym.name === "runtime.goexit" || sym.name === "runtime.mstart" || sym.name === "runtime.rt0_go") break;
-      const inPrologue = pc === sym.addr;
-      if (sym.frame !== undefined && sym.frame > 0 && bp !== 0 && !inPrologue) {
-        pc = mem.ptr(bp + 8); sp = bp + 16; bp = mem.ptr(bp);
-      } else {
-        pc = mem.ptr(sp); sp += 8;
       }
     }
     return out.join("\n") + "\n";
