@@ -90,6 +90,7 @@ const o = {
   p_link: off(pT, "link"),
   p_m: off(pT, "m"),
   p_schedtick: off(pT, "schedtick"),
+  p_preempt: off(pT, "preempt"),
   p_runnext: off(pT, "runnext"),
   s_lock: off(schedt, "lock"),
   s_midle: off(schedt, "midle"),
@@ -776,6 +777,10 @@ export class Sched {
     const mem = this.mem;
     const mp = mem.ptr(this.getg() + o.g_m);
     if (mem.i32(mp + o.m_locks) !== 0) throw_("schedule: holding locks");
+    // A preemption request for the P is answered by this very call: clear
+    // it, as Go's schedule does, so it cannot outlive the goroutine it was for.
+    const pp = mem.ptr(mp + o.m_p);
+    if (pp !== 0) mem.setU8(pp + o.p_preempt, 0);
     const [gp, inheritTime] = yield* this.findRunnable(h);
     if (mem.u8(mp + o.m_spinning) !== 0) yield* this.resetspinning(h);
     yield* this.execute(gp, inheritTime, h);

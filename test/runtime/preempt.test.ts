@@ -19,7 +19,7 @@ import { REG_RFLAGS, REG_RIP } from "../../src/engine/engine.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
 import { sigframe } from "../../src/os/signal.ts";
 import { buildMachine, runProgram, type RunOptions } from "../../src/runtime/boot.ts";
-import { g as gT, off } from "../../src/runtime/runtime2.ts";
+import { g as gT, m as mT, off, p as pT } from "../../src/runtime/runtime2.ts";
 import { newstackStats } from "../../src/runtime/newstack.ts";
 import { oracleAvailable } from "../helpers/oracles.ts";
 
@@ -177,6 +177,9 @@ describe("one preemption signal, instruction by instruction", () => {
     }
     expect(otherRan).toBe(true);
     expect(kernel.cur).toBe(t);
+    // The request was answered: schedule cleared the P's preempt flag.
+    const pp = mem.ptr(mem.ptr(gp + off(gT, "m")) + off(mT, "p"));
+    expect(mem.u8(pp + off(pT, "preempt"))).toBe(0);
     for (let r = 0; r < 18; r++) expect(reg(r), `register ${r} after the resume`).toBe(before[r]);
     for (let i = 0; i < 16; i++) expect(Buffer.from(e.getXmm(i)).toString("hex"), `X${i} after the resume`).toBe(xBefore[i]);
     e.close();
