@@ -133,6 +133,17 @@ function parseGolden(text: string): Outcome {
 
 const expectedCache = new Map<string, Outcome>();
 
+/**
+ * Twins whose answer under real Go depends on the host's timing, not only
+ * on the program: hog.go is Go's TestPingPongHog, which measures 100 ms of
+ * wall-clock time, and on a loaded machine (CI runs two test workers on two
+ * cores) the OS can take the CPU from it long enough to skew the counts.
+ * For these, the live run is tried up to five times and must give the
+ * golden answer at least once; ours is still compared with that answer
+ * exactly (the emulator's clock is virtual and does not skew).
+ */
+const HOST_TIMED: Record<string, number> = { hog: 5 };
+
 /** What Go gives for programs/NAME.go: live when Go is installed, else the golden file. */
 function expected(name: string): Outcome {
   const cached = expectedCache.get(name);
@@ -141,6 +152,11 @@ function expected(name: string): Outcome {
   let o: Outcome;
   if (haveGo) {
     o = goTwin(name);
+    const tries = HOST_TIMED[name] ?? 1;
+    if (tries > 1 && existsSync(gp) && process.env.GMPEMU_UPDATE_GOLDEN !== "1") {
+      const golden = parseGolden(readFileSync(gp, "utf8"));
+      for (let i = 1; i < tries && JSON.stringify(o) !== JSON.stringify(golden); i++) o = goTwin(name);
+    }
     if (process.env.GMPEMU_UPDATE_GOLDEN === "1" || !existsSync(gp)) {
       mkdirSync(dirname(gp), { recursive: true });
       writeFileSync(gp, formatGolden(name, o));
