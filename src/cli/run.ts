@@ -6,7 +6,6 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { ChromeTraceBuilder } from "../trace/chrome.ts";
 import { runProgram } from "../runtime/boot.ts";
-import { newstackStats } from "../runtime/newstack.ts";
 import { ENGINE_NAMES } from "../engine/index.ts";
 
 interface RunCliOptions {
@@ -87,7 +86,7 @@ export function registerRun(program: Command, setStatus: (s: number) => void): v
         const tb = new ChromeTraceBuilder();
         trace = tb;
         opts.observe = (m) => {
-          m.sched.listeners.push(tb.listener);
+          m.listeners.push(tb.listener);
           endNs = () => m.kernel.now;
         };
       }
@@ -101,19 +100,19 @@ export function registerRun(program: Command, setStatus: (s: number) => void): v
       if (o.stats) {
         const m = r.machine;
         process.stderr.write(`gmpemu: ${r.insns} instructions, ${m.bridge.calls} host calls, ${m.kernel.threads.length} threads, virtual time ${m.kernel.now} ns\n`);
-        const ps = m.sched.preempt?.stats;
-        if (ps) {
+        const ps = m.stats.preempt;
+        {
           const refused = [...ps.refused].map(([why, n]) => `${n} ${why}`).join(", ");
           process.stderr.write(
             `gmpemu: preemption: ${ps.requests} requests, ${ps.signals} signals sent, ${m.kernel.signalsDelivered} delivered, ` +
             `${ps.taken} taken (asyncPreempt), ${[...ps.refused.values()].reduce((a, b) => a + b, 0)} refused${refused ? ` (${refused})` : ""}; ` +
             `${ps.sysmonRounds} sysmon rounds, ${ps.handoffs} handoffs\n`);
         }
-        const ns = newstackStats(m.sched);
+        const ns = m.stats.newstack;
         if (ns.newstack > 0) {
           process.stderr.write(`gmpemu: stacks: ${ns.newstack} morestack calls, ${ns.preempt} cooperative preemptions, ${ns.copystack} copies (largest ${ns.maxStackSize} bytes, ${ns.bytesCopied} bytes copied)\n`);
         }
-        const sc = m.syscalls;
+        const sc = m.stats.syscalls;
         if (sc.enters > 0) {
           process.stderr.write(`gmpemu: system calls: ${sc.enters} entered, ${sc.fast} back to their P, ${sc.fastIdle} to an idle P, ${sc.slow} queued (exitsyscall0)\n`);
         }

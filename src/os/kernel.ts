@@ -71,6 +71,10 @@ export interface KernelOptions {
   stderr?: (b: Uint8Array) => void;
   /** Calls onTick every this many instructions (for --preempt-every). */
   tickEvery?: number;
+  /** What to do when RIP reaches a host address (the runtime's bridge); without it, such a stop ends the run. */
+  onHostCall?: HostCallHandler;
+  /** Called every tickEvery instructions with the running thread. */
+  onTick?: (t: Thread) => void;
 }
 
 /** Why the whole machine stopped. */
@@ -107,13 +111,12 @@ export class Kernel {
   /** Virtual time in nanoseconds. */
   now = 0;
   readonly rand: Rand;
-  onHostCall: HostCallHandler | undefined;
-  /** Called at every thread switch (for traces). */
+  private readonly onHostCall: HostCallHandler | undefined;
+  private readonly onTick: ((t: Thread) => void) | undefined;
+  /** Observers: called at every thread switch (for traces). */
   onSwitch: ((from: Thread | undefined, to: Thread) => void) | undefined;
   /** Called when a signal is delivered (after the frame is built, before the handler runs). */
   onSignal: ((t: Thread, sig: number, d: Delivered) => void) | undefined;
-  /** Called every tickEvery instructions with the running thread. */
-  onTick: ((t: Thread) => void) | undefined;
   /** Installed signal actions (rt_sigaction), by signal number. */
   readonly sigactions = new Map<number, SigAction>();
   /** Signals delivered and rt_sigreturns, for --stats and tests. */
@@ -132,6 +135,8 @@ export class Kernel {
     this.rand = new Rand(opts.seed ?? 1);
     this.quantum = opts.quantum ?? [2000, 20000];
     this.tickEvery = opts.tickEvery ?? 0;
+    this.onHostCall = opts.onHostCall;
+    this.onTick = opts.onTick;
     this.nextTick = this.tickEvery > 0 ? this.tickEvery : Number.MAX_SAFE_INTEGER;
     const so = opts.stdout ?? ((b) => process.stdout.write(b));
     const se = opts.stderr ?? ((b) => process.stderr.write(b));

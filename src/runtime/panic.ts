@@ -57,3 +57,15 @@ export function fatal(msg: string): never {
 export function hex(v: number | bigint): string {
   return "0x" + v.toString(16);
 }
+
+/** A Go panic the program cannot recover from here: printed as Go prints an unrecovered panic. */
+export class GoPanic extends GoThrow {
+  override text(): string {
+    return `panic: ${this.msg}\n`;
+  }
+}
+
+/** gopanic with a runtime error string: fatal here, as there is no recover. */
+export function gopanic(msg: string): never {
+  throw new GoPanic(msg, "fatal");
+}

@@ -35,10 +35,12 @@ import { relative } from "node:path";
 import { disassemble } from "../cpu/disasm.ts";
 import { REG_FS_BASE, REG_RFLAGS, REG_RIP } from "../engine/engine.ts";
 import { insnBytes } from "../engine/lockstep.ts";
-import { buildMachine, unwind, type Machine, type RunOptions } from "../runtime/boot.ts";
+import { buildMachine, type Machine, type RunOptions } from "../runtime/boot.ts";
+import { unwind } from "../runtime/traceback.ts";
 import { readgstatus } from "../runtime/proc.ts";
 import { g as gT, gobuf, m as mT, off, p as pT, schedt } from "../runtime/runtime2.ts";
-import { waitReasonStrings, type SchedEvent } from "../runtime/sched.ts";
+import type { SchedEvent } from "../runtime/events.ts";
+import { waitReasonStrings } from "../runtime/runtime2.ts";
 
 const GPR = ["AX", "CX", "DX", "BX", "SP", "BP", "SI", "DI", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"];
 const STATUS = ["idle", "runnable", "running", "syscall", "waiting", "moribund", "dead", "enqueue", "copystack", "preempted"];

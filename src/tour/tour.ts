@@ -29,7 +29,7 @@ import { REG_FS_BASE, REG_RIP } from "../engine/engine.ts";
 import { insnBytes } from "../engine/lockstep.ts";
 import { buildMachine, type Machine } from "../runtime/boot.ts";
 import { g as gT, gobuf, m as mT, off } from "../runtime/runtime2.ts";
-import type { SchedEvent } from "../runtime/sched.ts";
+import type { SchedEvent } from "../runtime/events.ts";
 
 const GPR = ["AX", "CX", "DX", "BX", "SP", "BP", "SI", "DI", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"];
 const o = {

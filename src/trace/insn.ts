@@ -39,7 +39,7 @@ import { insnBytes } from "../engine/lockstep.ts";
 import type { Exit } from "../os/kernel.ts";
 import { buildMachine, type Machine, type RunOptions } from "../runtime/boot.ts";
 import { g as gT, m as mT, off } from "../runtime/runtime2.ts";
-import type { SchedEvent } from "../runtime/sched.ts";
+import type { SchedEvent } from "../runtime/events.ts";
 import { GPR_NAMES } from "../x86/regs.ts";
 
 /** The repository root: source paths in traces are relative to it. */
