@@ -17,6 +17,6 @@ const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const m = r.machine;
 process.stdout.write(JSON.stringify({
   file, procs: Number(procs), engine, code: r.code, seconds, instructions: r.insns,
-  hostCalls: m.bridge.calls, threads: m.kernel.threads.length, goroutines: m.sched.rt.allgs.length,
+  hostCalls: m.bridge.calls, threads: m.kernel.threads.length, goroutines: m.allgs.length,
   maxRSSMiB: Math.round(process.resourceUsage().maxRSS / 1024), output: out.trim().split("\n").slice(-1)[0],
 }) + "\n");

@@ -83,17 +83,17 @@ let table: HostTable<Runtime> | undefined;
 export function hostTable(): HostTable<Runtime> {
   if (table === undefined) {
     const t = new HostTable<Runtime>();
-    registerProc(t);
-    registerChan(t);
-    registerSema(t);
-    registerTime(t);
-    registerPrint(t);
-    registerMalloc(t);
-    registerSysmon(t);
-    registerSignal(t);
-    registerPreempt(t);
-    registerSyscall(t);
-    registerStack(t);
+    t.section("src/runtime/proc.ts", registerProc);
+    t.section("src/runtime/chan.ts", registerChan);
+    t.section("src/runtime/sema.ts", registerSema);
+    t.section("src/runtime/time.ts", registerTime);
+    t.section("src/runtime/print.ts", registerPrint);
+    t.section("src/runtime/malloc.ts", registerMalloc);
+    t.section("src/runtime/sysmon.ts", registerSysmon);
+    t.section("src/runtime/signal_unix.ts", registerSignal);
+    t.section("src/runtime/preempt.ts", registerPreempt);
+    t.section("src/runtime/syscall.ts", registerSyscall);
+    t.section("src/runtime/stack.ts", registerStack);
     table = t;
   }
   return table;

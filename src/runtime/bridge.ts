@@ -137,6 +137,8 @@ function badSig(text: string): never {
 /** A host function, declared once for every machine (the table is static). */
 export interface HostFnDef<C> {
   readonly name: string;
+  /** The source file that defines it (for tracebacks and the debugger). */
+  readonly file: string;
   readonly sig: Sig;
   /** Bytes of locals the function keeps below its frame (h.locals) across calls. */
   readonly locals: number;
@@ -162,13 +164,30 @@ export class HostTable<C> {
   readonly fns: HostFnDef<C>[] = [];
   readonly resumes: ResumeDef<C>[] = [];
   private readonly byName = new Map<string, number>();
+  private file = "";
+
+  /** Runs register(t) for one source file: what it defines is recorded as that file's. */
+  section(file: string, register: (t: HostTable<C>) => void): void {
+    this.file = file;
+    try {
+      register(this);
+    } finally {
+      this.file = "";
+    }
+  }
+
+  /** The file that defines host function `name`, if any. */
+  fileOf(name: string): string | undefined {
+    const i = this.byName.get(name);
+    return i === undefined ? undefined : this.fns[i]!.file;
+  }
 
   /** Declares a host function; returns its definition (for resume points). */
   define(name: string, sigText: string, impl: HostImpl<C>, locals = 0): HostFnDef<C> {
     if (this.byName.has(name)) throw new Error(`bridge: ${name} defined twice`);
     if (this.fns.length >= HOST_FUNCS / 16) throw new Error("bridge: too many host functions");
     if (locals % 16 !== 0) throw new Error(`bridge: ${name}: locals must be a multiple of 16`);
-    const def: HostFnDef<C> = { name, sig: sig(sigText), locals, impl };
+    const def: HostFnDef<C> = { name, file: this.file, sig: sig(sigText), locals, impl };
     this.byName.set(name, this.fns.length);
     this.fns.push(def);
     return def;

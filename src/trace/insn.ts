@@ -35,10 +35,10 @@ import { fileURLToPath } from "node:url";
 import type { Image } from "../asm/link.ts";
 import { disassemble } from "../cpu/disasm.ts";
 import { REG_FS_BASE, REG_RIP, type Engine, type Stop } from "../engine/engine.ts";
-import { insnBytes } from "../engine/lockstep.ts";
+import { insnBytes, subscribe } from "../debug/view.ts";
 import type { Exit } from "../os/kernel.ts";
 import { buildMachine, type Machine, type RunOptions } from "../runtime/boot.ts";
-import { g as gT, m as mT, off } from "../runtime/runtime2.ts";
+import { g_m, m_id } from "../runtime/offsets.ts";
 import type { SchedEvent } from "../runtime/events.ts";
 import { GPR_NAMES } from "../x86/regs.ts";
 
@@ -238,17 +238,16 @@ function tlsG(e: Engine, fs: bigint): bigint | undefined {
 /** The M a thread is (from TLS g's m), cached per thread once known. */
 function mResolver(m: Machine): (tid: number, fs: bigint) => string {
   const known = new Map<number, number>();
-  const gm = off(gT, "m"), mid = off(mT, "id");
   return (tid, fs) => {
     const k = known.get(tid);
     if (k !== undefined) return `M${k}`;
     const g = tlsG(m.engine, fs);
     if (g !== undefined && g !== 0n) {
       try {
-        const mem = m.sched.rt.mem;
-        const mp = mem.ptr(Number(g) + gm);
+        const mem = m.mem;
+        const mp = mem.ptr(Number(g) + g_m);
         if (mp !== 0) {
-          const id = mem.int(mp + mid);
+          const id = mem.int(mp + m_id);
           known.set(tid, id);
           return `M${id}`;
         }
@@ -284,7 +283,7 @@ function formatLine(rip: number, mName: string, where: string, text: string, bef
 export function traceEvents(files: readonly string[], opts: RunOptions, write: (line: string) => void): TraceResult {
   const m = buildMachine(files, quiet(opts));
   let lines = 0;
-  m.sched.listeners.push((ev) => {
+  subscribe(m, (ev) => {
     write(formatEvent(ev));
     lines++;
   });

@@ -17,7 +17,7 @@ describe("gogo, instruction by instruction", () => {
     const m = buildMachine([join(ROOT, "programs/hello.s")], { stderr: () => {} });
     const { engine: e, kernel, image } = m;
     const gogo = image.addrOf("runtime.gogo")!;
-    const mem = m.sched.rt.mem;
+    const mem = m.mem;
     const reg = (r: number): number => Number(e.getReg(r));
     const tls = (): number => mem.ptr(reg(REG_FS_BASE) - 8);
 

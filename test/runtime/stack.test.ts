@@ -3,10 +3,8 @@ import { describe, expect, it } from "vitest";
 import {
   stackalloc, stackcacheOf, stackcache_clear, stackfree, stacklog2, type stack,
 } from "../../src/runtime/stack.ts";
-import {
-  mheap_allocManual, mheap_freeManual, mheap_freeRuns, heapPagesInUse, mspan_allocCount, mspan_elemsize,
-  mspan_npages, mspan_startAddr, mspan_state, spanOf,
-} from "../../src/runtime/mheap.ts";
+import { mheap_allocManual, mheap_freeManual, mheap_freeRuns, heapPagesInUse, spanOf } from "../../src/runtime/mheap.ts";
+import { mspan_allocCount, mspan_elemsize, mspan_npages, mspan_startAddr, mspan_state } from "../../src/runtime/offsets.ts";
 import { malg } from "../../src/runtime/proc.ts";
 import { _FixedStack, _StackCacheSize, m, mSpanManual, off, p, pageSize, spanAllocStack } from "../../src/runtime/runtime2.ts";
 import type { Runtime } from "../../src/runtime/rt.ts";
