@@ -347,7 +347,7 @@ export function chanrecvG(rt: Runtime, h: H, c: number, ep: number, _block: true
 }
 
 // closechan: closes c and readies every goroutine waiting on it.
-function closechan(rt: Runtime, h: H, c: number): HostResult {
+export function closechan(rt: Runtime, h: H, c: number): HostResult {
   if (c === 0) gopanic("close of nil channel");
   if (!tryLock(rt, c + hchan_lock)) return lockWaitThen(rt, h, c + hchan_lock, () => closechanLocked(rt, h, c));
   return closechanLocked(rt, h, c);

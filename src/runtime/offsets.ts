@@ -382,6 +382,11 @@ export const rtglobals_debuglock = 1184;
 export const rtglobals_semtable = 1192;
 export const rtglobals_netpollWaiter = 1200;
 export const rtglobals_runtimeInitTime = 1208;
+export const rtglobals_newmHandoffLock = 1216;
+export const rtglobals_newmHandoffNewm = 1224;
+export const rtglobals_newmHandoffWaiting = 1232;
+export const rtglobals_newmHandoffWake = 1240;
+export const rtglobals_haveTemplateThread = 1248;
 export const fixalloc__size = 40;
 export const fixalloc_size = 0;
 export const fixalloc_list = 8;
@@ -765,6 +770,11 @@ export const FIELD_WIDTH: Readonly<Record<string, number>> = {
   rtglobals_semtable: 8,
   rtglobals_netpollWaiter: 8,
   rtglobals_runtimeInitTime: 8,
+  rtglobals_newmHandoffLock: 8,
+  rtglobals_newmHandoffNewm: 8,
+  rtglobals_newmHandoffWaiting: 1,
+  rtglobals_newmHandoffWake: 8,
+  rtglobals_haveTemplateThread: 4,
   fixalloc_size: 8,
   fixalloc_list: 8,
   fixalloc_chunk: 8,

@@ -13,7 +13,6 @@
 // held: it waits by yielding the thread (see chan.ts's lockWait).
 
 import type { HostGen, HostResult, HostTable } from "./bridge.ts";
-import { mallocgc } from "./malloc.ts";
 import { m_locks, m_printlock, rtglobals_debuglock } from "./offsets.ts";
 import { osyield, SIG_WRITE } from "./os_linux.ts";
 import { throw_ } from "./panic.ts";
@@ -22,14 +21,9 @@ import type { H, Runtime } from "./rt.ts";
 /** Bytes of locals a print* formats into: enough for any 64-bit number. */
 const printLocals = 32;
 
+/** print.go's debuglock, a global mutex. */
 function debuglock(rt: Runtime): number {
-  const at = rt.gvar(rtglobals_debuglock);
-  let l = rt.mem.ptr(at);
-  if (l === 0) {
-    l = mallocgc(rt, 8, 0, true);
-    rt.mem.setPtr(at, l);
-  }
-  return l;
+  return rt.gvar(rtglobals_debuglock);
 }
 
 // printlock

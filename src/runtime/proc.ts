@@ -41,12 +41,15 @@ import {
   g__defer, g__panic, g__size, g_atomicstatus, g_gopc, g_goid, g_labels, g_lockedm, g_m, g_param, g_paniconfault,
   g_preempt, g_preemptStop, g_sched, g_schedlink, g_stack_hi, g_stack_lo, g_stackguard0, g_stackguard1, g_startpc, g_timer,
   g_waitreason, g_waitsince, g_writebuf, gobuf__size, gobuf_ctxt, gobuf_g, gobuf_pc, gobuf_sp, gobuf_bp,
-  m_alllink, m_blocked, m_curg, m_fastrand, m_g0, m_gsignal, m_id, m_locks, m_lockedg, m_mstartfn, m_nextp, m_p,
+  m_alllink, m_blocked, m_curg, m_fastrand, m_freeWait, m_freelink, m_g0, m_gsignal, m_id, m_lockedExt, m_lockedInt,
+  m_locks, m_lockedg, m_mstartfn, m_nextp, m_p,
   m_park, m_procid, m_schedlink, m_spinning, m_waitlock, m_waitunlockf, m__size, p__size, p_deferpool,
-  p_deferpoolbuf, p_gFree, p_gFree_n, p_goidcache, p_goidcacheend, p_id, p_link, p_m, p_mcache, p_preempt,
+  p_deferpoolbuf, p_gFree, p_gFree_n, p_goidcache, p_goidcacheend, p_id, p_link, p_m, p_mcache, p_numTimers, p_preempt,
   p_schedtick, p_status, p_sudogbuf, p_sudogcache, rtglobals_allglen, rtglobals_allglock, rtglobals_allgs,
   rtglobals_allm, rtglobals_allp, rtglobals_allpLock, rtglobals_fastrandseed, rtglobals_gomaxprocs,
-  rtglobals_mainStarted, rtglobals_netpollWaiter, schedt_gFree_lock, schedt_gFree_n, schedt_gFree_noStack,
+  rtglobals_haveTemplateThread, rtglobals_mainStarted, rtglobals_netpollWaiter, rtglobals_newmHandoffLock,
+  rtglobals_newmHandoffNewm, rtglobals_newmHandoffWaiting, rtglobals_newmHandoffWake, rtglobals_runtimeInitTime,
+  schedt_freem, schedt_lastpoll, schedt_gFree_lock, schedt_gFree_n, schedt_gFree_noStack,
   schedt_gFree_stack, schedt_goidgen, schedt_lock, schedt_maxmcount, schedt_midle, schedt_mnext, schedt_nmfreed,
   schedt_ngsys, schedt_nmidle, schedt_nmidlelocked, schedt_nmspinning, schedt_nmsys, schedt_npidle, schedt_pidle,
   schedt_pollUntil, schedt_runqsize, slice_array, slice_cap, slice_len, stack_hi, stack_lo,
@@ -64,9 +67,9 @@ import {
   waitReasonGCSweepWait, waitReasonStrings,
 } from "./runtime2.ts";
 import { gstack, setgstack, stackalloc, stackfree } from "./stack.ts";
-import { chanrecvG, chansendG, makechan } from "./chan.ts";
+import { chanrecvG, chansendG, closechan, makechan } from "./chan.ts";
 import { initsig, minitSignalStack } from "./signal_unix.ts";
-import { timersDue, timeSleepUntil, checkTimers } from "./time.ts";
+import { checkTimers, nobarrierWakeTime, timersDue, timeSleepUntil } from "./time.ts";
 
 // --- G status ------------------------------------------------------------------
 
@@ -609,8 +612,10 @@ export function gcount(rt: Runtime): number {
 
 // --- starting and stopping Ms --------------------------------------------------
 
-// allocm + newm + newosproc: a new M with a g0 stack, started on a new
-// thread (clone) that runs mstart with nextp = pp.
+// allocm + newm: a new M with a g0 stack and nextp = pp, started on a new
+// thread (newm1 → newosproc: clone) that runs mstart. An M locked to its
+// goroutine by LockOSThread may be in an unusual state, so it does not
+// clone: it hands the new M to the template thread, as Go does.
 export function* newm(rt: Runtime, h: H, fn: string | undefined, pp: number, id: number): HostGen<void> {
   const mem = rt.mem;
   const mp = mallocgc(rt, m__size, 0, true);
@@ -620,8 +625,111 @@ export function* newm(rt: Runtime, h: H, fn: string | undefined, pp: number, id:
   mem.setPtr(g0 + g_m, mp);
   mem.setPtr(mp + m_nextp, pp);
   if (fn !== undefined) mem.setPtr(mp + m_mstartfn, rt.funcval(fn));
+  const cur = rt.getm();
+  if (mem.u32(cur + m_lockedExt) !== 0) {
+    const l = rt.gvar(rtglobals_newmHandoffLock);
+    lock(rt, l);
+    if (mem.u32(rt.gvar(rtglobals_haveTemplateThread)) === 0) throw_("on a locked thread with no template thread");
+    mem.setPtr(mp + m_schedlink, mem.ptr(rt.gvar(rtglobals_newmHandoffNewm)));
+    mem.setPtr(rt.gvar(rtglobals_newmHandoffNewm), mp);
+    if (mem.u8(rt.gvar(rtglobals_newmHandoffWaiting)) !== 0) {
+      mem.setU8(rt.gvar(rtglobals_newmHandoffWaiting), 0);
+      yield* notewakeup(rt, h, rt.gvar(rtglobals_newmHandoffWake));
+    }
+    unlock(rt, l);
+    return;
+  }
+  yield* newm1(rt, h, mp);
+}
+
+// newm1: starts mp's thread.
+function* newm1(rt: Runtime, h: H, mp: number): HostGen<void> {
   const r = yield* newosproc(rt, h, mp);
   if (r < 0) throw_("newosproc", `runtime: failed to create new OS thread (have ${mcount(rt)} already; errno=${-r})`);
+}
+
+// templateThread: an M without a P that starts Ms for locked Ms (newm's
+// handoff), so that a new thread is never cloned from one in an unusual
+// state. It counts as a system M and sleeps when there is nothing to do.
+function* templateThread(rt: Runtime, h: H): HostGen {
+  const mem = rt.mem, s = rt.sched;
+  lock(rt, s + schedt_lock);
+  mem.setI32(s + schedt_nmsys, mem.i32(s + schedt_nmsys) + 1);
+  checkdead(rt);
+  unlock(rt, s + schedt_lock);
+  const l = rt.gvar(rtglobals_newmHandoffLock), newmA = rt.gvar(rtglobals_newmHandoffNewm);
+  for (;;) {
+    lock(rt, l);
+    while (mem.ptr(newmA) !== 0) {
+      let nm = mem.ptr(newmA);
+      mem.setPtr(newmA, 0);
+      unlock(rt, l);
+      while (nm !== 0) {
+        const next = mem.ptr(nm + m_schedlink);
+        mem.setPtr(nm + m_schedlink, 0);
+        yield* newm1(rt, h, nm);
+        nm = next;
+      }
+      lock(rt, l);
+    }
+    mem.setU8(rt.gvar(rtglobals_newmHandoffWaiting), 1);
+    noteclear(rt, rt.gvar(rtglobals_newmHandoffWake));
+    unlock(rt, l);
+    yield* notesleep(rt, h, rt.gvar(rtglobals_newmHandoffWake));
+  }
+}
+
+// startTemplateThread: starts the template thread, once.
+function* startTemplateThread(rt: Runtime, h: H): HostGen<void> {
+  const mp = acquirem(rt);
+  const have = rt.gvar(rtglobals_haveTemplateThread);
+  if (rt.mem.u32(have) !== 0) {
+    releasem(rt, mp);
+    return;
+  }
+  rt.mem.setU32(have, 1);
+  yield* newm(rt, h, "runtime.templateThread", 0, -1);
+  releasem(rt, mp);
+}
+
+// mexit: tears down and exits the current M (its locked goroutine exited).
+// m0 cannot exit: it hands its P off and sleeps for good.
+function* mexit(rt: Runtime, h: H): HostGen {
+  const mem = rt.mem, s = rt.sched;
+  const mp = rt.getm();
+  if (mp === rt.m0) {
+    yield* handoffp(rt, h, releasep(rt));
+    lock(rt, s + schedt_lock);
+    mem.setInt(s + schedt_nmfreed, mem.int(s + schedt_nmfreed) + 1);
+    checkdead(rt);
+    unlock(rt, s + schedt_lock);
+    yield* notesleep(rt, h, mp + m_park);
+    throw_("locked m0 woke up");
+  }
+  // Free the gsignal stack.
+  const gsignal = mem.ptr(mp + m_gsignal);
+  if (gsignal !== 0) {
+    stackfree(rt, { lo: mem.ptr(gsignal + g_stack_lo), hi: mem.ptr(gsignal + g_stack_hi) });
+    mem.setPtr(mp + m_gsignal, 0);
+  }
+  // Remove mp from allm; it goes on sched.freem until its thread is gone.
+  lock(rt, s + schedt_lock);
+  let pprev = rt.gvar(rtglobals_allm);
+  while (mem.ptr(pprev) !== 0 && mem.ptr(pprev) !== mp) pprev = mem.ptr(pprev) + m_alllink;
+  if (mem.ptr(pprev) === 0) throw_("m not found in allm");
+  mem.setPtr(pprev, mem.ptr(mp + m_alllink));
+  mem.setU32(mp + m_freeWait, 1);
+  mem.setPtr(mp + m_freelink, mem.ptr(s + schedt_freem));
+  mem.setPtr(s + schedt_freem, mp);
+  unlock(rt, s + schedt_lock);
+  yield* handoffp(rt, h, releasep(rt));
+  lock(rt, s + schedt_lock);
+  mem.setInt(s + schedt_nmfreed, mem.int(s + schedt_nmfreed) + 1);
+  checkdead(rt);
+  unlock(rt, s + schedt_lock);
+  // exitThread(&m.freeWait): the thread's last instructions.
+  yield h.call(rt.asm.exitThread, SIG_P, mp + m_freeWait);
+  throw_("exitThread returned");
 }
 
 // startm: schedules some M to run pp (an idle P from the list if pp is 0).
@@ -662,13 +770,16 @@ export function* startm(rt: Runtime, h: H, pp: number, spinning: boolean): HostG
   releasem(rt, mp);
 }
 
-// handoffp: hands off pp from a blocked or exiting M.
+// handoffp: hands off pp from a blocked or exiting M: to an M at once if
+// it has work (or nobody is looking for work), else onto the idle list.
 export function* handoffp(rt: Runtime, h: H, pp: number): HostGen<void> {
   const mem = rt.mem, s = rt.sched;
+  // If it has local work, start it straight away.
   if (!runqempty(rt, pp) || mem.i32(s + schedt_runqsize) !== 0) {
     yield* startm(rt, h, pp, false);
     return;
   }
+  // No local work: if no M is spinning or idle, our help is needed.
   if (mem.i32(s + schedt_nmspinning) + mem.i32(s + schedt_npidle) === 0) {
     mem.setI32(s + schedt_nmspinning, 1);
     yield* startm(rt, h, pp, true);
@@ -680,8 +791,17 @@ export function* handoffp(rt: Runtime, h: H, pp: number): HostGen<void> {
     yield* startm(rt, h, pp, false);
     return;
   }
+  // The last running P, and nobody waits for the next timer (netpoll):
+  // start an M that will.
+  if (mem.i32(s + schedt_npidle) === rt.gomaxprocs - 1 && mem.int(s + schedt_lastpoll) !== 0) {
+    unlock(rt, s + schedt_lock);
+    yield* startm(rt, h, pp, false);
+    return;
+  }
+  const when = nobarrierWakeTime(rt, pp);
   pidleput(rt, pp);
   unlock(rt, s + schedt_lock);
+  if (when !== 0) yield* maybe(wakeNetPoller(rt, h, when));
 }
 
 // wakep: tries to add one more spinning M to run goroutines. Undefined when
@@ -866,11 +986,8 @@ export function* findRunnable(rt: Runtime, h: H): HostGen<number> {
         mem.setU8(mp + m_spinning, 1);
         mem.setI32(s + schedt_nmspinning, mem.i32(s + schedt_nmspinning) + 1);
       }
-      const sgp = stealWork(rt, pp);
-      if (sgp !== 0) {
-        foundInheritTime = false;
-        return sgp;
-      }
+      const sgp = yield* stealWork(rt, h, pp);
+      if (sgp !== 0) return sgp;
     }
     // Nothing to do: give up the P and sleep, or wait for the next timer.
     lock(rt, s + schedt_lock);
@@ -910,16 +1027,19 @@ export function* findRunnable(rt: Runtime, h: H): HostGen<number> {
     // there is none.
     const waiter = rt.gvar(rtglobals_netpollWaiter);
     const next = timeSleepUntil(rt);
-    if (next !== Infinity && mem.ptr(waiter) === 0) {
+    if (next !== Infinity && mem.int(s + schedt_lastpoll) !== 0) {
       lock(rt, s + schedt_lock);
       const np = pidleget(rt);
       unlock(rt, s + schedt_lock);
       if (np !== 0) {
         acquirep(rt, np);
+        mem.setInt(s + schedt_lastpoll, 0);
         mem.setPtr(waiter, mp);
         mem.setInt(s + schedt_pollUntil, next);
         yield* notetsleep(rt, h, mp + m_park, Math.max(1, next - rt.now));
         mem.setPtr(waiter, 0);
+        mem.setInt(s + schedt_pollUntil, 0);
+        mem.setInt(s + schedt_lastpoll, rt.now);
         noteclear(rt, mp + m_park);
         continue;
       }
@@ -928,34 +1048,53 @@ export function* findRunnable(rt: Runtime, h: H): HostGen<number> {
   }
 }
 
-// wakeNetPoller: a timer was added for `when`; if an M waits for a later
-// one, wake it to wait for this one. Undefined when there is nothing to do.
+// wakeNetPoller: a timer was added for `when`. If an M waits for the next
+// timer (Go's M in netpoll: sched.lastpoll == 0) and would wake too late,
+// wake it; if none waits, wakep, so that some M will. Undefined when there
+// is nothing to do.
 export function wakeNetPoller(rt: Runtime, h: H, when: number): HostGen<void> | undefined {
-  const mem = rt.mem;
-  const waiter = rt.gvar(rtglobals_netpollWaiter);
-  const w = mem.ptr(waiter);
-  if (w === 0 || when >= mem.int(rt.sched + schedt_pollUntil)) return undefined;
-  mem.setPtr(waiter, 0);
-  return notewakeup(rt, h, w + m_park);
+  const mem = rt.mem, s = rt.sched;
+  if (mem.int(s + schedt_lastpoll) === 0) {
+    const pollerPollUntil = mem.int(s + schedt_pollUntil);
+    const w = mem.ptr(rt.gvar(rtglobals_netpollWaiter));
+    if (w === 0 || (pollerPollUntil !== 0 && pollerPollUntil <= when)) return undefined;
+    // netpollBreak: wake the M waiting in "netpoll".
+    mem.setPtr(rt.gvar(rtglobals_netpollWaiter), 0);
+    return notewakeup(rt, h, w + m_park);
+  }
+  return wakep(rt, h);
 }
 
 // stealWork: four passes over all Ps in a random order, stealing half a run
-// queue (and, on the last pass, runnext).
-export function stealWork(rt: Runtime, pp: number): number {
+// queue; on the last pass also runnext, and the timers that are due on the
+// other Ps (whose goroutines, readied, land in our own queue). Sets
+// foundInheritTime.
+export function* stealWork(rt: Runtime, h: H, pp: number): HostGen<number> {
   const n = rt.nallp;
   const stealTries = 4;
   for (let i = 0; i < stealTries; i++) {
-    const stealRunNextG = i === stealTries - 1;
+    const stealTimersOrRunNextG = i === stealTries - 1;
     // randomOrder: a start and a coprime stride, as Go's stealOrder does.
     const start = fastrandn(rt, n);
     const inc = coprimeAt(n, fastrandn(rt, coprimeCount(n)));
     for (let k = 0, pos = start; k < n; k++, pos = (pos + inc) % n) {
       const p2 = rt.allpAt(pos);
       if (p2 === pp) continue;
+      if (stealTimersOrRunNextG && rt.mem.u32(p2 + p_numTimers) !== 0) {
+        const { ran } = yield* checkTimers(rt, h, p2);
+        if (ran) {
+          const gp = runqget(rt, pp);
+          if (gp !== 0) {
+            foundInheritTime = runqgetInheritTime;
+            return gp;
+          }
+        }
+      }
       if (!runqempty(rt, p2)) {
-        const gp = runqsteal(rt, pp, p2, stealRunNextG);
+        const gp = runqsteal(rt, pp, p2, stealTimersOrRunNextG);
         if (gp !== 0) {
           emit(rt, "steal", gp, `from P${rt.mem.i32(p2 + p_id)}`, 0);
+          foundInheritTime = false;
           return gp;
         }
       }
@@ -983,20 +1122,25 @@ function gcd(a: number, b: number): number {
 }
 
 // schedule: one round of the scheduler: find a goroutine and run it. Never
-// returns. The usual round — nothing due on the timers, a goroutine in the
-// queues — runs straight through to gogo; any other goes through
-// findRunnable's generator, from the top.
+// returns. The usual round — an M not locked to a goroutine, nothing due
+// on the timers, an unlocked goroutine in the queues — runs straight
+// through to gogo; any other goes through findRunnable's generator, from
+// the top.
 export function schedule(rt: Runtime, h: H): HostResult {
   const mem = rt.mem;
   const mp = rt.getm();
   if (mem.i32(mp + m_locks) !== 0) throw_("schedule: holding locks");
+  // An M locked to a goroutine runs only that one: give the P away and
+  // wait for it.
+  if (mem.ptr(mp + m_lockedg) !== 0) return scheduleLocked(rt, h, mp);
   // A preemption request for the P is answered by this very call: clear
   // it, as Go's schedule does, so it cannot outlive the goroutine it was for.
   const pp = mem.ptr(mp + m_p);
   if (pp !== 0) mem.setU8(pp + p_preempt, 0);
-  if (!timersDue(rt)) {
+  if (pp !== 0 && !timersDue(rt, pp)) {
     const gp = runnableHere(rt, pp);
     if (gp !== 0) {
+      if (mem.ptr(gp + g_lockedm) !== 0) return scheduleFound(rt, h, gp, foundInheritTime);
       if (mem.u8(mp + m_spinning) !== 0) {
         const w = resetspinning(rt, h);
         if (w !== undefined) return executeAfter(rt, h, w, gp, foundInheritTime);
@@ -1007,20 +1151,111 @@ export function schedule(rt: Runtime, h: H): HostResult {
   return scheduleSlow(rt, h);
 }
 
+function* scheduleLocked(rt: Runtime, h: H, mp: number): HostGen {
+  yield* stoplockedm(rt, h);
+  return execute(rt, h, rt.mem.ptr(mp + m_lockedg), false);
+}
+
 function* scheduleSlow(rt: Runtime, h: H): HostGen {
-  const mp = rt.getm();
   const gp = yield* findRunnable(rt, h);
-  const inheritTime = foundInheritTime;
-  if (rt.mem.u8(mp + m_spinning) !== 0) {
-    const w = resetspinning(rt, h);
-    if (w !== undefined) yield* w;
+  return yield* scheduleFound(rt, h, gp, foundInheritTime);
+}
+
+// The rest of schedule once findRunnable found gp: stop spinning, and hand
+// a locked goroutine to its M (then look again, from the top).
+function* scheduleFound(rt: Runtime, h: H, gp: number, inheritTime: boolean): HostGen {
+  const mem = rt.mem;
+  for (;;) {
+    const mp = rt.getm();
+    if (mem.u8(mp + m_spinning) !== 0) yield* maybe(resetspinning(rt, h));
+    if (mem.ptr(gp + g_lockedm) === 0) return execute(rt, h, gp, inheritTime);
+    // Hands off our P to the locked M, then waits for a new P.
+    yield* startlockedm(rt, h, gp);
+    const pp = mem.ptr(mp + m_p);
+    mem.setU8(pp + p_preempt, 0);
+    gp = yield* findRunnable(rt, h);
+    inheritTime = foundInheritTime;
   }
-  return execute(rt, h, gp, inheritTime);
 }
 
 function* executeAfter(rt: Runtime, h: H, w: HostGen<void>, gp: number, inheritTime: boolean): HostGen {
   yield* w;
   return execute(rt, h, gp, inheritTime);
+}
+
+// --- locked Ms: LockOSThread ---------------------------------------------------
+
+// dolockOSThread: wires the calling goroutine and its M to each other.
+function dolockOSThread(rt: Runtime): void {
+  const gp = rt.getg();
+  const mp = rt.mem.ptr(gp + g_m);
+  rt.mem.setPtr(mp + m_lockedg, gp);
+  rt.mem.setPtr(gp + g_lockedm, mp);
+}
+
+// dounlockOSThread: unwires them, once neither the runtime nor the user holds a lock.
+function dounlockOSThread(rt: Runtime): void {
+  const mem = rt.mem;
+  const gp = rt.getg();
+  const mp = mem.ptr(gp + g_m);
+  if (mem.u32(mp + m_lockedInt) !== 0 || mem.u32(mp + m_lockedExt) !== 0) return;
+  mem.setPtr(mp + m_lockedg, 0);
+  mem.setPtr(gp + g_lockedm, 0);
+}
+
+// lockOSThread: the runtime's own lock (runtime.main during init).
+export function lockOSThread(rt: Runtime): void {
+  const mp = rt.getm();
+  rt.mem.setU32(mp + m_lockedInt, rt.mem.u32(mp + m_lockedInt) + 1);
+  dolockOSThread(rt);
+}
+
+export function unlockOSThread(rt: Runtime): void {
+  const mp = rt.getm();
+  const n = rt.mem.u32(mp + m_lockedInt);
+  if (n === 0) throw_("runtime: internal error: misuse of lockOSThread/unlockOSThread");
+  rt.mem.setU32(mp + m_lockedInt, n - 1);
+  dounlockOSThread(rt);
+}
+
+// incidlelocked: locked Ms idle, for checkdead.
+function incidlelocked(rt: Runtime, v: number): void {
+  const mem = rt.mem, s = rt.sched;
+  lock(rt, s + schedt_lock);
+  mem.setI32(s + schedt_nmidlelocked, mem.i32(s + schedt_nmidlelocked) + v);
+  if (v > 0) checkdead(rt);
+  unlock(rt, s + schedt_lock);
+}
+
+// stoplockedm: the M's locked goroutine is not runnable: hand off the P
+// and sleep until startlockedm hands one back with the goroutine ready.
+function* stoplockedm(rt: Runtime, h: H): HostGen<void> {
+  const mem = rt.mem;
+  const mp = rt.getm();
+  const lockedg = mem.ptr(mp + m_lockedg);
+  if (lockedg === 0 || mem.ptr(lockedg + g_lockedm) !== mp) throw_("stoplockedm: inconsistent locking");
+  if (mem.ptr(mp + m_p) !== 0) yield* handoffp(rt, h, releasep(rt));
+  incidlelocked(rt, 1);
+  // mPark: wait until another thread schedules lockedg again.
+  yield* notesleep(rt, h, mp + m_park);
+  noteclear(rt, mp + m_park);
+  const status = readgstatus(rt, lockedg);
+  if ((status & ~_Gscan) !== _Grunnable) throw_("stoplockedm: not runnable", `runtime: stoplockedm: lockedg (atomicstatus=${status}) is not Grunnable or Gscanrunnable`);
+  acquirep(rt, mem.ptr(mp + m_nextp));
+  mem.setPtr(mp + m_nextp, 0);
+}
+
+// startlockedm: gp is locked to another M: hand it our P and wake it; stop.
+function* startlockedm(rt: Runtime, h: H, gp: number): HostGen<void> {
+  const mem = rt.mem;
+  const lm = mem.ptr(gp + g_lockedm);
+  if (lm === rt.getm()) throw_("startlockedm: locked to me");
+  if (mem.ptr(lm + m_nextp) !== 0) throw_("startlockedm: m has p");
+  incidlelocked(rt, -1);
+  const pp = releasep(rt);
+  mem.setPtr(lm + m_nextp, pp);
+  yield* notewakeup(rt, h, lm + m_park);
+  yield* stopm(rt, h);
 }
 
 /** Runs a HostResult to its end inside a generator: `return yield* finish(r)`. */
@@ -1184,6 +1419,7 @@ function goexit0(rt: Runtime, h: H): HostResult {
   casgstatus(rt, gp, _Grunning, _Gdead);
   emit(rt, "exit", gp, undefined, mem.int(gp + g_goid));
   mem.setPtr(gp + g_m, 0);
+  const locked = mem.ptr(gp + g_lockedm) !== 0;
   mem.setPtr(gp + g_lockedm, 0);
   mem.setPtr(mp + m_lockedg, 0);
   mem.setU8(gp + g_preemptStop, 0);
@@ -1196,7 +1432,11 @@ function goexit0(rt: Runtime, h: H): HostResult {
   mem.setPtr(gp + g_labels, 0);
   mem.setPtr(gp + g_timer, 0);
   dropg(rt);
+  if (mem.u32(mp + m_lockedInt) !== 0) throw_("internal lockOSThread error", `invalid m->lockedInt = ${mem.u32(mp + m_lockedInt)}`);
   gfput(rt, pp, gp);
+  // The goroutine may have locked this thread because it put it in an
+  // unusual state: kill it rather than return it to the pool.
+  if (locked) return mexit(rt, h);
   return schedule(rt, h);
 }
 
@@ -1247,6 +1487,7 @@ function* mstart0(rt: Runtime, h: H): HostGen {
 // already ran mallocinit and stackinit): m0's id and the Ps.
 function schedinit(rt: Runtime): void {
   mcommoninit(rt, rt.m0, -1);
+  rt.mem.setInt(rt.sched + schedt_lastpoll, rt.now);
   procresize(rt, rt.opts.procs ?? 1);
 }
 
@@ -1256,15 +1497,27 @@ function schedinit(rt: Runtime): void {
 // what makes the scheduler's state at main.main Go's (schedtick, goids 2-4,
 // the free list), then runs main.main and exits.
 function* runtimeMain(rt: Runtime, h: H): HostGen {
-  rt.mem.setU8(rt.gvar(rtglobals_mainStarted), 1);
+  const mem = rt.mem;
+  mem.setU8(rt.gvar(rtglobals_mainStarted), 1);
   // sysmon, on an M of its own without a P (Go does this on the system stack).
   if (!rt.opts.nosysmon) yield* newm(rt, h, "runtime.sysmon", 0, -1);
+  // The main goroutine is locked to m0 during initialization: some
+  // programs' init needs the main thread.
+  lockOSThread(rt);
+  if (rt.getm() !== rt.m0) throw_("runtime.main not on m0");
+  mem.setInt(rt.gvar(rtglobals_runtimeInitTime), rt.now);
+  // runtime's init: go forcegchelper().
   yield* maybe(goHost(rt, h, "runtime.forcegchelper", []));
+  // gcenable: go bgsweep(c); go bgscavenge(c); <-c; <-c.
   const c = makechan(rt, 8, 2);
   yield* maybe(goHost(rt, h, "runtime.bgsweep", [c]));
   yield* maybe(goHost(rt, h, "runtime.bgscavenge", [c]));
   yield* chanrecvG(rt, h, c, 0, true);
   yield* chanrecvG(rt, h, c, 0, true);
+  // main_init_done = make(chan bool); (main's init: none); close(main_init_done).
+  const initDone = makechan(rt, 1, 0);
+  yield* finish(closechan(rt, h, initDone));
+  unlockOSThread(rt);
   yield h.call(rt.asm.mainmain, SIG_NONE);
   yield h.call(rt.asm.exit, SIG_I, 0);
   throw_("runtime.main: exit returned");
@@ -1308,6 +1561,33 @@ export function register(t: HostTable<Runtime>): void {
   const goexit = t.define("runtime.Goexit", "", (rt, h) => mcall(rt, h, "runtime.goexit0", goexitReturned));
   const goexitReturned = t.resume(goexit, "p", () => throw_("Goexit: mcall returned"));
   t.define("runtime.NumGoroutine", ": p", (rt, h) => { h.ret(0, gcount(rt)); });
+  // LockOSThread: wires the calling goroutine to its thread until as many
+  // UnlockOSThread calls; the first one ever starts the template thread.
+  t.define("runtime.LockOSThread", "", (rt, h) => {
+    const after = (): void => {
+      const mp = rt.getm();
+      const n = (rt.mem.u32(mp + m_lockedExt) + 1) >>> 0;
+      if (n === 0) throw_("LockOSThread nesting overflow");
+      rt.mem.setU32(mp + m_lockedExt, n);
+      dolockOSThread(rt);
+    };
+    if (rt.mem.u32(rt.gvar(rtglobals_haveTemplateThread)) === 0) {
+      return (function* () {
+        yield* startTemplateThread(rt, h);
+        after();
+      })();
+    }
+    after();
+    return undefined;
+  });
+  t.define("runtime.UnlockOSThread", "", (rt) => {
+    const mp = rt.getm();
+    const n = rt.mem.u32(mp + m_lockedExt);
+    if (n === 0) return;
+    rt.mem.setU32(mp + m_lockedExt, n - 1);
+    dounlockOSThread(rt);
+  });
+  t.define("runtime.templateThread", "", templateThread);
   t.define("runtime.main", "", (rt, h) => runtimeMain(rt, h));
   // The runtime's system goroutines: each parks for good (no GC here to wake them).
   t.define("runtime.forcegchelper", "", function* (rt, h) {

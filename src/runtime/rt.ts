@@ -162,7 +162,7 @@ export interface RuntimeStats {
 /** The assembly routines the runtime calls, resolved once from the image. */
 export interface AsmRoutines {
   mcall: number; gogo: number; systemstack: number; goexit: number; mstart: number;
-  futex: number; clone: number; usleep: number; write1: number; exit: number; osyield: number;
+  futex: number; clone: number; usleep: number; write1: number; exit: number; exitThread: number; osyield: number;
   getpid: number; tgkill: number; rt_sigaction: number; sigaltstack: number; sigtramp: number;
   sigreturn__sigaction: number; asyncPreempt: number; mainmain: number;
 }
@@ -381,7 +381,7 @@ function resolveRoutines(image: Image): AsmRoutines {
     mcall: need("runtime.mcall"), gogo: need("runtime.gogo"), systemstack: need("runtime.systemstack"),
     goexit: need("runtime.goexit"), mstart: need("runtime.mstart"), futex: need("runtime.futex"),
     clone: need("runtime.clone"), usleep: need("runtime.usleep"), write1: need("runtime.write1"),
-    exit: need("runtime.exit"), osyield: need("runtime.osyield"), getpid: need("runtime.getpid"),
+    exit: need("runtime.exit"), exitThread: need("runtime.exitThread"), osyield: need("runtime.osyield"), getpid: need("runtime.getpid"),
     tgkill: need("runtime.tgkill"), rt_sigaction: need("runtime.rt_sigaction"),
     sigaltstack: need("runtime.sigaltstack"), sigtramp: need("runtime.sigtramp"),
     sigreturn__sigaction: need("runtime.sigreturn__sigaction"), asyncPreempt: need("runtime.asyncPreempt"),

@@ -603,8 +603,14 @@ export const rtglobals = struct("rtglobals", 1280, {
   semtable: [1192, 8],
   /** The M blocked waiting for the next timer, Go's M in netpoll (0: none). */
   netpollWaiter: [1200, 8],
-  /** proc.go's runtimeInitTime, and main's lockOSThread count (see proc.ts). */
+  /** proc.go's runtimeInitTime: when runtime.main started. */
   runtimeInitTime: [1208, 8],
+  /** proc.go's newmHandoff: Ms for the template thread to start (newm from a locked M). */
+  newmHandoffLock: [1216, 8],
+  newmHandoffNewm: [1224, 8],
+  newmHandoffWaiting: [1232, 1],
+  newmHandoffWake: [1240, 8],
+  haveTemplateThread: [1248, 4],
 });
 
 /** Go's fixalloc: a free list of fixed-size blocks over persistentalloc'd chunks. */
