@@ -20,11 +20,11 @@ import { insnBytes } from "../engine/lockstep.ts";
 import type { Machine } from "../runtime/boot.ts";
 import type { SchedEvent } from "../runtime/events.ts";
 import {
-  g_goid, g_m, g_sched, g_schedlink, g_stack_hi, g_stack_lo, g_waitreason, gobuf_bp, gobuf_ctxt, gobuf_g, gobuf_pc,
+  gQueue_head, g_goid, g_m, g_sched, g_schedlink, g_stack_hi, g_stack_lo, g_waitreason, gobuf_bp, gobuf_ctxt, gobuf_g, gobuf_pc,
   gobuf_ret, gobuf_sp, m_curg, m_g0, m_id, m_p, m_procid, m_spinning, p_id, p_m, p_runnext, p_schedtick, p_status,
   schedt_nmidle, schedt_nmspinning, schedt_npidle, schedt_runq, schedt_runqsize,
 } from "../runtime/offsets.ts";
-import { readgstatus } from "../runtime/proc.ts";
+import { readgstatus } from "../runtime/gstatus.ts";
 import { runqlist } from "../runtime/runq.ts";
 import { _Gdead, _Gscan, _Gwaiting, waitReasonStrings } from "../runtime/runtime2.ts";
 import { gStatusStrings, unwind } from "../runtime/traceback.ts";
@@ -171,7 +171,7 @@ export interface SchedInfo { runqsize: number; runq: number[]; npidle: number; n
 export function sched(m: Machine): SchedInfo {
   const mem = m.mem, s = m.sched;
   const runq: number[] = [];
-  for (let gp = mem.ptr(s + schedt_runq); gp !== 0 && runq.length < 1 << 20; gp = mem.ptr(gp + g_schedlink)) runq.push(gp);
+  for (let gp = mem.ptr(s + schedt_runq + gQueue_head); gp !== 0 && runq.length < 1 << 20; gp = mem.ptr(gp + g_schedlink)) runq.push(gp);
   return {
     runqsize: mem.i32(s + schedt_runqsize), runq, npidle: mem.i32(s + schedt_npidle),
     nmidle: mem.i32(s + schedt_nmidle), nmspinning: mem.i32(s + schedt_nmspinning),

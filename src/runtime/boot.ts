@@ -35,12 +35,12 @@ import { register as registerStack } from "./stack.ts";
 import { register as registerProc } from "./proc.ts";
 import { register as registerChan } from "./chan.ts";
 import { register as registerSema } from "./sema.ts";
-import { register as registerTime } from "./time.ts";
+import { register as registerSleep } from "./sleep.ts";
 import { register as registerPrint } from "./print.ts";
 import { register as registerMalloc } from "./malloc.ts";
 import { register as registerSysmon } from "./sysmon.ts";
 import { register as registerSignal, forcePreempt } from "./signal_unix.ts";
-import { register as registerPreempt } from "./preempt.ts";
+import { register as registerMain } from "./main.ts";
 import { register as registerSyscall } from "./syscall.ts";
 import { goroutineDump } from "./traceback.ts";
 
@@ -84,14 +84,14 @@ export function hostTable(): HostTable<Runtime> {
   if (table === undefined) {
     const t = new HostTable<Runtime>();
     t.section("src/runtime/proc.ts", registerProc);
+    t.section("src/runtime/main.ts", registerMain);
     t.section("src/runtime/chan.ts", registerChan);
     t.section("src/runtime/sema.ts", registerSema);
-    t.section("src/runtime/time.ts", registerTime);
+    t.section("src/runtime/sleep.ts", registerSleep);
     t.section("src/runtime/print.ts", registerPrint);
     t.section("src/runtime/malloc.ts", registerMalloc);
     t.section("src/runtime/sysmon.ts", registerSysmon);
     t.section("src/runtime/signal_unix.ts", registerSignal);
-    t.section("src/runtime/preempt.ts", registerPreempt);
     t.section("src/runtime/syscall.ts", registerSyscall);
     t.section("src/runtime/stack.ts", registerStack);
     table = t;

@@ -78,7 +78,6 @@ const TOKEN_BASE = RESUME_BASE + 0x1_0000;
 export const HOST_SIZE = 0x100_0000;
 
 const REG_RSP = 4, REG_R14 = 14;
-const TWO32 = 0x1_0000_0000;
 
 /** A request a host function makes: returned (plain code) or yielded (a generator). */
 export interface Req { readonly kind: "call" | "jump" }
@@ -267,14 +266,14 @@ export class HostCall<C> {
   arg(i: number): number {
     const s = this.fn.sig.args[i]!;
     const a = this.frameSp + 8 + s.off;
-    return s.size === 8 ? this.mem.u32(a) + this.mem.u32(a + 4) * TWO32 : s.size === 4 ? this.mem.u32(a) : this.mem.u8(a);
+    return s.size === 8 ? this.mem.word(a) : s.size === 4 ? this.mem.u32(a) : this.mem.u8(a);
   }
 
   /** Argument i as a signed integer (int64 or int32), exact when it is a safe integer. */
   argInt(i: number): number {
     const s = this.fn.sig.args[i]!;
     const a = this.frameSp + 8 + s.off;
-    return s.size === 8 ? this.mem.u32(a) + this.mem.i32(a + 4) * TWO32 : s.size === 4 ? this.mem.i32(a) : (this.mem.u8(a) << 24) >> 24;
+    return s.size === 8 ? this.mem.sword(a) : s.size === 4 ? this.mem.i32(a) : (this.mem.u8(a) << 24) >> 24;
   }
 
   /** Argument i as the 64-bit word it is (cold callers). */
@@ -297,7 +296,7 @@ export class HostCall<C> {
     if (sg === undefined) throw new Error("bridge: no call has returned");
     const s = sg.rets[i]!;
     const a = this.resultSp + s.off;
-    return s.size === 8 ? this.mem.u32(a) + this.mem.u32(a + 4) * TWO32 : s.size === 4 ? this.mem.i32(a) : this.mem.u8(a);
+    return s.size === 8 ? this.mem.word(a) : s.size === 4 ? this.mem.i32(a) : this.mem.u8(a);
   }
 
   /** Called by the bridge when a call of this activation returns. */
@@ -343,18 +342,9 @@ export class HostCall<C> {
 }
 
 function writeWord(mem: Mem, a: number, size: 1 | 4 | 8, v: number): void {
-  if (size === 1) {
-    mem.setU8(a, v & 0xff);
-  } else if (size === 4) {
-    mem.setU32(a, v >>> 0);
-  } else if (v >= 0) {
-    mem.setU32(a, v % TWO32);
-    mem.setU32(a + 4, Math.floor(v / TWO32));
-  } else {
-    const lo = v % TWO32;
-    mem.setU32(a, lo === 0 ? 0 : TWO32 + lo);
-    mem.setU32(a + 4, (Math.floor(v / TWO32) + TWO32) >>> 0);
-  }
+  if (size === 1) mem.setU8(a, v & 0xff);
+  else if (size === 4) mem.setU32(a, v >>> 0);
+  else mem.setWord(a, v);
 }
 
 /** The frame of a host function found from a return address in the host region. */
@@ -656,6 +646,17 @@ export class Bridge<C> {
     e.setReg(REG_RIP, BigInt(this.mem.ptr(h.frameSp)));
     e.setReg(REG_RSP, BigInt(h.frameSp + 8));
   }
+}
+
+/** Runs a HostResult to its end inside a generator: `return yield* finish(r)`. */
+export function* finish(r: HostResult): HostGen {
+  if (r === undefined || r === CALLED || r === JUMPED) return r;
+  return yield* (r as HostGen);
+}
+
+/** A HostGen<void> | undefined run to its end inside a generator. */
+export function* maybe(g: HostGen<void> | undefined): HostGen<void> {
+  if (g !== undefined) yield* g;
 }
 
 /** RIP reached the host region where nothing lives: a wild jump or return. */

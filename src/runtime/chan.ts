@@ -26,7 +26,7 @@
 // descriptors); panics (send on a closed channel ...) are fatal, as there is
 // no recover.
 
-import type { HostFnDef, HostGen, HostImpl, HostResult, HostTable, ResumeDef } from "./bridge.ts";
+import { finish, type HostFnDef, type HostGen, type HostImpl, type HostResult, type HostTable, type ResumeDef } from "./bridge.ts";
 import { mallocgc } from "./malloc.ts";
 import {
   g_activeStackChans, g_param, g_parkingOnChan, g_waiting, hchan__size, hchan_buf, hchan_closed, hchan_dataqsiz,
@@ -36,7 +36,7 @@ import {
 } from "./offsets.ts";
 import { osyield } from "./os_linux.ts";
 import { gopanic, throw_ } from "./panic.ts";
-import { defineUnlockf, finish, gopark, goparkG, goready } from "./proc.ts";
+import { defineUnlockf, gopark, goparkG, goready } from "./proc.ts";
 import type { H, Runtime } from "./rt.ts";
 import { waitReasonChanReceive, waitReasonChanReceiveNilChan, waitReasonChanSend, waitReasonChanSendNilChan } from "./runtime2.ts";
 

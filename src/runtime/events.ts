@@ -8,7 +8,7 @@
 // costs one length test when nobody listens.
 
 import { g_goid, g_m, m_curg, m_id, m_p, p_id } from "./offsets.ts";
-import type { Runtime } from "./rt.ts";
+import type { Mem } from "./mem.ts";
 
 export interface SchedEvent {
   kind: "create" | "run" | "park" | "ready" | "gosched" | "preempt" | "exit" | "steal" | "syscall" | "sysexit" | "handoff" | "signal";
@@ -27,8 +27,16 @@ export interface SchedEvent {
 
 export type SchedEventKind = SchedEvent["kind"];
 
+/** What emitting needs of the runtime (the Runtime, without importing it). */
+export interface EventSource {
+  readonly listeners: readonly ((ev: SchedEvent) => void)[];
+  readonly mem: Mem;
+  readonly now: number;
+  getg(): number;
+}
+
 /** Emits a scheduler event about gp; `by` defaults to the M's current goroutine if it is not gp. */
-export function emit(rt: Runtime, kind: SchedEventKind, gp: number, detail?: string, by?: number): void {
+export function emit(rt: EventSource, kind: SchedEventKind, gp: number, detail?: string, by?: number): void {
   if (rt.listeners.length === 0) return;
   const mem = rt.mem;
   const cur = rt.getg();

@@ -10,7 +10,7 @@
 import type { Engine } from "../engine/engine.ts";
 import { mallocinit } from "./malloc.ts";
 import { schedt_maxmcount } from "./offsets.ts";
-import { stackinit } from "./stack.ts";
+import { stackinit } from "./stackalloc.ts";
 import { Runtime, type MachineParts, type RuntimeOptions } from "./rt.ts";
 
 export function newRuntime(engine: Engine, opts: RuntimeOptions = {}, parts?: MachineParts): Runtime {

@@ -11,8 +11,7 @@
 // Field access reads like the assembly does, base plus offset, with offsets
 // taken once from the layouts in runtime2.ts:
 //
-//   const g_schedlink = off(g, "schedlink");
-//   mem.ptr(gp + g_schedlink)
+//   mem.ptr(gp + g_schedlink)        (g_schedlink from offsets.ts)
 //
 // Widths: u8/u16/u32 (and i32) are JS numbers; u64/i64 are bigints, for the
 // words that can hold any 64-bit value (stackguard0 = stackPreempt, fastrand
@@ -97,6 +96,28 @@ export class Mem {
 
   setU64(a: number, v: bigint): void {
     this.engine.writeU64(a, BigInt.asUintN(64, v));
+  }
+
+  /** A 64-bit word as an unsigned number: exact below 2^53 (ABI frame slots, any integer). */
+  word(a: number): number {
+    return this.u32(a) + this.u32(a + 4) * TWO32;
+  }
+
+  /** A 64-bit word as a signed number: exact when it is a safe integer. */
+  sword(a: number): number {
+    return this.u32(a) + this.i32(a + 4) * TWO32;
+  }
+
+  /** Writes an integer (negative: two's complement) as a 64-bit word. */
+  setWord(a: number, v: number): void {
+    if (v >= 0) {
+      this.setU32(a, v % TWO32);
+      this.setU32(a + 4, Math.floor(v / TWO32));
+    } else {
+      const lo = v % TWO32;
+      this.setU32(a, lo === 0 ? 0 : TWO32 + lo);
+      this.setU32(a + 4, (Math.floor(v / TWO32) + TWO32) >>> 0);
+    }
   }
 
   /** A pointer (or 0). Throws on a word that is not a user-space address. */

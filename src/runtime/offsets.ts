@@ -354,6 +354,18 @@ export const slice_cap = 16;
 export const eface__size = 16;
 export const eface__type = 0;
 export const eface_data = 8;
+export const timespec__size = 16;
+export const timespec_tv_sec = 0;
+export const timespec_tv_nsec = 8;
+export const sigactiont__size = 32;
+export const sigactiont_sa_handler = 0;
+export const sigactiont_sa_flags = 8;
+export const sigactiont_sa_restorer = 16;
+export const sigactiont_sa_mask = 24;
+export const stackt__size = 24;
+export const stackt_ss_sp = 0;
+export const stackt_ss_flags = 8;
+export const stackt_ss_size = 16;
 export const rtglobals__size = 1280;
 export const rtglobals_persistentNext = 0;
 export const rtglobals_persistentEnd = 8;
@@ -405,6 +417,14 @@ export const mheap_sweepgen = 56;
 export const mheap_spanalloc = 64;
 export const mheap_cachealloc = 104;
 export const mheap_arenas = 144;
+export const newprocClosure__size = 32;
+export const newprocClosure_fn = 0;
+export const newprocClosure_arg = 8;
+export const newprocClosure_gp = 16;
+export const newprocClosure_pc = 24;
+export const bpFrame__size = 16;
+export const bpFrame_savedbp = 0;
+export const bpFrame_retpc = 8;
 export const g_stack_lo = 0;
 export const g_stack_hi = 8;
 export const schedt_disable_user = 120;
@@ -743,6 +763,15 @@ export const FIELD_WIDTH: Readonly<Record<string, number>> = {
   slice_cap: 8,
   eface__type: 8,
   eface_data: 8,
+  timespec_tv_sec: 8,
+  timespec_tv_nsec: 8,
+  sigactiont_sa_handler: 8,
+  sigactiont_sa_flags: 8,
+  sigactiont_sa_restorer: 8,
+  sigactiont_sa_mask: 8,
+  stackt_ss_sp: 8,
+  stackt_ss_flags: 4,
+  stackt_ss_size: 8,
   rtglobals_persistentNext: 8,
   rtglobals_persistentEnd: 8,
   rtglobals_allglock: 8,
@@ -791,6 +820,12 @@ export const FIELD_WIDTH: Readonly<Record<string, number>> = {
   mheap_spanalloc: 40,
   mheap_cachealloc: 40,
   mheap_arenas: 512,
+  newprocClosure_fn: 8,
+  newprocClosure_arg: 8,
+  newprocClosure_gp: 8,
+  newprocClosure_pc: 8,
+  bpFrame_savedbp: 8,
+  bpFrame_retpc: 8,
   g_stack_lo: 8,
   g_stack_hi: 8,
   schedt_disable_user: 1,

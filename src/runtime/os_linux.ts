@@ -10,7 +10,7 @@
 // a nanosleep), and other threads run meanwhile.
 
 import { sig, type HostGen } from "./bridge.ts";
-import { g_stack_hi, m_g0 } from "./offsets.ts";
+import { g_stack_hi, m_g0, timespec__size, timespec_tv_nsec, timespec_tv_sec } from "./offsets.ts";
 import type { H, Runtime } from "./rt.ts";
 
 export const SIG_NONE = sig("");
@@ -33,9 +33,9 @@ const cloneFlags = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 | 0x80000;
 export function* futexsleep(rt: Runtime, h: H, addr: number, val: number, ns: number): HostGen<void> {
   let ts = 0;
   if (ns >= 0) {
-    ts = h.scratch(16);
-    rt.mem.setInt(ts, Math.floor(ns / 1e9));
-    rt.mem.setInt(ts + 8, ns % 1e9);
+    ts = h.scratch(timespec__size);
+    rt.mem.setInt(ts + timespec_tv_sec, Math.floor(ns / 1e9));
+    rt.mem.setInt(ts + timespec_tv_nsec, ns % 1e9);
   }
   yield h.call(rt.asm.futex, SIG_FUTEX, addr, FUTEX_WAIT_PRIVATE, val, ts, 0, 0);
 }

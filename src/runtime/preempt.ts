@@ -21,11 +21,9 @@
 //
 // Left out, and said so: preemptStop/suspendG (only the GC uses them).
 
-import type { HostTable } from "./bridge.ts";
 import {
-  g_asyncSafePoint, g_m, g_stack_lo, m_curg, m_locks, m_mallocing, m_p, m_preemptoff, p_status, stringStruct_len,
+  g_m, g_stack_lo, m_curg, m_locks, m_mallocing, m_p, m_preemptoff, p_status, stringStruct_len,
 } from "./offsets.ts";
-import { gopreempt_m } from "./proc.ts";
 import type { Runtime } from "./rt.ts";
 import { _Prunning } from "./runtime2.ts";
 
@@ -67,15 +65,3 @@ export function isAsyncSafePoint(rt: Runtime, gp: number, pc: number, sp: number
   return "";
 }
 
-export function register(t: HostTable<Runtime>): void {
-  // asyncPreempt2: from asyncPreempt, on the goroutine: give up the P.
-  const fn = t.define("runtime.asyncPreempt2", "", (rt, h) => {
-    const gp = rt.getg();
-    rt.stats.preempt.asyncPreempt2++;
-    rt.mem.setU8(gp + g_asyncSafePoint, 1);
-    rt.engine.setReg(0, BigInt(rt.funcval("runtime.gopreempt_m")));
-    return h.callThen(rt.asm.mcall, resumed, 0);
-  });
-  const resumed = t.resume(fn, "p", (rt) => { rt.mem.setU8(rt.getg() + g_asyncSafePoint, 0); });
-  t.define("runtime.gopreempt_m", "p", (rt, h) => gopreempt_m(rt, h, h.arg(0)));
-}

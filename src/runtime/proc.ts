@@ -33,14 +33,17 @@
 // safe points, gcBlackenEnabled), cgo, the execution tracer's own events
 // (ours are in events.ts).
 
-import { CALLED, JUMPED, type HostGen, type HostResult, type ResumeDef, type HostTable, type Req } from "./bridge.ts";
+import { finish, maybe, type HostGen, type HostResult, type ResumeDef, type HostTable, type Req } from "./bridge.ts";
+import { casgstatus, readgstatus } from "./gstatus.ts";
+import { acquirem, releasem } from "./runtime1.ts";
 import { emit } from "./events.ts";
 import { lock, notesleep, noteclear, notetsleep, notewakeup, unlock } from "./lock_futex.ts";
 import { allocmcache, mallocgc } from "./malloc.ts";
 import {
-  g__defer, g__panic, g__size, g_atomicstatus, g_gopc, g_goid, g_labels, g_lockedm, g_m, g_param, g_paniconfault,
+  g__defer, g__panic, g__size, g_asyncSafePoint, g_atomicstatus, g_gopc, g_goid, g_labels, g_lockedm, g_m, g_param, g_paniconfault,
   g_preempt, g_preemptStop, g_sched, g_schedlink, g_stack_hi, g_stack_lo, g_stackguard0, g_stackguard1, g_startpc, g_timer,
   g_waitreason, g_waitsince, g_writebuf, gobuf__size, gobuf_ctxt, gobuf_g, gobuf_pc, gobuf_sp, gobuf_bp,
+  newprocClosure__size, newprocClosure_arg, newprocClosure_fn, newprocClosure_gp, newprocClosure_pc,
   m_alllink, m_blocked, m_curg, m_fastrand, m_freeWait, m_freelink, m_g0, m_gsignal, m_id, m_lockedExt, m_lockedInt,
   m_locks, m_lockedg, m_mstartfn, m_nextp, m_p,
   m_park, m_procid, m_schedlink, m_spinning, m_waitlock, m_waitunlockf, m__size, p__size, p_deferpool,
@@ -66,76 +69,9 @@ import {
   _Pgcstop, _Pidle, _Prunning, _StackGuard, _StackMin, _StackSystem, waitReasonForceGCIdle, waitReasonGCScavengeWait,
   waitReasonGCSweepWait, waitReasonStrings,
 } from "./runtime2.ts";
-import { gstack, setgstack, stackalloc, stackfree } from "./stack.ts";
-import { chanrecvG, chansendG, closechan, makechan } from "./chan.ts";
+import { setgstack, stackalloc, stackfree } from "./stackalloc.ts";
 import { initsig, minitSignalStack } from "./signal_unix.ts";
 import { checkTimers, nobarrierWakeTime, timersDue, timeSleepUntil } from "./time.ts";
-
-// --- G status ------------------------------------------------------------------
-
-// readgstatus
-export function readgstatus(rt: Runtime, gp: number): number {
-  return rt.mem.u32(gp + g_atomicstatus);
-}
-
-/**
- * The transitions Go's runtime makes with casgstatus (runtime2.go's state
- * machine): newproc1 (idle→dead→runnable), execute (runnable→running),
- * gosched/preemption (running→runnable), park_m (running→waiting), ready
- * (waiting→runnable), goexit0 (running→dead), syscalls (running→syscall→
- * running or runnable; dead↔syscall for extra Ms), newstack and stack
- * shrinking (running/waiting↔copystack), and async preemption
- * (running→preempted→waiting). Go checks only that the old value matches;
- * we also reject any other pair, so a scheduler bug cannot move a G along
- * an edge the real runtime never takes.
- */
-export const legalTransitions: readonly (readonly [number, number])[] = [
-  [_Gidle, _Gdead], [_Gdead, _Grunnable], [_Gdead, _Gsyscall],
-  [_Grunnable, _Grunning],
-  [_Grunning, _Grunnable], [_Grunning, _Gwaiting], [_Grunning, _Gsyscall], [_Grunning, _Gdead],
-  [_Grunning, _Gpreempted], [_Grunning, _Gcopystack],
-  [_Gwaiting, _Grunnable], [_Gwaiting, _Gcopystack],
-  [_Gcopystack, _Grunning], [_Gcopystack, _Gwaiting],
-  [_Gsyscall, _Grunning], [_Gsyscall, _Grunnable], [_Gsyscall, _Gdead],
-  [_Gpreempted, _Gwaiting],
-];
-const legal = new Uint8Array(16 * 16);
-for (const [a, b] of legalTransitions) legal[a * 16 + b] = 1;
-
-export const gStatusNames: readonly string[] = [
-  "Gidle", "Grunnable", "Grunning", "Gsyscall", "Gwaiting", "Gmoribund_unused", "Gdead", "Genqueue_unused",
-  "Gcopystack", "Gpreempted",
-];
-
-/** Called with every transition casgstatus makes (tests record which ones a run takes). */
-export let onTransition: ((gp: number, oldval: number, newval: number) => void) | undefined;
-export function setTransitionHook(f: typeof onTransition): void { onTransition = f; }
-
-// casgstatus: gp's status from oldval to newval. Neither may be a _Gscan
-// status, gp must be in oldval, and the pair must be one Go's runtime makes.
-export function casgstatus(rt: Runtime, gp: number, oldval: number, newval: number): void {
-  if ((oldval & _Gscan) !== 0 || (newval & _Gscan) !== 0 || oldval === newval) {
-    throw_("casgstatus: bad incoming values", `runtime: casgstatus: oldval=${hex(oldval)} newval=${hex(newval)}`);
-  }
-  if (oldval > 15 || newval > 15 || legal[oldval * 16 + newval] === 0) {
-    throw_(
-      `casgstatus: illegal transition from ${gStatusNames[oldval] ?? hex(oldval)} to ${gStatusNames[newval] ?? hex(newval)}`,
-      `runtime: casgstatus: gp=${hex(gp)} goid=${rt.mem.int(gp + g_goid)} oldval=${hex(oldval)} newval=${hex(newval)}`,
-    );
-  }
-  const cur = readgstatus(rt, gp);
-  if (cur !== oldval) {
-    if (oldval === _Gwaiting && cur === _Grunnable) throw_("casgstatus: waiting for Gwaiting but is Grunnable");
-    // Go spins here until a GC scanner drops _Gscan; nothing else runs during
-    // a host function, so the status can never become oldval.
-    throw_(
-      "casgstatus: bad status",
-      `runtime: casgstatus: gp=${hex(gp)} goid=${rt.mem.int(gp + g_goid)} status=${hex(cur)} oldval=${hex(oldval)} newval=${hex(newval)}`,
-    );
-  }
-  rt.mem.setU32(gp + g_atomicstatus, newval);
-  onTransition?.(gp, oldval, newval);
-}
 
 // --- free Gs -------------------------------------------------------------------
 
@@ -420,17 +356,6 @@ export function fastrand(rt: Runtime): number {
 // fastrandn: a number in [0, n).
 export function fastrandn(rt: Runtime, n: number): number {
   return Number((BigInt(fastrand(rt)) * BigInt(n >>> 0)) >> 32n);
-}
-
-// acquirem/releasem: m.locks, which Go uses to forbid preemption.
-export function acquirem(rt: Runtime): number {
-  const mp = rt.getm();
-  rt.mem.setI32(mp + m_locks, rt.mem.i32(mp + m_locks) + 1);
-  return mp;
-}
-
-export function releasem(rt: Runtime, mp: number): void {
-  rt.mem.setI32(mp + m_locks, rt.mem.i32(mp + m_locks) - 1);
 }
 
 // --- Ps ------------------------------------------------------------------------
@@ -1258,12 +1183,6 @@ function* startlockedm(rt: Runtime, h: H, gp: number): HostGen<void> {
   yield* stopm(rt, h);
 }
 
-/** Runs a HostResult to its end inside a generator: `return yield* finish(r)`. */
-export function* finish(r: HostResult): HostGen {
-  if (r === undefined || r === CALLED || r === JUMPED) return r;
-  return yield* (r as HostGen);
-}
-
 // --- parking and readying ----------------------------------------------------------
 
 /**
@@ -1385,11 +1304,6 @@ export function goready(rt: Runtime, h: H, gp: number): HostGen<void> | undefine
   return ready(rt, h, gp, true);
 }
 
-/** A HostGen<void> | undefined run to its end inside a generator. */
-export function* maybe(g: HostGen<void> | undefined): HostGen<void> {
-  if (g !== undefined) yield* g;
-}
-
 // goschedImpl: the goroutine goes to the global queue, and the M schedules.
 function goschedImpl(rt: Runtime, h: H, gp: number, preempted: boolean): HostResult {
   const mem = rt.mem;
@@ -1491,38 +1405,6 @@ function schedinit(rt: Runtime): void {
   procresize(rt, rt.opts.procs ?? 1);
 }
 
-// runtime.main: goroutine 1. Starts the runtime's own goroutines as Go's
-// does before main.main (runtime init's forcegchelper; gcenable's bgsweep
-// and bgscavenge, waiting for each to report in on a channel), which is also
-// what makes the scheduler's state at main.main Go's (schedtick, goids 2-4,
-// the free list), then runs main.main and exits.
-function* runtimeMain(rt: Runtime, h: H): HostGen {
-  const mem = rt.mem;
-  mem.setU8(rt.gvar(rtglobals_mainStarted), 1);
-  // sysmon, on an M of its own without a P (Go does this on the system stack).
-  if (!rt.opts.nosysmon) yield* newm(rt, h, "runtime.sysmon", 0, -1);
-  // The main goroutine is locked to m0 during initialization: some
-  // programs' init needs the main thread.
-  lockOSThread(rt);
-  if (rt.getm() !== rt.m0) throw_("runtime.main not on m0");
-  mem.setInt(rt.gvar(rtglobals_runtimeInitTime), rt.now);
-  // runtime's init: go forcegchelper().
-  yield* maybe(goHost(rt, h, "runtime.forcegchelper", []));
-  // gcenable: go bgsweep(c); go bgscavenge(c); <-c; <-c.
-  const c = makechan(rt, 8, 2);
-  yield* maybe(goHost(rt, h, "runtime.bgsweep", [c]));
-  yield* maybe(goHost(rt, h, "runtime.bgscavenge", [c]));
-  yield* chanrecvG(rt, h, c, 0, true);
-  yield* chanrecvG(rt, h, c, 0, true);
-  // main_init_done = make(chan bool); (main's init: none); close(main_init_done).
-  const initDone = makechan(rt, 1, 0);
-  yield* finish(closechan(rt, h, initDone));
-  unlockOSThread(rt);
-  yield h.call(rt.asm.mainmain, SIG_NONE);
-  yield h.call(rt.asm.exit, SIG_I, 0);
-  throw_("runtime.main: exit returned");
-}
-
 /** Declares the scheduler's host functions. */
 export function register(t: HostTable<Runtime>): void {
   t.define("runtime.schedinit", "", (rt) => { schedinit(rt); });
@@ -1534,16 +1416,16 @@ export function register(t: HostTable<Runtime>): void {
     const mem = rt.mem;
     const gp = rt.getg();
     const fv = h.locals;
-    mem.setPtr(fv, rt.bridge.addrOf("runtime.newproc_m"));
-    mem.setPtr(fv + 8, h.arg(0));
-    mem.setPtr(fv + 16, gp);
-    mem.setPtr(fv + 24, h.pc);
+    mem.setPtr(fv + newprocClosure_fn, rt.bridge.addrOf("runtime.newproc_m"));
+    mem.setPtr(fv + newprocClosure_arg, h.arg(0));
+    mem.setPtr(fv + newprocClosure_gp, gp);
+    mem.setPtr(fv + newprocClosure_pc, h.pc);
     return h.tailcall(rt.asm.systemstack, SIG_P, fv);
-  }, 32);
+  }, newprocClosure__size);
   t.define("runtime.newproc_m", "", (rt, h) => {
     const mem = rt.mem;
     const fv = Number(rt.engine.getReg(2)); // the closure, in DX
-    const fn = mem.ptr(fv + 8), callergp = mem.ptr(fv + 16), callerpc = mem.ptr(fv + 24);
+    const fn = mem.ptr(fv + newprocClosure_arg), callergp = mem.ptr(fv + newprocClosure_gp), callerpc = mem.ptr(fv + newprocClosure_pc);
     const newg = newproc1(rt, fn, callergp, callerpc);
     emit(rt, "create", newg, undefined, callergp !== 0 ? mem.int(callergp + g_goid) : 0);
     const pp = mem.ptr(rt.getm() + m_p);
@@ -1588,21 +1470,15 @@ export function register(t: HostTable<Runtime>): void {
     dounlockOSThread(rt);
   });
   t.define("runtime.templateThread", "", templateThread);
-  t.define("runtime.main", "", (rt, h) => runtimeMain(rt, h));
-  // The runtime's system goroutines: each parks for good (no GC here to wake them).
-  t.define("runtime.forcegchelper", "", function* (rt, h) {
-    for (;;) yield* goparkG(rt, h, undefined, 0, waitReasonForceGCIdle);
+  // asyncPreempt2 (preempt.go): from asyncPreempt, on the goroutine: give up the P.
+  const ap2 = t.define("runtime.asyncPreempt2", "", (rt, h) => {
+    const gp = rt.getg();
+    rt.stats.preempt.asyncPreempt2++;
+    rt.mem.setU8(gp + g_asyncSafePoint, 1);
+    return mcall(rt, h, "runtime.gopreempt_m", ap2Resumed);
   });
-  for (const [name, reason] of [["runtime.bgsweep", waitReasonGCSweepWait], ["runtime.bgscavenge", waitReasonGCScavengeWait]] as const) {
-    t.define(name, "", function* (rt, h) {
-      // The closure {fn, c} is in DX, as gogo left it; report in on c.
-      const c = rt.mem.ptr(Number(rt.engine.getReg(2)) + 8);
-      const one = h.scratch(8);
-      rt.mem.setPtr(one, 1);
-      yield* chansendG(rt, h, c, one, true);
-      for (;;) yield* goparkG(rt, h, undefined, 0, reason);
-    });
-  }
+  const ap2Resumed = t.resume(ap2, "p", (rt) => { rt.mem.setU8(rt.getg() + g_asyncSafePoint, 0); });
+  t.define("runtime.gopreempt_m", "p", (rt, h) => gopreempt_m(rt, h, h.arg(0)));
   for (const [name, msg] of [
     ["badmcall", "runtime: mcall called on m->g0 stack"], ["badmcall2", "runtime: mcall function returned"],
     ["badsystemstack", "systemstack called from unexpected goroutine"], ["badmorestackg0", "morestack on g0"],

@@ -388,8 +388,15 @@ export const slice = struct("slice", 24, { array: [0, 8], len: [8, 8], cap: [16,
 /** An empty interface (runtime2.go's eface). */
 export const eface = struct("eface", 16, { _type: [0, 8], data: [8, 8] });
 
+/** defs_linux_amd64.go's timespec (futex timeouts, nanosleep). */
+export const timespec = struct("timespec", 16, { tv_sec: [0, 8], tv_nsec: [8, 8] });
+/** defs_linux_amd64.go's sigactiont, what rt_sigaction reads. */
+export const sigactiont = struct("sigactiont", 32, { sa_handler: [0, 8], sa_flags: [8, 8], sa_restorer: [16, 8], sa_mask: [24, 8] });
+/** defs_linux_amd64.go's stackt, what sigaltstack reads. */
+export const stackt = struct("stackt", 24, { ss_sp: [0, 8], ss_flags: [8, 4], ss_size: [16, 8] });
+
 /** Go types the runtime uses that go_asm.h does not export (offsets.ts has them too). */
-export const RUNTIME_STRUCTS: readonly StructDef[] = [timer, semaRoot, sysmontick, stringStruct, slice, eface];
+export const RUNTIME_STRUCTS: readonly StructDef[] = [timer, semaRoot, sysmontick, stringStruct, slice, eface, timespec, sigactiont, stackt];
 
 // --- constants (Go 1.19 values) ---------------------------------------------
 
@@ -639,8 +646,16 @@ export const mheap = struct("mheap", 656, {
   arenas: [144, 8 * maxArenasCap],
 });
 
+/**
+ * newproc's closure, {newproc_m, fn, gp, pc}: Go's compiler builds it on
+ * newproc's stack for the func literal it passes to systemstack.
+ */
+export const newprocClosure = struct("newprocClosure", 32, { fn: [0, 8], arg: [8, 8], gp: [16, 8], pc: [24, 8] });
+/** A frame with a frame pointer: BP points at the saved BP, the return address is above it. */
+export const bpFrame = struct("bpFrame", 16, { savedbp: [0, 8], retpc: [8, 8] });
+
 /** gmpemu's own layouts (offsets.ts has them; no oracle does). */
-export const OWN_STRUCTS: readonly StructDef[] = [rtglobals, fixalloc, mheap];
+export const OWN_STRUCTS: readonly StructDef[] = [rtglobals, fixalloc, mheap, newprocClosure, bpFrame];
 
 /**
  * The anonymous structs, flattened into their parent: `schedt_gFree_n` is

@@ -17,7 +17,7 @@
 // local `s`), so acquiring a contended semaphore allocates nothing in
 // JavaScript. Profiling (blockevent, mutexevent) is not ported.
 
-import type { HostResult, HostTable, ResumeDef } from "./bridge.ts";
+import { finish, type HostResult, type HostTable, type ResumeDef } from "./bridge.ts";
 import { acquireSudog, releaseSudog } from "./chan.ts";
 import { emit } from "./events.ts";
 import { lock, unlock } from "./lock_futex.ts";
@@ -28,9 +28,8 @@ import {
 } from "./offsets.ts";
 import { SIG_P as SIG_MCALL } from "./os_linux.ts";
 import { throw_ } from "./panic.ts";
-import {
-  casgstatus, defineUnlockf, dropg, fastrand, finish, gopark, goready, readgstatus, schedule,
-} from "./proc.ts";
+import { casgstatus, readgstatus } from "./gstatus.ts";
+import { defineUnlockf, dropg, fastrand, gopark, goready, schedule } from "./proc.ts";
 import { persistentalloc, type H, type Runtime } from "./rt.ts";
 import { runqput } from "./runq.ts";
 import { _Grunnable, _Grunning, _Gscan, waitReasonSemacquire } from "./runtime2.ts";

@@ -22,12 +22,14 @@ import type { HostGen, HostTable } from "./bridge.ts";
 import { emit } from "./events.ts";
 import {
   g_m, g_preempt, g_stack_hi, g_stack_lo, g_stackguard0, m_curg, m_gsignal, m_p, m_preemptGen, m_procid,
-  m_signalPending, p_preempt, sigcontext_rip, sigcontext_rsp, ucontext_uc_mcontext,
+  m_signalPending, p_preempt, sigactiont__size, sigactiont_sa_flags, sigactiont_sa_handler, sigactiont_sa_mask,
+  sigactiont_sa_restorer, sigcontext_rip, sigcontext_rsp, stackt__size, stackt_ss_flags, stackt_ss_size, stackt_ss_sp,
+  ucontext_uc_mcontext,
 } from "./offsets.ts";
 import { SIG_GETPID, SIG_SIGACTION, SIG_SIGALTSTACK, SIG_TGKILL } from "./os_linux.ts";
 import { throw_ } from "./panic.ts";
 import { isAsyncSafePoint } from "./preempt.ts";
-import { readgstatus } from "./proc.ts";
+import { readgstatus } from "./gstatus.ts";
 import type { H, Runtime } from "./rt.ts";
 import { _Grunning, _Gscan, stackPreempt } from "./runtime2.ts";
 
@@ -37,11 +39,11 @@ const SA_RESTART = 0x10000000;
 // runs on gsignal's stack, and sigreturn__sigaction as the restorer.
 export function* initsig(rt: Runtime, h: H): HostGen<void> {
   const mem = rt.mem;
-  const sa = h.scratch(32);
-  mem.setPtr(sa, rt.asm.sigtramp);
-  mem.setU64(sa + 8, BigInt(SA_SIGINFO | SA_ONSTACK | SA_RESTORER | SA_RESTART));
-  mem.setPtr(sa + 16, rt.asm.sigreturn__sigaction);
-  mem.setU64(sa + 24, 0xffffffffffffffffn);
+  const sa = h.scratch(sigactiont__size);
+  mem.setPtr(sa + sigactiont_sa_handler, rt.asm.sigtramp);
+  mem.setU64(sa + sigactiont_sa_flags, BigInt(SA_SIGINFO | SA_ONSTACK | SA_RESTORER | SA_RESTART));
+  mem.setPtr(sa + sigactiont_sa_restorer, rt.asm.sigreturn__sigaction);
+  mem.setU64(sa + sigactiont_sa_mask, 0xffffffffffffffffn);
   yield h.call(rt.asm.rt_sigaction, SIG_SIGACTION, SIGURG, sa, 0, 8);
   if (h.result(0) !== 0) throw_("initsig: rt_sigaction failed");
 }
@@ -51,11 +53,11 @@ export function* minitSignalStack(rt: Runtime, h: H, mp: number): HostGen<void> 
   const mem = rt.mem;
   const gsignal = mem.ptr(mp + m_gsignal);
   if (gsignal === 0) return;
-  const st = h.scratch(24);
+  const st = h.scratch(stackt__size);
   const lo = mem.ptr(gsignal + g_stack_lo), hi = mem.ptr(gsignal + g_stack_hi);
-  mem.setPtr(st, lo);
-  mem.setI32(st + 8, 0);
-  mem.setPtr(st + 16, hi - lo);
+  mem.setPtr(st + stackt_ss_sp, lo);
+  mem.setI32(st + stackt_ss_flags, 0);
+  mem.setPtr(st + stackt_ss_size, hi - lo);
   yield h.call(rt.asm.sigaltstack, SIG_SIGALTSTACK, st, 0);
 }
 

@@ -19,7 +19,7 @@
 // virtual time and the handoff happens at the same virtual moment on
 // every run with the same seed.
 
-import type { HostGen, HostResult, HostTable } from "./bridge.ts";
+import { finish, type HostGen, type HostResult, type HostTable } from "./bridge.ts";
 import { emit } from "./events.ts";
 import { lock, notewakeup, unlock } from "./lock_futex.ts";
 import {
@@ -29,7 +29,8 @@ import {
 } from "./offsets.ts";
 import { SIG_P } from "./os_linux.ts";
 import { throw_ } from "./panic.ts";
-import { acquirep, casgstatus, dropg, execute, finish, pidleget, schedule, stopm } from "./proc.ts";
+import { casgstatus } from "./gstatus.ts";
+import { acquirep, dropg, execute, pidleget, schedule, stopm } from "./proc.ts";
 import type { H, Runtime } from "./rt.ts";
 import { globrunqput } from "./runq.ts";
 import { _Grunnable, _Grunning, _Gsyscall, _Pidle, _Psyscall, _StackGuard, stackPreempt } from "./runtime2.ts";

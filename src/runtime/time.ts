@@ -25,7 +25,7 @@
 // yet; deltimer and the modified-timer paths are ported with the rest of
 // the state machine for them.
 
-import type { HostGen, HostTable } from "./bridge.ts";
+import { maybe, type HostGen, type HostTable } from "./bridge.ts";
 import { lock, unlock } from "./lock_futex.ts";
 import { mallocgc } from "./malloc.ts";
 import {
@@ -33,11 +33,9 @@ import {
   p_timersLock, slice_array, slice_cap, slice_len, timer__size, timer_arg, timer_f, timer_nextwhen, timer_period,
   timer_pp, timer_seq, timer_status, timer_when,
 } from "./offsets.ts";
-import { osyield } from "./os_linux.ts";
 import { throw_ } from "./panic.ts";
-import { acquirem, defineUnlockf, gopark, goready, maybe, releasem, wakeNetPoller } from "./proc.ts";
+import { acquirem, releasem } from "./runtime1.ts";
 import type { H, Runtime } from "./rt.ts";
-import { waitReasonSleep } from "./runtime2.ts";
 import { roundupsize } from "./sizeclasses.ts";
 
 // Timer statuses (time.go).
@@ -49,7 +47,6 @@ const maxWhen = Number.MAX_SAFE_INTEGER;
 /** A timer's function, called by runOneTimer with (arg.data, seq); may need to wake an M. */
 export type TimerFunc = (rt: Runtime, h: H, arg: number, seq: number) => HostGen<void> | undefined;
 const timerFuncs = new Map<number, TimerFunc>();
-let goroutineReadyFV = "";
 
 function badTimer(): never {
   throw_("timer data corruption");
@@ -267,8 +264,9 @@ export function deltimer(rt: Runtime, t: number): boolean {
 
 // modtimer: sets t to fire at `when` (and every `period` after), adding
 // it to the current P's heap if it is not on one. True if it was pending.
-// Undefined wake: done; a generator: the poller must be woken (wakeNetPoller).
-export function modtimer(rt: Runtime, h: H, t: number, whenNs: number, period: number, f: number, arg: number, seq: number): { pending: boolean; wake: HostGen<void> | undefined } {
+// wake is a time the poller must be woken for (the caller calls the
+// scheduler's wakeNetPoller with it), or 0.
+export function modtimer(rt: Runtime, t: number, whenNs: number, period: number, f: number, arg: number, seq: number): { pending: boolean; wake: number } {
   const mem = rt.mem;
   if (whenNs <= 0) throw_("timer when must be positive");
   if (period < 0) throw_("timer period must be non-negative");
@@ -301,7 +299,7 @@ export function modtimer(rt: Runtime, h: H, t: number, whenNs: number, period: n
     unlock(rt, pp + p_timersLock);
     mem.setU32(t + timer_status, timerWaiting);
     releasem(rt, mp);
-    return { pending, wake: wakeNetPoller(rt, h, whenNs) };
+    return { pending, wake: whenNs };
   }
   // The timer is in some P's heap, perhaps another P's: record the new time
   // and let that P move it (cleantimers, adjusttimers).
@@ -311,7 +309,7 @@ export function modtimer(rt: Runtime, h: H, t: number, whenNs: number, period: n
   if (newStatus === timerModifiedEarlier) updateTimerModifiedEarliest(rt, tpp, whenNs);
   mem.setU32(t + timer_status, newStatus);
   releasem(rt, mp);
-  return { pending, wake: newStatus === timerModifiedEarlier ? wakeNetPoller(rt, h, whenNs) : undefined };
+  return { pending, wake: newStatus === timerModifiedEarlier ? whenNs : 0 };
 }
 
 // --- running timers -----------------------------------------------------------------
@@ -527,43 +525,8 @@ export function timersOf(rt: Runtime, pp: number): { t: number; when: number; st
 }
 
 /** Declares a timer function: a host function's funcval, which runOneTimer calls by address. */
-function defineTimerFunc(t: HostTable<Runtime>, name: string, fn: TimerFunc): string {
+export function defineTimerFunc(t: HostTable<Runtime>, name: string, fn: TimerFunc): string {
   t.define(name, "p p p", (rt, h) => fn(rt, h, h.arg(1), h.arg(2)));
   timerFuncs.set(t.resolve(name)!, fn);
   return name;
 }
-
-let resetForSleep = "";
-
-export function register(t: HostTable<Runtime>): void {
-  // goroutineReady(arg any, seq uintptr): the sleeping goroutine is ready.
-  goroutineReadyFV = defineTimerFunc(t, "runtime.goroutineReady", (rt, h, gp) => goready(rt, h, gp));
-  // resetForSleep: timeSleep's unlock function: (re)add the goroutine's
-  // timer once it is parked, so no M can ready it too early.
-  resetForSleep = defineUnlockf(t, "runtime.resetForSleep", (rt, h, _gp, tm) => {
-    const { wake } = modtimer(rt, h, tm, rt.mem.int(tm + timer_nextwhen), rt.mem.int(tm + timer_period),
-      rt.mem.ptr(tm + timer_f), rt.mem.ptr(tm + timer_arg + eface_data), rt.mem.ptr(tm + timer_seq));
-    if (wake === undefined) return true;
-    return (function* () { yield* wake; return true; })();
-  });
-  // timeSleep: park until ns of virtual time have passed.
-  t.define("runtime.timeSleep", "p", (rt, h) => {
-    const ns = h.argInt(0);
-    if (ns <= 0) return undefined;
-    const mem = rt.mem;
-    const gp = rt.getg();
-    let tm = mem.ptr(gp + g_timer);
-    if (tm === 0) {
-      tm = mallocgc(rt, timer__size, 0, true);
-      mem.setPtr(gp + g_timer, tm);
-    }
-    mem.setPtr(tm + timer_f, rt.funcval(goroutineReadyFV));
-    mem.setPtr(tm + timer_arg + eface_data, gp);
-    let nextwhen = rt.now + ns;
-    if (nextwhen < 0) nextwhen = maxWhen;
-    mem.setInt(tm + timer_nextwhen, nextwhen);
-    return gopark(rt, h, resetForSleep, tm, waitReasonSleep);
-  });
-}
-
-void osyield;

@@ -10,8 +10,9 @@
 
 import type { LinkedSym } from "../asm/link.ts";
 import { REG_RIP } from "../engine/engine.ts";
-import { g_goid, g_m, g_sched, g_waitreason, gobuf_bp, gobuf_pc, gobuf_sp, m_curg } from "./offsets.ts";
-import { isSystemGoroutine, readgstatus } from "./proc.ts";
+import { bpFrame__size, bpFrame_retpc, bpFrame_savedbp, g_goid, g_m, g_sched, g_waitreason, gobuf_bp, gobuf_pc, gobuf_sp, m_curg } from "./offsets.ts";
+import { readgstatus } from "./gstatus.ts";
+import { isSystemGoroutine } from "./proc.ts";
 import type { Runtime } from "./rt.ts";
 import { _Gdead, _Gscan, _Gwaiting, waitReasonStrings } from "./runtime2.ts";
 
@@ -43,9 +44,9 @@ export function* unwind(rt: Runtime, pc: number, sp: number, bp: number, max: nu
     // The caller: through the saved frame pointer when this function has a
     // frame and is past the prologue that saves it.
     if (sym.frame !== undefined && sym.frame > 0 && bp !== 0 && pc !== sym.addr) {
-      pc = mem.ptr(bp + 8);
-      sp = bp + 16;
-      bp = mem.ptr(bp);
+      pc = mem.ptr(bp + bpFrame_retpc);
+      sp = bp + bpFrame__size;
+      bp = mem.ptr(bp + bpFrame_savedbp);
     } else {
       pc = mem.ptr(sp);
       sp += 8;

@@ -1,8 +1,8 @@
 // Free Gs, G status, goids, allgs, Ms and Ps (proc.go's data side).
 import { describe, expect, it } from "vitest";
 import {
-  allgadd, allpgrow, casgstatus, legalTransitions, fastrand, fastrandn, gfget, gfpurge, gfput, malg, mcommoninit,
-  mcount, newgoid, pGFreeN, readgstatus, round2, schedGFreeN,
+  allgadd, allpgrow, fastrand, fastrandn, gfget, gfpurge, gfput, malg, mcommoninit,
+  mcount, newgoid, pGFreeN, round2, schedGFreeN,
 } from "../../src/runtime/proc.ts";
 import { glPop, glPush, glPushAll, gqEmpty, gqPop, gqPush, gqPushBack, gqPushBackAll } from "../../src/runtime/runq.ts";
 import { gQueue_tail, rtglobals_allglen, rtglobals_allgs } from "../../src/runtime/offsets.ts";
@@ -13,7 +13,8 @@ import {
 } from "../../src/runtime/runtime2.ts";
 import { mallocgc } from "../../src/runtime/malloc.ts";
 import type { Runtime } from "../../src/runtime/rt.ts";
-import { gstack } from "../../src/runtime/stack.ts";
+import { gstack } from "../../src/runtime/stackalloc.ts";
+import { casgstatus, legalTransitions, readgstatus } from "../../src/runtime/gstatus.ts";
 import { spanOf } from "../../src/runtime/mheap.ts";
 import { mspan_elemsize } from "../../src/runtime/offsets.ts";
 import { acquireP, catchThrow, deadG, makeGs, setup } from "./rtutil.ts";

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import {
   stackalloc, stackcacheOf, stackcache_clear, stackfree, stacklog2, type stack,
-} from "../../src/runtime/stack.ts";
+} from "../../src/runtime/stackalloc.ts";
 import { mheap_allocManual, mheap_freeManual, mheap_freeRuns, heapPagesInUse, spanOf } from "../../src/runtime/mheap.ts";
 import { mspan_allocCount, mspan_elemsize, mspan_npages, mspan_startAddr, mspan_state } from "../../src/runtime/offsets.ts";
 import { malg } from "../../src/runtime/proc.ts";
