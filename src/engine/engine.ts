@@ -7,9 +7,16 @@
 // compared instruction by instruction.
 //
 // Addresses are JS numbers: user-space addresses are below 2^47, well inside
-// the 2^53 a double holds exactly. Register values cross this interface as
-// bigint (64-bit), which is fine because it is not the hot path: the hot
-// path is inside run().
+// the 2^53 a double holds exactly. Register values cross this interface two
+// ways: getReg/setReg as bigint (every 64-bit value, for cold callers and
+// comparisons) and getRegN/setRegN as numbers (exact below 2^53: addresses,
+// counts), which allocate nothing. Memory likewise: read/write/readU64/
+// writeU64 for cold callers, and `hmem` (src/mem/hostmem.ts), the
+// allocation-free path the runtime uses millions of times per run.
+//
+// RIP is unsigned at this interface on every engine: getReg(REG_RIP) is the
+// 64-bit value as the hardware holds it (0xffffffffdeadbeef after a jump
+// there), never a negative number.
 
 /** Register identifiers at the interface. GPRs use hardware numbers 0-15. */
 export const REG_RIP = 16;
@@ -19,10 +26,10 @@ export const REG_GS_BASE = 19;
 /** 0-15: RAX RCX RDX RBX RSP RBP RSI RDI R8-R15, then the above. */
 export type RegId = number;
 
-export const PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
-export const PROT_ALL = 7;
-
-export type AccessKind = "read" | "write" | "exec";
+export { PROT_READ, PROT_WRITE, PROT_EXEC, PROT_ALL, type AccessKind } from "../mem/memory.ts";
+export { EngineMemoryError, type HostMem } from "../mem/hostmem.ts";
+import type { AccessKind } from "../mem/memory.ts";
+import type { HostMem } from "../mem/hostmem.ts";
 
 /** Why run() or step() returned. */
 export type Stop =
@@ -54,6 +61,8 @@ export interface Engine {
   readonly name: "interp" | "unicorn" | "lockstep";
 
   // Memory. Regions are page-aligned (4096).
+  /** Host-side memory access without allocation (see src/mem/hostmem.ts). */
+  readonly hmem: HostMem;
   map(addr: number, size: number, prot: number): void;
   unmap(addr: number, size: number): void;
   protect(addr: number, size: number, prot: number): void;
@@ -65,6 +74,10 @@ export interface Engine {
   // Registers.
   getReg(r: RegId): bigint;
   setReg(r: RegId, v: bigint): void;
+  /** A register as a JS number: exact when the value is below 2^53 (addresses, small counts). */
+  getRegN(r: RegId): number;
+  /** Sets a register from a non-negative integer below 2^53 (anything else throws a RangeError). */
+  setRegN(r: RegId, v: number): void;
   /** 16 bytes, little-endian. */
   getXmm(i: number): Uint8Array;
   setXmm(i: number, v: Uint8Array): void;

@@ -1,16 +1,22 @@
 // InterpEngine: the Engine interface over gmpemu's own interpreter.
 //
-// A thin adapter: memory calls go to src/mem, registers to the Cpu's
-// register file (converted to bigint at this boundary, which is not the hot
-// path), run/step to the Interpreter's block loop, whose numeric stop codes
-// become Stop objects here. Snapshots copy the register file, the flags and
-// every mapped page; restoring one also drops the decode cache.
+// A thin adapter: memory calls go to src/mem (hmem is the Memory's
+// HostView), registers to the Cpu's register file (as bigint for
+// getReg/setReg, as numbers for getRegN/setRegN), run/step to the
+// Interpreter's block loop, whose numeric stop codes become Stop objects
+// here. Snapshots copy the register file, the flags and every mapped page;
+// restoring one also drops the decode cache.
+//
+// RIP is held by the Cpu as the signed value of the 64-bit register (every
+// canonical address is then exact in a double: [-2^47, 2^47)); this layer
+// turns it into the unsigned value callers see.
 //
 // setHostRange replaces the previous range (one range, as its name says).
 // INT3 and SYSCALL count as retired instructions; a faulting instruction
 // does not; a hostcall stop retires nothing.
 
-import { Memory, MemFault, faultAddr, type MemSnapshot } from "../mem/memory.ts";
+import { Memory, type MemSnapshot } from "../mem/memory.ts";
+import { EngineMemoryError, type HostMem } from "../mem/hostmem.ts";
 import { Cpu } from "../cpu/cpu.ts";
 import { Interpreter, R_BREAKPOINT, R_COUNT, R_FAULT, R_HALT, R_HOSTCALL, R_SYSCALL } from "../cpu/exec.ts";
 import {
@@ -30,14 +36,28 @@ interface InterpSnapshot extends EngineSnapshot {
   readonly icount: number;
 }
 
-/** A memory fault at the engine interface, as a user-facing error. */
-export class EngineMemoryError extends Error {}
+export { EngineMemoryError };
+
+const TWO32 = 4294967296, TWO64 = 18446744073709551616;
+const MAX_N = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The setRegN contract is a non-negative integer below 2^53; callers test
+ * it inline (`v >= 0 && v <= MAX_REGN && Math.floor(v) === v`) and call this
+ * only when it fails. (Passing v to a checking function instead boxes it as
+ * a heap number on every call once the optimizer has seen a double there.)
+ */
+export function badRegN(r: RegId, v: number): never {
+  throw new RangeError(`setRegN: register ${r}: ${v} is not an integer in [0, 2^53)`);
+}
+export const MAX_REGN = MAX_N;
 
 export class InterpEngine implements Engine {
   readonly name = "interp" as const;
   readonly mem = new Memory();
   readonly cpu = new Cpu(this.mem);
   readonly interp = new Interpreter(this.cpu);
+  readonly hmem: HostMem = this.mem.host;
 
   get icount(): number { return this.cpu.icount; }
 
@@ -46,32 +66,24 @@ export class InterpEngine implements Engine {
   protect(addr: number, size: number, prot: number): void { this.mem.protect(addr, size, prot); }
 
   // Host-side access ignores page permissions (as uc_mem_read/write do) but
-  // not mapping.
-  read(addr: number, len: number): Uint8Array { return this.guard(() => this.mem.peek(addr, len)); }
-  write(addr: number, bytes: Uint8Array): void { this.guard(() => this.mem.poke(addr, bytes)); }
+  // not mapping: hmem throws EngineMemoryError for an unmapped byte.
+  read(addr: number, len: number): Uint8Array { return this.hmem.read(addr, len); }
+  write(addr: number, bytes: Uint8Array): void { this.hmem.write(addr, bytes); }
   readU64(addr: number): bigint {
-    const b = this.read(addr, 8);
-    return new DataView(b.buffer).getBigUint64(0, true);
+    const lo = this.hmem.u32(addr), hi = this.hmem.u32(addr + 4);
+    return (BigInt(hi) << 32n) | BigInt(lo);
   }
   writeU64(addr: number, v: bigint): void {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
-    this.write(addr, b);
-  }
-
-  private guard<T>(f: () => T): T {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof MemFault) throw new EngineMemoryError(`memory at 0x${faultAddr(e.addr).toString(16)} is not mapped`);
-      throw e;
-    }
+    const u = BigInt.asUintN(64, v);
+    this.hmem.u32(addr + 4); // both words mapped before either is written
+    this.hmem.setU32(addr, Number(u & 0xffffffffn));
+    this.hmem.setU32(addr + 4, Number(u >> 32n));
   }
 
   getReg(r: RegId): bigint {
     if (r >= 0 && r < 16) return this.cpu.getReg64(r);
     switch (r) {
-      case REG_RIP: return BigInt(this.cpu.rip);
+      case REG_RIP: return BigInt.asUintN(64, BigInt(this.cpu.rip));
       case REG_RFLAGS: return BigInt(this.cpu.rflags);
       case REG_FS_BASE: return BigInt(this.cpu.fsBase);
       case REG_GS_BASE: return BigInt(this.cpu.gsBase);
@@ -83,10 +95,42 @@ export class InterpEngine implements Engine {
     if (r >= 0 && r < 16) { this.cpu.setReg64(r, v); return; }
     const u = BigInt.asUintN(64, v);
     switch (r) {
-      case REG_RIP: this.cpu.rip = Number(u); return;
+      // Signed: exact for every canonical address (see the essay).
+      case REG_RIP: this.cpu.rip = Number(BigInt.asIntN(64, u)); return;
       case REG_RFLAGS: this.cpu.rflags = Number(u & 0xffffffffn); return;
       case REG_FS_BASE: this.cpu.fsBase = Number(u); return;
       case REG_GS_BASE: this.cpu.gsBase = Number(u); return;
+    }
+    throw new RangeError(`unknown register id ${r}`);
+  }
+
+  getRegN(r: RegId): number {
+    const c = this.cpu;
+    if (r >= 0 && r < 16) return (c.r[2 * r + 1]! >>> 0) * TWO32 + (c.r[2 * r]! >>> 0);
+    switch (r) {
+      case REG_RIP: return c.rip >= 0 ? c.rip : c.rip + TWO64;
+      case REG_RFLAGS: return c.rflags;
+      case REG_FS_BASE: return c.fsBase;
+      case REG_GS_BASE: return c.gsBase;
+    }
+    throw new RangeError(`unknown register id ${r}`);
+  }
+
+  setRegN(r: RegId, v: number): void {
+    if (!(v >= 0 && v <= MAX_N && Math.floor(v) === v)) badRegN(r, v);
+    const c = this.cpu;
+    if (r >= 0 && r < 16) {
+      // Integer steps only (see UnicornEngine.setRegN).
+      const lo = v % TWO32;
+      c.r[2 * r] = lo | 0;
+      c.r[2 * r + 1] = ((v - lo) / TWO32) | 0;
+      return;
+    }
+    switch (r) {
+      case REG_RIP: c.rip = v; return;
+      case REG_RFLAGS: c.rflags = v % TWO32; return;
+      case REG_FS_BASE: c.fsBase = v; return;
+      case REG_GS_BASE: c.gsBase = v; return;
     }
     throw new RangeError(`unknown register id ${r}`);
   }

@@ -14,8 +14,14 @@
 //
 // Invariant: between instructions the two engines hold the same state, so
 // reading from the first is reading from both.
+//
+// Host memory access (hmem) follows the same rule: reads come from the first
+// engine (`a`, the interpreter when built by createEngine), writes go to
+// both, so the two CPUs always see the same bytes. A write that fails on
+// either (an unmapped byte) throws before either engine changed: both hold
+// the same mappings, so the first engine's check speaks for the second.
 
-import { type Engine, type EngineSnapshot, type RegId, type Stop } from "./engine.ts";
+import { type Engine, type EngineSnapshot, type HostMem, type RegId, type Stop } from "./engine.ts";
 import { runLockstep, type Describe } from "./lockstep.ts";
 
 export class LockstepDivergence extends Error {
@@ -30,13 +36,31 @@ interface PairSnapshot extends EngineSnapshot {
   readonly b: EngineSnapshot;
 }
 
+/** HostMem over two engines: reads from `a`, writes to both. */
+class PairHost implements HostMem {
+  constructor(private readonly a: HostMem, private readonly b: HostMem) {}
+  u8(x: number): number { return this.a.u8(x); }
+  u16(x: number): number { return this.a.u16(x); }
+  u32(x: number): number { return this.a.u32(x); }
+  setU8(x: number, v: number): void { this.a.setU8(x, v); this.b.setU8(x, v); }
+  setU16(x: number, v: number): void { this.a.setU16(x, v); this.b.setU16(x, v); }
+  setU32(x: number, v: number): void { this.a.setU32(x, v); this.b.setU32(x, v); }
+  read(x: number, n: number, into?: Uint8Array): Uint8Array { return this.a.read(x, n, into); }
+  write(x: number, src: Uint8Array): void { this.a.write(x, src); this.b.write(x, src); }
+  fill(x: number, n: number, byte: number): void { this.a.fill(x, n, byte); this.b.fill(x, n, byte); }
+  copy(dst: number, src: number, n: number): void { this.a.copy(dst, src, n); this.b.copy(dst, src, n); }
+}
+
 export class LockstepEngine implements Engine {
   readonly name = "lockstep" as const;
   /** Instructions compared so far. */
   compared = 0;
   describe: Describe | undefined;
+  readonly hmem: HostMem;
 
-  constructor(readonly a: Engine, readonly b: Engine) {}
+  constructor(readonly a: Engine, readonly b: Engine) {
+    this.hmem = new PairHost(a.hmem, b.hmem);
+  }
 
   map(addr: number, size: number, prot: number): void { this.a.map(addr, size, prot); this.b.map(addr, size, prot); }
   unmap(addr: number, size: number): void { this.a.unmap(addr, size); this.b.unmap(addr, size); }
@@ -47,6 +71,8 @@ export class LockstepEngine implements Engine {
   writeU64(addr: number, v: bigint): void { this.a.writeU64(addr, v); this.b.writeU64(addr, v); }
   getReg(r: RegId): bigint { return this.a.getReg(r); }
   setReg(r: RegId, v: bigint): void { this.a.setReg(r, v); this.b.setReg(r, v); }
+  getRegN(r: RegId): number { return this.a.getRegN(r); }
+  setRegN(r: RegId, v: number): void { this.a.setRegN(r, v); this.b.setRegN(r, v); }
   getXmm(i: number): Uint8Array { return this.a.getXmm(i); }
   setXmm(i: number, v: Uint8Array): void { this.a.setXmm(i, v); this.b.setXmm(i, v); }
   setHostRange(start: number, end: number): void { this.a.setHostRange(start, end); this.b.setHostRange(start, end); }

@@ -7,6 +7,18 @@
 // that matter are re-checked at run time by probe() (a register written
 // through one id must read back through its narrower alias).
 //
+// Memory is ours. Every region is native memory (anonymous mmap, page
+// aligned, zero-filled, never moved) mapped into unicorn with
+// uc_mem_map_ptr and into a src/mem Memory as pages that are views of the
+// same bytes. So host access (hmem, read, write) is a typed-array access
+// with no native call at all, and the page table, permissions and
+// snapshots are the interpreter's code. A protect or unmap of part of a
+// region is done on both sides: unicorn splits a map_ptr region keeping its
+// host pointers (checked by test), and Memory is per page. The native block
+// is unmapped when its last page is. Translated code: QEMU notices the
+// guest's own writes into translated pages, but not ours, so a host write
+// into an executable page (Page.code) drops the translations of that page.
+//
 // Invariants and costs:
 //   - Free runs never cross into JavaScript per instruction. run(n) is one
 //     uc_emu_start(rip, NEVER, 0, n); the only JS hooks are a code hook over
@@ -34,16 +46,20 @@
 //     first inaccessible byte and the access kind. A SYSCALL is reported
 //     after it executed, with RCX/R11 set as the CPU sets them (unicorn's
 //     user-mode SYSCALL leaves them alone).
-//   - Registers are cached: the first getReg after a run reads all of them
-//     in one uc_reg_read_batch call, so lockstep comparison does not pay a
-//     native call per register. setReg writes through.
-//   - Snapshots are uc_context_save (CPU state) plus a copy of every mapped
-//     region with its protection.
+//   - Registers are cached in native slots: the first read after a run
+//     fetches all of them with one uc_reg_read_batch; writes go into the
+//     slots and are written back with one uc_reg_write_batch before unicorn
+//     next needs them (a run, a context save). A host call that reads and
+//     writes a dozen registers costs two native calls, not two dozen, and
+//     getRegN/setRegN allocate nothing.
+//   - No error string is built unless a call failed.
+//   - Snapshots are uc_context_save (CPU state) plus Memory's page copies.
 //
 // Unicorn 2.0.1 (QEMU 5) behaviours this binding works around, each found
 // by the differential test and pinned by a test:
-//   - host writes (uc_mem_write) do not invalidate code already translated
-//     from those bytes: write() drops the translation cache for the range;
+//   - host writes do not invalidate code already translated from those
+//     bytes: a host write into an executable page drops the translation
+//     cache for that page;
 //   - after an exception reported through the interrupt hook (#DE) QEMU
 //     still remembers it, and the next #DE becomes a double fault (vector
 //     8): the pristine context is restored under the live registers;
@@ -59,6 +75,9 @@ import {
   type AccessKind, type Engine, type EngineSnapshot, type Fault, type RegId, type Stop,
   REG_FS_BASE, REG_GS_BASE, REG_RFLAGS, REG_RIP,
 } from "./engine.ts";
+import { Memory, PAGE_SIZE, PROT_EXEC, type MemSnapshot, type Page } from "../mem/memory.ts";
+import type { HostMem } from "../mem/hostmem.ts";
+import { badRegN, MAX_REGN } from "./interp.ts";
 
 // --- unicorn constants -------------------------------------------------------
 
@@ -113,6 +132,7 @@ interface UcLib {
   close(uc: Ptr): number;
   strerror(err: number): string;
   memMap(uc: Ptr, addr: number, size: number, perms: number): number;
+  memMapPtr(uc: Ptr, addr: number, size: number, perms: number, ptr: Ptr): number;
   memUnmap(uc: Ptr, addr: number, size: number): number;
   memProtect(uc: Ptr, addr: number, size: number, perms: number): number;
   memRead(uc: Ptr, addr: number, buf: Uint8Array, size: number): number;
@@ -122,7 +142,8 @@ interface UcLib {
   regRead(uc: Ptr, id: number, buf: Uint8Array): number;
   regWrite(uc: Ptr, id: number, buf: Uint8Array): number;
   regReadBatch(uc: Ptr, ids: Int32Array, vals: BigUint64Array, count: number): number;
-  emuStart(uc: Ptr, begin: bigint, until: bigint, timeout: number, count: number): number;
+  regWriteBatch(uc: Ptr, ids: Int32Array, vals: BigUint64Array, count: number): number;
+  emuStart(uc: Ptr, begin: bigint | number, until: bigint | number, timeout: number, count: number): number;
   emuStop(uc: Ptr): number;
   hookAdd(uc: Ptr, out: [bigint], type: number, cb: Ptr, user: null, begin: bigint, end: bigint, ...extra: (string | number)[]): number;
   hookDel(uc: Ptr, hh: bigint): number;
@@ -130,7 +151,10 @@ interface UcLib {
   contextSave(uc: Ptr, ctx: Ptr): number;
   contextRestore(uc: Ptr, ctx: Ptr): number;
   contextFree(ctx: Ptr): number;
-  ctl(uc: Ptr, control: number, ...args: (string | bigint)[]): number;
+  ctl(uc: Ptr, control: number, ...args: (string | bigint | number)[]): number;
+  /** libc's anonymous mmap/munmap: native memory that never moves. */
+  mmap(addr: null, length: number, prot: number, flags: number, fd: number, offset: number): Ptr | null;
+  munmap(addr: Ptr, length: number): number;
   protos: { code: koffi.IKoffiCType; intr: koffi.IKoffiCType; syscall: koffi.IKoffiCType; mem: koffi.IKoffiCType };
   regionType: koffi.IKoffiCType;
   /** Byte offset of uc_struct.emu_counter, or -1 when the probe failed. */
@@ -150,6 +174,7 @@ function bind(): UcLib {
   } catch {
     throw new Error(UNICORN_MISSING);
   }
+  const libc = koffi.load("libc.so.6");
   // koffi's functions are untyped; each is given its exact TS signature here, once.
   const f = <T>(decl: string): T => lib.func(decl) as unknown as T;
   const u: UcLib = {
@@ -157,6 +182,7 @@ function bind(): UcLib {
     close: f("int uc_close(void *uc)"),
     strerror: f("const char *uc_strerror(int err)"),
     memMap: f("int uc_mem_map(void *uc, uint64_t address, size_t size, uint32_t perms)"),
+    memMapPtr: f("int uc_mem_map_ptr(void *uc, uint64_t address, size_t size, uint32_t perms, void *ptr)"),
     memUnmap: f("int uc_mem_unmap(void *uc, uint64_t address, size_t size)"),
     memProtect: f("int uc_mem_protect(void *uc, uint64_t address, size_t size, uint32_t perms)"),
     memRead: f("int uc_mem_read(void *uc, uint64_t address, _Out_ uint8_t *bytes, size_t size)"),
@@ -167,6 +193,7 @@ function bind(): UcLib {
     regWrite: f("int uc_reg_write(void *uc, int regid, const uint8_t *value)"),
     // vals is void**: the addresses of our native value slots, passed as integers.
     regReadBatch: f("int uc_reg_read_batch(void *uc, int32_t *regs, uint64_t *vals, int count)"),
+    regWriteBatch: f("int uc_reg_write_batch(void *uc, int32_t *regs, uint64_t *vals, int count)"),
     emuStart: f("int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)"),
     emuStop: f("int uc_emu_stop(void *uc)"),
     hookAdd: f("int uc_hook_add(void *uc, _Out_ uint64_t *hh, int type, void *callback, void *user_data, uint64_t begin, uint64_t end, ...)"),
@@ -176,6 +203,8 @@ function bind(): UcLib {
     contextRestore: f("int uc_context_restore(void *uc, void *context)"),
     contextFree: f("int uc_context_free(void *context)"),
     ctl: f("int uc_ctl(void *uc, int control, ...)"),
+    mmap: libc.func("void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)") as unknown as UcLib["mmap"],
+    munmap: libc.func("int munmap(void *addr, size_t length)") as unknown as UcLib["munmap"],
     protos: {
       code: koffi.proto("void gmpemu_uc_code_cb(void *uc, uint64_t address, uint32_t size, void *user)"),
       intr: koffi.proto("void gmpemu_uc_intr_cb(void *uc, uint32_t intno, void *user)"),
@@ -282,17 +311,35 @@ type Event =
 
 interface UnicornSnapshot extends EngineSnapshot {
   readonly engine: "unicorn";
-  ctx: Ptr;
-  regions: { addr: number; size: number; prot: number; bytes: Uint8Array }[];
-  icount: number;
+  readonly ctx: Ptr;
+  readonly mem: MemSnapshot;
+  readonly icount: number;
 }
 
 const contextReaper = new FinalizationRegistry<{ free: (p: Ptr) => number; ctx: Ptr }>((h) => {
   h.free(h.ctx);
 });
 
+/** Native memory mapped into unicorn; munmapped when its last page is unmapped. */
+class NativeBlock {
+  live: number;
+  constructor(readonly ptr: Ptr, readonly size: number) {
+    this.live = size / PAGE_SIZE;
+  }
+}
+
+// mmap: PROT_READ|PROT_WRITE; MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE (a
+// 64 MiB arena costs address space, not memory, until it is touched).
+const MMAP_PROT = 3, MMAP_FLAGS = 0x02 | 0x20 | 0x4000;
+const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
+const UC_CTL_TB_FLUSH_W = 10 | (0 << 26) | (1 << 30);
+const TWO32 = 4294967296;
+
 export class UnicornEngine implements Engine {
   readonly name = "unicorn" as const;
+  /** Guest memory: the pages unicorn executes from (see the essay). */
+  readonly mem = new Memory();
+  readonly hmem: HostMem = this.mem.host;
   private readonly u: UcLib;
   private uc: Ptr | null;
   private _icount = 0;
@@ -300,15 +347,19 @@ export class UnicornEngine implements Engine {
   private hostHook: bigint | null = null;
   private hostRange: [number, number] | null = null;
   private readonly callbacks: koffi.IKoffiRegisteredCallback[] = [];
+  private readonly blocks = new Set<NativeBlock>();
 
-  // Register cache: valid while regsValid; filled by one batch read.
+  // Register cache (see the essay): native slots, valid while regsValid,
+  // holding writes not yet given to unicorn while regsDirty.
   private readonly regIds = new Int32Array(UC_REG);
   private readonly regSlots: Ptr;
   private readonly regSlotAddrs: BigUint64Array;
-  private readonly regView: BigUint64Array;
+  private readonly regBig: BigUint64Array;
+  private readonly regU32: Uint32Array;
   private regsValid = false;
-  private readonly scratch = new Uint8Array(16);
-  private readonly scratchView = new DataView(this.scratch.buffer);
+  private regsDirty = false;
+  /** uc_struct's instruction counter (low, high), or null without the probe. */
+  private readonly counterU32: Uint32Array | null;
 
   constructor() {
     this.u = lib();
@@ -319,7 +370,16 @@ export class UnicornEngine implements Engine {
     const base = koffi.address(this.regSlots);
     this.regSlotAddrs = new BigUint64Array(NREGS);
     for (let i = 0; i < NREGS; i++) this.regSlotAddrs[i] = base + BigInt(8 * i);
-    this.regView = new BigUint64Array(koffi.view(this.regSlots, 8 * NREGS));
+    const slots = koffi.view(this.regSlots, 8 * NREGS);
+    this.regBig = new BigUint64Array(slots);
+    this.regU32 = new Uint32Array(slots);
+    const off = this.u.counterOffset;
+    this.counterU32 = off >= 0 ? new Uint32Array(koffi.view(this.uc, off + 8), off, 2) : null;
+    this.mem.onCodeWrite = (pn) => this.codeWritten(pn);
+    this.mem.onProtChange = (pn) => {
+      const p = this.mem.pageAt(pn * PAGE_SIZE);
+      if (p) p.code = (p.prot & PROT_EXEC) !== 0;
+    };
     this.installHooks();
     const ctx: [Ptr | null] = [null];
     check(this.u, this.u.contextAlloc(this.h, ctx), "context alloc");
@@ -332,6 +392,12 @@ export class UnicornEngine implements Engine {
   private get h(): Ptr {
     if (!this.uc) throw new Error("unicorn engine: used after close()");
     return this.uc;
+  }
+
+  /** Throws the error of a failed unicorn call; only ever called on failure. */
+  private fail(err: number, what: string, addr?: number, size?: number): never {
+    const where = addr === undefined ? "" : ` 0x${addr.toString(16)}${size === undefined ? "" : `+0x${size.toString(16)}`}`;
+    throw new Error(`unicorn engine: ${what}${where}: ${this.u.strerror(err)}`);
   }
 
   private installHooks(): void {
@@ -361,77 +427,166 @@ export class UnicornEngine implements Engine {
 
   // --- memory ---
 
+  /** Maps zero-filled pages; pages already mapped keep their contents and get `prot` (as Memory.map). */
   map(addr: number, size: number, prot: number): void {
-    check(this.u, this.u.memMap(this.h, addr, size, prot), `map 0x${addr.toString(16)}+0x${size.toString(16)}`);
-  }
-  unmap(addr: number, size: number): void {
-    check(this.u, this.u.memUnmap(this.h, addr, size), `unmap 0x${addr.toString(16)}+0x${size.toString(16)}`);
-  }
-  protect(addr: number, size: number, prot: number): void {
-    check(this.u, this.u.memProtect(this.h, addr, size, prot), `protect 0x${addr.toString(16)}+0x${size.toString(16)}`);
-  }
-  read(addr: number, len: number): Uint8Array {
-    const b = new Uint8Array(len);
-    if (len > 0) check(this.u, this.u.memRead(this.h, addr, b, len), `read 0x${addr.toString(16)}+${len}`);
-    return b;
-  }
-  write(addr: number, bytes: Uint8Array): void {
-    if (bytes.length > 0) {
-      check(this.u, this.u.memWrite(this.h, addr, bytes, bytes.length), `write 0x${addr.toString(16)}+${bytes.length}`);
-      this.invalidateCode(addr, bytes.length);
+    this.mem.checkRange(addr, size, "map");
+    const end = addr + size;
+    for (let a = addr; a < end;) {
+      const mapped = this.mem.isMapped(a);
+      let b = a + PAGE_SIZE;
+      while (b < end && this.mem.isMapped(b) === mapped) b += PAGE_SIZE;
+      if (mapped) {
+        const err = this.u.memProtect(this.h, a, b - a, prot);
+        if (err !== 0) this.fail(err, "protect", a, b - a);
+        this.mem.map(a, b - a, prot);
+      } else {
+        this.mapFresh(a, b - a, prot);
+      }
+      a = b;
     }
   }
 
-  /**
-   * Drops translated code over a range the host wrote: unicorn does not
-   * notice host writes into pages it already translated.
-   */
-  private invalidateCode(addr: number, len: number): void {
-    this.u.ctl(this.h, UC_CTL_TB_REMOVE_CACHE_W, "uint64_t", BigInt(addr), "uint64_t", BigInt(addr + len));
+  /** Maps [a, a+n), none of it mapped, as a new native block. */
+  private mapFresh(a: number, n: number, prot: number): void {
+    const ptr = this.u.mmap(null, n, MMAP_PROT, MMAP_FLAGS, -1, 0);
+    if (ptr === null || koffi.address(ptr) === MAP_FAILED) {
+      throw new Error(`unicorn engine: cannot allocate 0x${n.toString(16)} bytes of guest memory for 0x${a.toString(16)}`);
+    }
+    const err = this.u.memMapPtr(this.h, a, n, prot, ptr);
+    if (err !== 0) {
+      this.u.munmap(ptr, n);
+      this.fail(err, "map", a, n);
+    }
+    const block = new NativeBlock(ptr, n);
+    this.blocks.add(block);
+    this.mem.mapWith(a, n, prot, new Uint8Array(koffi.view(ptr, n)), block);
+    if (prot & PROT_EXEC) for (let x = a; x < a + n; x += PAGE_SIZE) this.mem.pageAt(x)!.code = true;
   }
+
+  unmap(addr: number, size: number): void {
+    this.mem.checkRange(addr, size, "unmap");
+    const end = addr + size;
+    const touched = new Set<NativeBlock>();
+    for (let a = addr; a < end;) {
+      if (!this.mem.isMapped(a)) { a += PAGE_SIZE; continue; }
+      let b = a;
+      for (; b < end && this.mem.isMapped(b); b += PAGE_SIZE) {
+        const blk = this.mem.pageAt(b)!.owner as NativeBlock;
+        blk.live--;
+        touched.add(blk);
+      }
+      const err = this.u.memUnmap(this.h, a, b - a);
+      if (err !== 0) this.fail(err, "unmap", a, b - a);
+      a = b;
+    }
+    this.mem.unmap(addr, size);
+    // Only now that no page views them may the native blocks go.
+    for (const blk of touched) if (blk.live === 0) this.freeBlock(blk);
+  }
+
+  /** Native memory blocks currently mapped (for tests: unmapping frees them). */
+  get nativeBlocks(): number {
+    return this.blocks.size;
+  }
+
+  private freeBlock(blk: NativeBlock): void {
+    this.blocks.delete(blk);
+    this.u.munmap(blk.ptr, blk.size);
+  }
+
+  protect(addr: number, size: number, prot: number): void {
+    this.mem.protect(addr, size, prot); // validates first: every page mapped
+    const err = this.u.memProtect(this.h, addr, size, prot);
+    if (err !== 0) this.fail(err, "protect", addr, size);
+  }
+
+  /** A host write went into an executable page: drop what unicorn translated from it. */
+  private codeWritten(pn: number): void {
+    const a = pn * PAGE_SIZE;
+    this.u.ctl(this.h, UC_CTL_TB_REMOVE_CACHE_W, "uint64_t", a, "uint64_t", a + PAGE_SIZE);
+  }
+
+  read(addr: number, len: number): Uint8Array { return this.hmem.read(addr, len); }
+  write(addr: number, bytes: Uint8Array): void { this.hmem.write(addr, bytes); }
   readU64(addr: number): bigint {
-    check(this.u, this.u.memRead(this.h, addr, this.scratch, 8), `read 0x${addr.toString(16)}+8`);
-    return this.scratchView.getBigUint64(0, true);
+    const lo = this.hmem.u32(addr), hi = this.hmem.u32(addr + 4);
+    return (BigInt(hi) << 32n) | BigInt(lo);
   }
   writeU64(addr: number, v: bigint): void {
-    this.scratchView.setBigUint64(0, BigInt.asUintN(64, v), true);
-    check(this.u, this.u.memWrite(this.h, addr, this.scratch, 8), `write 0x${addr.toString(16)}+8`);
-    this.invalidateCode(addr, 8);
+    const u = BigInt.asUintN(64, v);
+    this.hmem.u32(addr + 4);
+    this.hmem.setU32(addr, Number(u & 0xffffffffn));
+    this.hmem.setU32(addr + 4, Number(u >> 32n));
   }
 
   // --- registers ---
 
   private loadRegs(): void {
-    check(this.u, this.u.regReadBatch(this.h, this.regIds, this.regSlotAddrs, NREGS), "read registers");
+    const err = this.u.regReadBatch(this.h, this.regIds, this.regSlotAddrs, NREGS);
+    if (err !== 0) this.fail(err, "read registers");
     this.regsValid = true;
   }
 
-  getReg(r: RegId): bigint {
-    if (r < 0 || r >= NREGS) throw new Error(`unicorn engine: no register ${r}`);
+  /** Gives unicorn the register writes it has not seen (before it runs or saves a context). */
+  private flushRegs(): void {
+    if (!this.regsDirty) return;
+    const err = this.u.regWriteBatch(this.h, this.regIds, this.regSlotAddrs, NREGS);
+    if (err !== 0) this.fail(err, "write registers");
+    this.regsDirty = false;
+  }
+
+  private regId(r: RegId): void {
+    if (!(r >= 0 && r < NREGS)) throw new RangeError(`unicorn engine: no register ${r}`);
+    if (this.uc === null) throw new Error("unicorn engine: used after close()");
     if (!this.regsValid) this.loadRegs();
-    const v = this.regView[r]!;
-    // RFLAGS: bit 1 always reads 1; unicorn keeps the upper half zero.
+  }
+
+  getReg(r: RegId): bigint {
+    this.regId(r);
+    const v = this.regBig[r]!;
+    // RFLAGS: unicorn keeps the upper half zero.
     return r === REG_RFLAGS ? v & 0xffff_ffffn : v;
   }
 
   setReg(r: RegId, v: bigint): void {
-    if (r < 0 || r >= NREGS) throw new Error(`unicorn engine: no register ${r}`);
-    this.scratch.fill(0);
-    this.scratchView.setBigUint64(0, BigInt.asUintN(64, v), true);
-    check(this.u, this.u.regWrite(this.h, UC_REG[r]!, this.scratch), `write register ${r}`);
-    // RFLAGS is normalized by the CPU (reserved bits), so re-read rather than trust v.
-    this.regsValid = false;
+    this.regId(r);
+    let u = BigInt.asUintN(64, v);
+    // RFLAGS as the CPU keeps it (bit 1 always set, the upper half zero),
+    // so that the cache reads back what unicorn will hold.
+    if (r === REG_RFLAGS) u = (u & 0xffff_ffffn) | 2n;
+    this.regBig[r] = u;
+    this.regsDirty = true;
+  }
+
+  getRegN(r: RegId): number {
+    this.regId(r);
+    return this.regU32[2 * r + 1]! * TWO32 + this.regU32[2 * r]!;
+  }
+
+  setRegN(r: RegId, v: number): void {
+    if (!(v >= 0 && v <= MAX_REGN && Math.floor(v) === v)) badRegN(r, v);
+    this.regId(r);
+    // Integer steps only (no fractional intermediate), so that even
+    // unoptimized code stores small values without boxing a double.
+    const lo = v % TWO32;
+    const hi = (v - lo) / TWO32;
+    // RFLAGS as setReg keeps it: bit 1 set, the upper half zero.
+    this.regU32[2 * r] = r === REG_RFLAGS ? (lo | 2) >>> 0 : lo;
+    this.regU32[2 * r + 1] = r === REG_RFLAGS ? 0 : hi;
+    this.regsDirty = true;
   }
 
   getXmm(i: number): Uint8Array {
     const b = new Uint8Array(16);
-    check(this.u, this.u.regRead(this.h, UC_XMM0 + i, b), `read X${i}`);
+    const err = this.u.regRead(this.h, UC_XMM0 + i, b);
+    if (err !== 0) this.fail(err, `read X${i}`);
     return b;
   }
   setXmm(i: number, v: Uint8Array): void {
     const b = new Uint8Array(16);
     b.set(v.subarray(0, 16));
-    check(this.u, this.u.regWrite(this.h, UC_XMM0 + i, b), `write X${i}`);
+    const err = this.u.regWrite(this.h, UC_XMM0 + i, b);
+    if (err !== 0) this.fail(err, `write X${i}`);
   }
 
   // --- execution ---
@@ -464,7 +619,7 @@ export class UnicornEngine implements Engine {
 
   run(maxInsns: number): Stop {
     if (maxInsns <= 0) return { kind: "count" };
-    if (this.u.counterOffset < 0) return this.runByStepping(maxInsns);
+    if (this.counterU32 === null) return this.runByStepping(maxInsns);
     return this.emulate(maxInsns);
   }
 
@@ -500,7 +655,7 @@ export class UnicornEngine implements Engine {
     const hh: [bigint] = [0n];
     try {
       check(u, u.hookAdd(this.h, hh, UC_HOOK_CODE, cb as Ptr, null, 1n, 0n), "hook code");
-      if (u.counterOffset < 0) throw new Error("unicorn engine: observed runs need the instruction counter");
+      if (this.counterU32 === null) throw new Error("unicorn engine: observed runs need the instruction counter");
       return this.emulate(maxInsns);
     } finally {
       if (hh[0] !== 0n) u.hookDel(this.h, hh[0]);
@@ -516,14 +671,16 @@ export class UnicornEngine implements Engine {
    */
   runUncounted(until: number): Stop {
     const u = this.u;
+    const begin = this.startAddr();
+    this.flushRegs();
     this.event = null;
-    const err = u.emuStart(this.h, this.getReg(REG_RIP), BigInt(until), 0, 0);
+    const err = u.emuStart(this.h, begin, until, 0, 0);
     this.regsValid = false;
     const ev = this.event as Event | null;
     this.event = null;
     if (ev?.kind === "hostcall") return { kind: "hostcall", addr: ev.addr };
     if (ev?.kind === "syscall") return { kind: "syscall" };
-    if (err !== 0) return { kind: "fault", fault: { type: "gp", rip: Number(this.getReg(REG_RIP)), why: u.strerror(err) } };
+    if (err !== 0) return { kind: "fault", fault: { type: "gp", rip: this.getRegN(REG_RIP), why: u.strerror(err) } };
     return { kind: "halt" };
   }
 
@@ -535,16 +692,29 @@ export class UnicornEngine implements Engine {
     return { kind: "count" };
   }
 
+  /** RIP for uc_emu_start: a number when exact, else the bigint. */
+  private startAddr(): number | bigint {
+    this.regId(REG_RIP);
+    const hi = this.regU32[2 * REG_RIP + 1]!;
+    return hi < 0x200000 ? hi * TWO32 + this.regU32[2 * REG_RIP]! : this.regBig[REG_RIP]!;
+  }
+
+  /** Instructions unicorn counted in the last run (1 without the probe, which steps). */
+  private counter(): number {
+    const c = this.counterU32;
+    return c === null ? 1 : c[1]! * TWO32 + c[0]!;
+  }
+
   /** One uc_emu_start of at most n instructions, and what it means. */
   private emulate(n: number): Stop {
     const u = this.u, uc = this.h;
-    const rip = this.getReg(REG_RIP);
+    const begin = this.startAddr();
+    this.flushRegs();
     this.event = null;
     const before = this._icount;
-    const err = u.emuStart(uc, rip, NEVER, 0, n);
+    const err = u.emuStart(uc, begin, NEVER, 0, n);
     this.regsValid = false;
-    // Without the counter (probe failed) n is 1 and an uncounted run is one instruction.
-    const counter = u.counterOffset >= 0 ? Number(koffi.decode(uc, u.counterOffset, "uint64_t") as number | bigint) : 1;
+    const counter = this.counter();
     const ev = this.event as Event | null;
     this.event = null;
     let stop: Stop;
@@ -557,15 +727,15 @@ export class UnicornEngine implements Engine {
       done = counter - 1;
     } else if (ev?.kind === "syscall") {
       // The CPU's SYSCALL leaves the return address in RCX and RFLAGS in R11.
-      this.setReg(1, this.getReg(REG_RIP));
-      this.setReg(11, this.getReg(REG_RFLAGS));
+      this.setRegN(1, this.getRegN(REG_RIP));
+      this.setRegN(11, this.getRegN(REG_RFLAGS));
       stop = { kind: "syscall" };
       done = counter;
     } else if (ev?.kind === "mem") {
       const access: AccessKind =
         ev.type === UC_MEM_FETCH_UNMAPPED || ev.type === UC_MEM_FETCH_PROT ? "exec"
           : ev.type === UC_MEM_WRITE_UNMAPPED || ev.type === UC_MEM_WRITE_PROT ? "write" : "read";
-      const at = Number(this.getReg(REG_RIP));
+      const at = this.getRegN(REG_RIP);
       stop = { kind: "fault", fault: { type: "page", addr: ev.addr, access, rip: at } };
       // A failed fetch never reached the counting hook.
       done = access === "exec" ? counter : counter - 1;
@@ -574,11 +744,11 @@ export class UnicornEngine implements Engine {
       stop = r.stop;
       done = r.completed ? counter : counter - 1;
     } else if (err === UC_ERR_INSN_INVALID) {
-      const at = Number(this.getReg(REG_RIP));
+      const at = this.getRegN(REG_RIP);
       stop = { kind: "fault", fault: { type: "ud", rip: at, bytes: this.bytesAt(at) } };
       done = counter - 1;
     } else if (err !== 0) {
-      const at = Number(this.getReg(REG_RIP));
+      const at = this.getRegN(REG_RIP);
       stop = { kind: "fault", fault: { type: "gp", rip: at, why: u.strerror(err) } };
       done = counter - 1;
     } else if (counter > n) {
@@ -594,7 +764,7 @@ export class UnicornEngine implements Engine {
 
   /** Interprets an interrupt the hook saw: INT3, #DE, or a software INT n. */
   private interrupt(intno: number): { stop: Stop; completed: boolean } {
-    const rip = Number(this.getReg(REG_RIP));
+    const rip = this.getRegN(REG_RIP);
     if (intno === 0) {
       // #DE is a fault: unicorn left RIP at the DIV.
       this.forgetException();
@@ -610,7 +780,7 @@ export class UnicornEngine implements Engine {
     // INT n other than 3 is #GP in user mode (the gate is kernel-only): report it at the INT.
     const at = isCD ? rip - 2 : rip;
     if (!isCD) this.forgetException();
-    if (isCD) this.setReg(REG_RIP, BigInt(at));
+    if (isCD) this.setRegN(REG_RIP, at);
     const fault: Fault = { type: "gp", rip: at, why: isCD ? `INT $0x${intno.toString(16)}` : `exception ${intno}` };
     return { stop: { kind: "fault", fault }, completed: false };
   }
@@ -622,24 +792,21 @@ export class UnicornEngine implements Engine {
    * creation resets that; the architectural registers are carried over.
    */
   private forgetException(): void {
-    const regs: bigint[] = [];
-    for (let r = 0; r < NREGS; r++) regs.push(this.getReg(r));
+    if (!this.regsValid) this.loadRegs();
+    const regs = this.regBig.slice();
     const xmm: Uint8Array[] = [];
     for (let i = 0; i < 16; i++) xmm.push(this.getXmm(i));
     check(this.u, this.u.contextRestore(this.h, this.pristine), "context restore");
-    for (let r = 0; r < NREGS; r++) {
-      this.scratch.fill(0);
-      this.scratchView.setBigUint64(0, regs[r]!, true);
-      check(this.u, this.u.regWrite(this.h, UC_REG[r]!, this.scratch), "write register");
-    }
+    this.regBig.set(regs);
+    this.regsDirty = true;
+    this.flushRegs();
     for (let i = 0; i < 16; i++) this.setXmm(i, xmm[i]!);
-    this.regsValid = false;
   }
 
+  /** `len` bytes at addr when all of them are mapped, else null. */
   private tryRead(addr: number, len: number): Uint8Array | null {
-    if (addr < 0) return null;
-    const b = new Uint8Array(len);
-    return this.u.memRead(this.h, addr, b, len) === 0 ? b : null;
+    if (addr < 0 || !this.mem.isMapped(addr) || !this.mem.isMapped(addr + len - 1)) return null;
+    return this.hmem.read(addr, len);
   }
 
   /** Up to 15 instruction bytes at addr (fewer at the end of mapped memory). */
@@ -685,50 +852,45 @@ export class UnicornEngine implements Engine {
 
   // --- snapshots ---
 
-  private regions(): { addr: number; size: number; prot: number }[] {
-    const out: [Ptr | null] = [null];
-    const count: [number] = [0];
-    check(this.u, this.u.memRegions(this.h, out, count), "list regions");
-    const list: { addr: number; size: number; prot: number }[] = [];
-    if (out[0] && count[0] > 0) {
-      const raw = koffi.decode(out[0], this.u.regionType, count[0]) as { begin: bigint | number; end: bigint | number; perms: number }[];
-      for (const r of raw) {
-        const a = Number(r.begin);
-        list.push({ addr: a, size: Number(r.end) - a + 1, prot: r.perms });
-      }
-    }
-    if (out[0]) this.u.free(out[0]);
-    return list.sort((x, y) => x.addr - y.addr);
-  }
-
   snapshot(): EngineSnapshot {
+    this.flushRegs();
     const out: [Ptr | null] = [null];
     check(this.u, this.u.contextAlloc(this.h, out), "context alloc");
     const ctx = out[0]!;
     contextReaper.register(ctx, { free: this.u.contextFree, ctx });
     check(this.u, this.u.contextSave(this.h, ctx), "context save");
-    const regions = this.regions().map((r) => ({ ...r, bytes: this.read(r.addr, r.size) }));
-    const s: UnicornSnapshot = { engine: "unicorn", ctx, regions, icount: this._icount };
+    const s: UnicornSnapshot = { engine: "unicorn", ctx, mem: this.mem.snapshot(), icount: this._icount };
     return s;
   }
 
   restore(snap: EngineSnapshot): void {
     if (snap.engine !== "unicorn") throw new Error(`unicorn engine: cannot restore a ${snap.engine} snapshot`);
     const s = snap as UnicornSnapshot;
-    const cur = this.regions();
-    const same = cur.length === s.regions.length &&
-      cur.every((r, i) => r.addr === s.regions[i]!.addr && r.size === s.regions[i]!.size);
+    const pages = s.mem.pages;
+    let same = this.mem.pageCount() === pages.size;
+    if (same) {
+      for (const [pn, p] of pages) {
+        const cur = this.mem.pageAt(pn * PAGE_SIZE);
+        if (!cur || cur.prot !== p.prot) { same = false; break; }
+      }
+    }
     if (!same) {
-      for (const r of cur) this.unmap(r.addr, r.size);
-      for (const r of s.regions) this.map(r.addr, r.size, r.prot);
+      for (const r of this.mem.regions()) this.unmap(r.start, r.end - r.start);
+      const pns = [...pages.keys()].sort((x, y) => x - y);
+      for (let i = 0; i < pns.length;) {
+        let j = i + 1;
+        const prot = pages.get(pns[i]!)!.prot;
+        while (j < pns.length && pns[j] === pns[j - 1]! + 1 && pages.get(pns[j]!)!.prot === prot) j++;
+        this.mapFresh(pns[i]! * PAGE_SIZE, (j - i) * PAGE_SIZE, prot);
+        i = j;
+      }
     }
-    for (const r of s.regions) {
-      this.write(r.addr, r.bytes);
-      if (same && cur.find((c) => c.addr === r.addr)!.prot !== r.prot) this.protect(r.addr, r.size, r.prot);
-    }
+    for (const [pn, p] of pages) (this.mem.pageAt(pn * PAGE_SIZE) as Page).u8.set(p.data);
+    this.u.ctl(this.h, UC_CTL_TB_FLUSH_W);
     check(this.u, this.u.contextRestore(this.h, s.ctx), "context restore");
     this._icount = s.icount;
     this.regsValid = false;
+    this.regsDirty = false;
   }
 
   close(): void {
@@ -739,5 +901,9 @@ export class UnicornEngine implements Engine {
     for (const cb of this.callbacks) koffi.unregister(cb);
     this.callbacks.length = 0;
     koffi.free(this.regSlots);
+    // Drop every page view before the memory behind it goes.
+    for (const r of this.mem.regions()) this.mem.unmap(r.start, r.end - r.start);
+    for (const blk of this.blocks) this.u.munmap(blk.ptr, blk.size);
+    this.blocks.clear();
   }
 }

@@ -25,13 +25,27 @@
 // `code` flag set by the decoder; only writes to such pages call the write
 // hook, so data pages pay nothing beyond one property test.
 //
+// Host access. `host` (a HostView, the HostMem of src/mem/hostmem.ts) is
+// the permission-ignoring path the runtime, the kernel and the tools use:
+// its own last-page cache, no allocation, EngineMemoryError for an unmapped
+// byte. The unicorn engine shares it: its guest memory is mapped into
+// unicorn from these very page buffers (mapWith over native memory), so a
+// host read or write there is a typed-array access, not a native call.
+//
 // Rejected: one flat ArrayBuffer per mapped region (faster for big linear
 // copies, but protect/unmap of part of a region would have to split buffers);
 // a two-level page table array (user space is 2^35 pages, too sparse for an
-// array, and a Map plus the last-page cache is already fast).
+// array, and a Map plus the last-page cache is already fast). Pages may
+// still be views into one larger buffer (mapWith), which is how unicorn's
+// regions and ours stay the same bytes.
 
-import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../engine/engine.ts";
-import type { AccessKind } from "../engine/engine.ts";
+import { EngineMemoryError, type HostMem } from "./hostmem.ts";
+
+export const PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+export const PROT_ALL = 7;
+
+/** What a memory access was doing when it faulted. */
+export type AccessKind = "read" | "write" | "exec";
 
 export const PAGE_SIZE = 4096;
 export const PAGE_MASK = PAGE_SIZE - 1;
@@ -42,8 +56,14 @@ export const ADDR_LIMIT = 2 ** 47;
 export class Page {
   readonly u8: Uint8Array;
   readonly dv: DataView;
-  /** Set by the decode cache when instructions decoded from this page are cached. */
+  /**
+   * Writes to this page must be reported (Memory.onCodeWrite): set by the
+   * interpreter's decode cache while it holds blocks decoded from the page,
+   * and by the unicorn engine on executable pages.
+   */
   code = false;
+  /** Who owns the buffer when it is a view into a larger one (mapWith); null otherwise. */
+  owner: object | null = null;
   constructor(public prot: number, public readonly pn: number, data?: Uint8Array) {
     this.u8 = data ?? new Uint8Array(PAGE_SIZE);
     this.dv = new DataView(this.u8.buffer, this.u8.byteOffset, PAGE_SIZE);
@@ -76,7 +96,9 @@ export interface MemSnapshot {
 }
 
 export class Memory {
-  private pages = new Map<number, Page>();
+  private readonly pages = new Map<number, Page>();
+  /** The host's permission-ignoring accessors (HostMem) over this memory. */
+  readonly host: HostView = new HostView(this, this.pages);
   // Last-page caches: the page number and page of the last successful read
   // (a page with PROT_READ) and write (a page with PROT_WRITE). NaN: empty
   // (it equals no page number, not even the -1 of an address just below 0).
@@ -92,7 +114,8 @@ export class Memory {
 
   // ---- mapping -----------------------------------------------------------
 
-  private checkRange(addr: number, size: number, what: string): void {
+  /** Validates a map/unmap/protect range as map() does (MemError when bad). */
+  checkRange(addr: number, size: number, what: string): void {
     if (!Number.isSafeInteger(addr) || !Number.isSafeInteger(size) || addr < 0 || size <= 0) {
       throw new MemError(`${what}: bad range addr=${addr} size=${size}`);
     }
@@ -107,6 +130,7 @@ export class Memory {
   private flushTlb(): void {
     this.rpn = NaN; this.rpage = null;
     this.wpn = NaN; this.wpage = null;
+    this.host.flush();
   }
 
   /** Maps zero-filled pages; pages already mapped keep their contents and get `prot`. */
@@ -117,6 +141,26 @@ export class Memory {
       const p = this.pages.get(pn);
       if (p) { p.prot = prot; this.onProtChange?.(pn); }
       else this.pages.set(pn, new Page(prot, pn));
+    }
+    this.flushTlb();
+  }
+
+  /**
+   * Maps pages whose bytes are `data` (size bytes, a multiple of the page
+   * size), one page per 4 KiB of it, owned by `owner`. Every page of the
+   * range must be unmapped. The unicorn engine maps native memory this way.
+   */
+  mapWith(addr: number, size: number, prot: number, data: Uint8Array, owner: object | null): void {
+    this.checkRange(addr, size, "map");
+    if (data.length !== size) throw new Error(`internal: mapWith: ${data.length} bytes for a 0x${size.toString(16)}-byte range`);
+    const first = addr / PAGE_SIZE, n = size / PAGE_SIZE;
+    for (let pn = first; pn < first + n; pn++) {
+      if (this.pages.has(pn)) throw new Error(`internal: mapWith: page 0x${(pn * PAGE_SIZE).toString(16)} is mapped`);
+    }
+    for (let i = 0; i < n; i++) {
+      const p = new Page(prot, first + i, data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
+      p.owner = owner;
+      this.pages.set(first + i, p);
     }
     this.flushTlb();
   }
@@ -142,6 +186,11 @@ export class Memory {
       this.onProtChange?.(pn);
     }
     this.flushTlb();
+  }
+
+  /** Pages mapped. */
+  pageCount(): number {
+    return this.pages.size;
   }
 
   isMapped(addr: number): boolean {
@@ -393,10 +442,176 @@ export class Memory {
 
   restore(s: MemSnapshot): void {
     for (const pn of this.pages.keys()) this.onProtChange?.(pn);
-    this.pages = new Map();
+    this.pages.clear();
     for (const [pn, { prot, data }] of s.pages) this.pages.set(pn, new Page(prot, pn, data.slice()));
     this.flushTlb();
   }
 }
 
 export { TWO32 };
+
+// ---- host access ---------------------------------------------------------------
+
+/** Up to this many bytes a bulk copy moves byte by byte (no subarray views). */
+const SMALL = 32;
+
+/**
+ * HostMem over a Memory: every access ignores permissions but not mapping.
+ * Its last-page cache is separate from the CPU's (a host access must not
+ * evict the page the guest is working on) and is flushed with them.
+ */
+export class HostView implements HostMem {
+  private pn = NaN;
+  private pg: Page | null = null;
+
+  constructor(private readonly mem: Memory, private readonly pages: Map<number, Page>) {}
+
+  flush(): void {
+    this.pn = NaN;
+    this.pg = null;
+  }
+
+  private page(a: number): Page {
+    const pn = Math.floor(a / PAGE_SIZE);
+    if (pn === this.pn) return this.pg!;
+    const p = this.pages.get(pn);
+    if (p === undefined) throw new EngineMemoryError(a);
+    this.pn = pn;
+    this.pg = p;
+    return p;
+  }
+
+  private wrote(p: Page): void {
+    if (p.code) this.mem.onCodeWrite?.(p.pn);
+  }
+
+  u8(a: number): number {
+    return this.page(a).u8[a & PAGE_MASK]!;
+  }
+
+  u16(a: number): number {
+    const off = a & PAGE_MASK;
+    if (off > PAGE_SIZE - 2) return this.u8(a) | (this.u8(a + 1) << 8);
+    return this.page(a).dv.getUint16(off, true);
+  }
+
+  u32(a: number): number {
+    const off = a & PAGE_MASK;
+    if (off > PAGE_SIZE - 4) {
+      return (this.u8(a) | (this.u8(a + 1) << 8) | (this.u8(a + 2) << 16) | (this.u8(a + 3) << 24)) >>> 0;
+    }
+    return this.page(a).dv.getUint32(off, true);
+  }
+
+  setU8(a: number, v: number): void {
+    const p = this.page(a);
+    p.u8[a & PAGE_MASK] = v;
+    if (p.code) this.wrote(p);
+  }
+
+  setU16(a: number, v: number): void {
+    const off = a & PAGE_MASK;
+    if (off > PAGE_SIZE - 2) { this.page(a - off + PAGE_SIZE); this.setU8(a, v); this.setU8(a + 1, v >>> 8); return; }
+    const p = this.page(a);
+    p.dv.setUint16(off, v, true);
+    if (p.code) this.wrote(p);
+  }
+
+  setU32(a: number, v: number): void {
+    const off = a & PAGE_MASK;
+    if (off > PAGE_SIZE - 4) {
+      this.page(a - off + PAGE_SIZE); // both pages mapped before anything is written
+      this.setU8(a, v); this.setU8(a + 1, v >>> 8); this.setU8(a + 2, v >>> 16); this.setU8(a + 3, v >>> 24);
+      return;
+    }
+    const p = this.page(a);
+    p.dv.setUint32(off, v, true);
+    if (p.code) this.wrote(p);
+  }
+
+  /** Faults (EngineMemoryError at the first unmapped byte) unless all of [a, a+n) is mapped. */
+  private check(a: number, n: number): void {
+    for (let x = a; x < a + n; x = (Math.floor(x / PAGE_SIZE) + 1) * PAGE_SIZE) this.page(x);
+  }
+
+  read(a: number, n: number, into?: Uint8Array): Uint8Array {
+    const out = into ?? new Uint8Array(n);
+    if (into !== undefined && into.length < n) throw new RangeError(`HostMem.read: ${n} bytes into a ${into.length}-byte buffer`);
+    let i = 0;
+    while (i < n) {
+      const x = a + i;
+      const p = this.page(x);
+      const off = x & PAGE_MASK;
+      const k = Math.min(n - i, PAGE_SIZE - off);
+      const src = p.u8;
+      if (k <= SMALL) for (let j = 0; j < k; j++) out[i + j] = src[off + j]!;
+      else out.set(src.subarray(off, off + k), i);
+      i += k;
+    }
+    return out;
+  }
+
+  write(a: number, bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.check(a, n);
+    let i = 0;
+    while (i < n) {
+      const x = a + i;
+      const p = this.page(x);
+      const off = x & PAGE_MASK;
+      const k = Math.min(n - i, PAGE_SIZE - off);
+      const dst = p.u8;
+      if (k <= SMALL) for (let j = 0; j < k; j++) dst[off + j] = bytes[i + j]!;
+      else dst.set(bytes.subarray(i, i + k), off);
+      if (p.code) this.wrote(p);
+      i += k;
+    }
+  }
+
+  fill(a: number, n: number, byte: number): void {
+    this.check(a, n);
+    let i = 0;
+    while (i < n) {
+      const x = a + i;
+      const p = this.page(x);
+      const off = x & PAGE_MASK;
+      const k = Math.min(n - i, PAGE_SIZE - off);
+      p.u8.fill(byte, off, off + k);
+      if (p.code) this.wrote(p);
+      i += k;
+    }
+  }
+
+  copy(dst: number, src: number, n: number): void {
+    if (n <= 0 || dst === src) { if (n > 0) { this.check(src, n); } return; }
+    this.check(src, n);
+    this.check(dst, n);
+    // Forward when the destination starts below the source (or they do not
+    // overlap), backward otherwise: no byte is overwritten before it is read.
+    const forward = dst < src || dst >= src + n;
+    let done = 0;
+    while (done < n) {
+      const left = n - done;
+      // The chunk: the largest piece within one source page and one destination page.
+      let s: number, d: number, k: number;
+      if (forward) {
+        s = src + done; d = dst + done;
+        k = Math.min(left, PAGE_SIZE - (s & PAGE_MASK), PAGE_SIZE - (d & PAGE_MASK));
+      } else {
+        const se = src + left, de = dst + left; // ends, exclusive
+        k = Math.min(left, ((se - 1) & PAGE_MASK) + 1, ((de - 1) & PAGE_MASK) + 1);
+        s = se - k; d = de - k;
+      }
+      const sp = this.page(s), so = s & PAGE_MASK;
+      const dp = this.page(d), dOff = d & PAGE_MASK;
+      if (sp === dp) sp.u8.copyWithin(dOff, so, so + k);
+      else if (k <= SMALL) {
+        const a = sp.u8, b = dp.u8;
+        if (forward) for (let j = 0; j < k; j++) b[dOff + j] = a[so + j]!;
+        else for (let j = k - 1; j >= 0; j--) b[dOff + j] = a[so + j]!;
+      } else dp.u8.set(sp.u8.subarray(so, so + k), dOff);
+      if (dp.code) this.wrote(dp);
+      done += k;
+    }
+  }
+}

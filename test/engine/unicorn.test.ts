@@ -4,8 +4,8 @@
 import { describe, it, expect, afterEach } from "vitest";
 import { execFileSync } from "node:child_process";
 import { UnicornEngine, unicornAvailable, unicornFastCount, UNICORN_MISSING } from "../../src/engine/unicorn.ts";
-import { REG_RIP } from "../../src/engine/engine.ts";
-import { RAX } from "../../src/x86/regs.ts";
+import { PROT_EXEC, PROT_READ, PROT_WRITE, REG_RIP, type Stop } from "../../src/engine/engine.ts";
+import { RAX, RBX, RCX, RDX } from "../../src/x86/regs.ts";
 import { oracleAvailable } from "../helpers/oracles.ts";
 import { setup, P, CODE, DATA } from "./fixtures.ts";
 
@@ -72,6 +72,49 @@ describe.skipIf(!oracleAvailable("libunicorn", unicornAvailable()))("unicorn bin
       expect(e.run(10)).toEqual({ kind: "fault", fault: { type: "de", rip: CODE + 7 } });
     }
     expect(e.icount).toBe(6);
+  });
+
+  it("executes from our page buffers: a region split by protect and unmap keeps its bytes on both sides", () => {
+    e = new UnicornEngine();
+    const R = 0x700000;
+    e.map(CODE, 0x1000, PROT_READ | PROT_EXEC);
+    e.map(R, 0x4000, PROT_READ | PROT_WRITE); // one native block
+    expect(e.nativeBlocks).toBe(2); // CODE's and R's
+    for (let p = 0; p < 4; p++) e.hmem.setU32(R + p * 0x1000 + 8, 0x1000 + p);
+    e.protect(R + 0x1000, 0x1000, PROT_READ); // splits unicorn's region in three
+    e.unmap(R + 0x2000, 0x1000); // and the last part in two
+    // MOVQ (BX), AX; MOVQ CX, (DX); INT3
+    e.hmem.write(CODE, Uint8Array.of(0x48, 0x8b, 0x03, 0x48, 0x89, 0x0a, 0xcc));
+    const run = (load: number, store: number): Stop => {
+      e.setRegN(RAX, 0); e.setRegN(RBX, load); e.setRegN(RCX, 0xabcd); e.setRegN(RDX, store);
+      e.setRegN(REG_RIP, CODE);
+      return e.run(10);
+    };
+    for (const p of [0, 1, 3]) {
+      expect(run(R + p * 0x1000 + 8, R + 0x10)).toEqual({ kind: "breakpoint", addr: CODE + 6 });
+      expect(e.getRegN(RAX)).toBe(0x1000 + p); // the guest reads what the host wrote
+    }
+    expect(e.hmem.u32(R + 0x10)).toBe(0xabcd); // and the host what the guest wrote
+    expect(run(R + 8, R + 0x3010).kind).toBe("breakpoint");
+    expect(e.hmem.u32(R + 0x3010)).toBe(0xabcd);
+    expect(run(R + 8, R + 0x1010)).toEqual({ kind: "fault", fault: { type: "page", addr: BigInt(R + 0x1010), access: "write", rip: CODE + 3 } });
+    expect(run(R + 0x2008, R)).toEqual({ kind: "fault", fault: { type: "page", addr: BigInt(R + 0x2008), access: "read", rip: CODE } });
+    expect(() => e.hmem.u8(R + 0x2000)).toThrow("memory at 0x702000 is not mapped");
+    // The block goes when its last page does.
+    e.unmap(R, 0x2000);
+    expect(e.nativeBlocks).toBe(2); // CODE and R's last page
+    e.unmap(R + 0x3000, 0x1000);
+    expect(e.nativeBlocks).toBe(1);
+  });
+
+  it("maps over a mapped range as Memory does: pages keep their bytes and take the new protection", () => {
+    e = new UnicornEngine();
+    e.map(DATA, 0x1000, PROT_READ | PROT_WRITE);
+    e.hmem.setU32(DATA, 77);
+    e.map(DATA - 0x1000, 0x3000, PROT_READ);
+    expect(e.hmem.u32(DATA)).toBe(77);
+    expect(e.mem.protOf(DATA)).toBe(PROT_READ);
+    expect(e.mem.protOf(DATA + 0x1000)).toBe(PROT_READ);
   });
 
   it("refuses to be used after close", () => {
