@@ -66,6 +66,8 @@
 // engine run): the kernel could no longer switch threads at the call, so
 // the interleaving of a run would differ from Go's.
 
+import { TLS_G_OFFSET } from "../asm/link.ts";
+import { R14, RSP } from "../x86/regs.ts";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, REG_FS_BASE, REG_RIP, type Engine } from "../engine/engine.ts";
 import type { Thread } from "../os/kernel.ts";
 import type { Mem } from "./mem.ts";
@@ -77,7 +79,6 @@ const RESUME_BASE = HOST_BASE + HOST_FUNCS; // 4096 resume points, 16 bytes apar
 const TOKEN_BASE = RESUME_BASE + 0x1_0000;
 export const HOST_SIZE = 0x100_0000;
 
-const REG_RSP = 4, REG_R14 = 14;
 
 /** A request a host function makes: returned (plain code) or yielded (a generator). */
 export interface Req { readonly kind: "call" | "jump" }
@@ -485,10 +486,10 @@ export class Bridge<C> {
     // Go's ABI0-to-ABIInternal wrappers load the g register from TLS: the
     // callee (mcall, say) may read R14, which the program may have used
     // for anything (ABI0 code keeps no g there).
-    const fs = Number(e.getReg(REG_FS_BASE));
-    if (fs !== 0) e.setReg(REG_R14, this.mem.u64(fs - 8));
-    e.setReg(REG_RSP, BigInt(callSp));
-    e.setReg(REG_RIP, BigInt(target));
+    const fs = e.getRegN(REG_FS_BASE);
+    if (fs !== 0) e.setRegN(R14, this.mem.ptr(fs + TLS_G_OFFSET));
+    e.setRegN(RSP, callSp);
+    e.setRegN(REG_RIP, target);
   }
 
   /**
@@ -544,7 +545,7 @@ export class Bridge<C> {
   /** The kernel's host-call handler: RIP is at `addr` on thread t. */
   onHostCall(t: Thread, addr: number): void {
     this.calls++;
-    const sp = Number(this.engine.getReg(REG_RSP));
+    const sp = this.engine.getRegN(RSP);
     if (addr < RESUME_BASE) {
       const def = addr >= HOST_BASE && (addr - HOST_BASE) % 16 === 0 ? this.table.fns[(addr - HOST_BASE) / 16] : undefined;
       if (def === undefined) throw new HostFault(addr, "no host function here");
@@ -643,8 +644,8 @@ export class Bridge<C> {
   /** RET: the results are in the frame; pop the return address. */
   private finish(h: HostCall<C>): void {
     const e = this.engine;
-    e.setReg(REG_RIP, BigInt(this.mem.ptr(h.frameSp)));
-    e.setReg(REG_RSP, BigInt(h.frameSp + 8));
+    e.setRegN(REG_RIP, this.mem.ptr(h.frameSp));
+    e.setRegN(RSP, h.frameSp + 8);
   }
 }
 

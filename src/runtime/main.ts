@@ -10,6 +10,7 @@
 // and exits with status 0 when it returns. The runtime's goroutines park
 // for good: there is no GC here to wake them.
 
+import { RDX } from "../x86/regs.ts";
 import { finish, maybe, type HostGen, type HostTable } from "./bridge.ts";
 import { chanrecvG, chansendG, closechan, makechan } from "./chan.ts";
 import { funcval__size, rtglobals_mainStarted, rtglobals_runtimeInitTime } from "./offsets.ts";
@@ -61,7 +62,7 @@ export function register(t: HostTable<Runtime>): void {
   for (const [name, reason] of [["runtime.bgsweep", waitReasonGCSweepWait], ["runtime.bgscavenge", waitReasonGCScavengeWait]] as const) {
     t.define(name, "", function* (rt, h) {
       // The closure {fn, c} is in DX, as gogo left it; report in on c.
-      const c = rt.mem.ptr(Number(rt.engine.getReg(2)) + funcval__size);
+      const c = rt.mem.ptr(rt.engine.getRegN(RDX) + funcval__size);
       const one = h.scratch(8);
       rt.mem.setPtr(one, 1);
       yield* chansendG(rt, h, c, one, true);

@@ -33,6 +33,7 @@
 // safe points, gcBlackenEnabled), cgo, the execution tracer's own events
 // (ours are in events.ts).
 
+import { RAX, RBP, RDX } from "../x86/regs.ts";
 import { finish, maybe, type HostGen, type HostResult, type ResumeDef, type HostTable, type Req } from "./bridge.ts";
 import { casgstatus, readgstatus } from "./gstatus.ts";
 import { acquirem, releasem } from "./runtime1.ts";
@@ -1221,14 +1222,14 @@ export function defineUnlockf(t: HostTable<Runtime>, name: string, fn: UnlockFn)
 // goready(gp).
 export function gopark(rt: Runtime, h: H, unlockf: string | undefined, lockAddr: number, reason: number, resume?: ResumeDef<Runtime>): Req {
   goparkSetup(rt, unlockf, lockAddr, reason);
-  rt.engine.setReg(0, BigInt(rt.funcval("runtime.park_m")));
+  rt.engine.setRegN(RAX, rt.funcval("runtime.park_m"));
   return resume ? h.callThen(rt.asm.mcall, resume, 0) : h.tailcall(rt.asm.mcall, SIG_P, 0);
 }
 
 /** gopark for generators: `yield* goparkG(...)` returns when the goroutine is readied. */
 export function* goparkG(rt: Runtime, h: H, unlockf: string | undefined, lockAddr: number, reason: number): HostGen<void> {
   goparkSetup(rt, unlockf, lockAddr, reason);
-  rt.engine.setReg(0, BigInt(rt.funcval("runtime.park_m")));
+  rt.engine.setRegN(RAX, rt.funcval("runtime.park_m"));
   yield h.call(rt.asm.mcall, SIG_P, 0);
 }
 
@@ -1356,7 +1357,7 @@ function goexit0(rt: Runtime, h: H): HostResult {
 
 /** mcall(fn) for a host function fn; `resume` runs if mcall ever returns here. */
 function mcall(rt: Runtime, h: H, fn: string, resume?: ResumeDef<Runtime>): Req {
-  rt.engine.setReg(0, BigInt(rt.funcval(fn)));
+  rt.engine.setRegN(RAX, rt.funcval(fn));
   return resume ? h.callThen(rt.asm.mcall, resume, 0) : h.tailcall(rt.asm.mcall, SIG_P, 0);
 }
 
@@ -1375,7 +1376,7 @@ function* mstart0(rt: Runtime, h: H): HostGen {
   const sched = gp + g_sched;
   mem.setPtr(sched + gobuf_pc, h.pc);
   mem.setPtr(sched + gobuf_sp, h.callerSp);
-  mem.setPtr(sched + gobuf_bp, Number(rt.engine.getReg(5)));
+  mem.setPtr(sched + gobuf_bp, rt.engine.getRegN(RBP));
   mem.setPtr(sched + gobuf_g, gp);
   mem.setPtr(mp + m_procid, h.thread.tid);
   // minit: the signal stack; on m0 first, initsig (mstartm0).
@@ -1424,7 +1425,7 @@ export function register(t: HostTable<Runtime>): void {
   }, newprocClosure__size);
   t.define("runtime.newproc_m", "", (rt, h) => {
     const mem = rt.mem;
-    const fv = Number(rt.engine.getReg(2)); // the closure, in DX
+    const fv = rt.engine.getRegN(RDX); // the closure, in DX
     const fn = mem.ptr(fv + newprocClosure_arg), callergp = mem.ptr(fv + newprocClosure_gp), callerpc = mem.ptr(fv + newprocClosure_pc);
     const newg = newproc1(rt, fn, callergp, callerpc);
     emit(rt, "create", newg, undefined, callergp !== 0 ? mem.int(callergp + g_goid) : 0);

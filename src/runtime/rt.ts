@@ -39,6 +39,7 @@
 // tests, which have none), getg answers m0's g0, as Go's getg does during
 // bootstrap; `systemstack` makes it answer g0 while its function runs.
 
+import { TLS_G_OFFSET } from "../asm/link.ts";
 import type { Image } from "../asm/link.ts";
 import { PROT_READ, PROT_WRITE, REG_FS_BASE, type Engine } from "../engine/engine.ts";
 import { Kernel, type KernelOptions, type Thread } from "../os/kernel.ts";
@@ -293,8 +294,8 @@ export class Runtime {
   getg(): number {
     if (this.gOverride !== 0) return this.gOverride;
     if (this.kernel === undefined) return this.g0;
-    const fs = Number(this.engine.getReg(REG_FS_BASE));
-    return fs === 0 ? this.g0 : this.mem.ptr(fs - 8);
+    const fs = this.engine.getRegN(REG_FS_BASE);
+    return fs === 0 ? this.g0 : this.mem.ptr(fs + TLS_G_OFFSET);
   }
 
   /** The M running the calling thread (getg().m). */

@@ -17,6 +17,7 @@
 // local `s`), so acquiring a contended semaphore allocates nothing in
 // JavaScript. Profiling (blockevent, mutexevent) is not ported.
 
+import { RAX } from "../x86/regs.ts";
 import { finish, type HostResult, type HostTable, type ResumeDef } from "./bridge.ts";
 import { acquireSudog, releaseSudog } from "./chan.ts";
 import { emit } from "./events.ts";
@@ -151,7 +152,7 @@ function semrelease1(rt: Runtime, h: H, addr: number, handoff: boolean): HostRes
 // goyield: like Gosched, but the goroutine goes to the local run queue (and
 // the event is "preempt", as Go's trace says).
 function goyield(rt: Runtime, h: H): HostResult {
-  rt.engine.setReg(0, BigInt(rt.funcval("runtime.goyield_m")));
+  rt.engine.setRegN(RAX, rt.funcval("runtime.goyield_m"));
   return h.tailcall(rt.asm.mcall, SIG_MCALL, 0);
 }
 

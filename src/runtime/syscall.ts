@@ -19,6 +19,7 @@
 // virtual time and the handoff happens at the same virtual moment on
 // every run with the same seed.
 
+import { RAX } from "../x86/regs.ts";
 import { finish, type HostGen, type HostResult, type HostTable } from "./bridge.ts";
 import { emit } from "./events.ts";
 import { lock, notewakeup, unlock } from "./lock_futex.ts";
@@ -107,7 +108,7 @@ function* exitsyscall(rt: Runtime, h: H): HostGen {
   }
   mem.setI32(mp + m_locks, mem.i32(mp + m_locks) - 1);
   rt.stats.syscalls.slow++;
-  rt.engine.setReg(0, BigInt(rt.funcval("runtime.exitsyscall0")));
+  rt.engine.setRegN(RAX, rt.funcval("runtime.exitsyscall0"));
   yield h.call(rt.asm.mcall, SIG_P, 0);
   // Scheduled again by execute, with a P.
   const gp2 = rt.getg();

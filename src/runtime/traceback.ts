@@ -8,6 +8,7 @@
 // stops at a bottom frame (goexit, mstart, rt0_go), at an address that is
 // no code, or at pc 0.
 
+import { RBP, RSP } from "../x86/regs.ts";
 import type { LinkedSym } from "../asm/link.ts";
 import { REG_RIP } from "../engine/engine.ts";
 import { bpFrame__size, bpFrame_retpc, bpFrame_savedbp, g_goid, g_m, g_sched, g_waitreason, gobuf_bp, gobuf_pc, gobuf_sp, m_curg } from "./offsets.ts";
@@ -89,9 +90,9 @@ export function goroutineDump(rt: Runtime, all: boolean, abs: (file: string) => 
     let pc: number, sp: number, bp: number;
     if (running) {
       const a = bridge.activeFn;
-      pc = a ? bridge.addrOf(a.name) : Number(engine.getReg(REG_RIP));
-      sp = a ? bridge.activeFrameSp : Number(engine.getReg(4));
-      bp = Number(engine.getReg(5));
+      pc = a ? bridge.addrOf(a.name) : engine.getRegN(REG_RIP);
+      sp = a ? bridge.activeFrameSp : engine.getRegN(RSP);
+      bp = engine.getRegN(RBP);
     } else {
       pc = mem.ptr(gp + g_sched + gobuf_pc);
       sp = mem.ptr(gp + g_sched + gobuf_sp);

@@ -277,6 +277,15 @@ const INVARIANTS: Record<string, (got: string[], one: string[]) => void> = {
     for (let id = 0; id < 4; id++) expect(got.indexOf(`worker ${id} in`)).toBeLessThan(got.indexOf(`worker ${id} out`));
     expect(got.at(-1)).toBe("all done");
   },
+  // Each worker's lines in its own order; main's line after both.
+  lockthread: (got, one) => {
+    expect(sorted(got)).toEqual(sorted(one));
+    for (const id of [0, 1]) {
+      const mine = matching(got, new RegExp(`^worker ${id} `));
+      expect(mine).toEqual(matching(one, new RegExp(`^worker ${id} `)));
+    }
+    expect(got.at(-1)).toBe("main: done");
+  },
 };
 
 describe("programs with four Ps (--procs 4): deterministic per seed, correct for every seed", () => {
