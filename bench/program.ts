@@ -2,7 +2,7 @@
 // own so that its peak memory is its own: wall time, instructions, host
 // calls, threads, and the process's maximum resident set size.
 // Usage: node --import tsx bench/program.ts FILE.s PROCS SEED ENGINE
-import { runProgram } from "../src/runtime/boot.ts";
+import { runProgram } from "../src/node/boot.ts";
 
 const [file, procs = "4", seed = "1", engine = "interp"] = process.argv.slice(2);
 if (!file) throw new Error("usage: program.ts FILE.s [PROCS] [SEED] [ENGINE]");

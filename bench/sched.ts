@@ -23,7 +23,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runProgram } from "../src/runtime/boot.ts";
+import { runProgram } from "../src/node/boot.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 

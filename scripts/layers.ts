@@ -2,11 +2,12 @@
 // its layer, no file imports itself back through others (no cycles), and
 // the platform-neutral core imports no Node module.
 //
-//   x86 < asm < mem < cpu < engine < os < runtime < debug < tools < cli
+//   x86 < asm < mem < cpu < engine < os < runtime < debug < node < tools < cli
 //
-// tools are step, tour, trace, gdb, lab and web's core adapters; cli is the
-// only layer that may touch the file system, processes and sockets (and the
-// tools that are Node programs by nature: gdb's TCP stub). Type-only
+// node is the Node host of the core: the file-system source provider, where
+// the package's files are, machines built from files. tools are step, tour,
+// trace, gdb and lab; cli is the command. The core (everything up to debug)
+// imports no Node module. Type-only
 // imports count too: a type is a dependency of the design even when the
 // compiler erases it.
 //
@@ -21,7 +22,7 @@ import ts from "typescript";
 
 /** Layer of each top-level folder of src/, low to high. */
 export const LAYERS: readonly (readonly string[])[] = [
-  ["x86"], ["asm"], ["mem"], ["cpu"], ["engine"], ["os"], ["runtime"], ["debug"],
+  ["x86"], ["asm"], ["mem"], ["cpu"], ["engine"], ["os"], ["runtime"], ["debug"], ["node"],
   ["step", "tour", "trace", "gdb", "lab"], ["cli"],
 ];
 
@@ -32,7 +33,7 @@ export const NODE_ALLOWED: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Folders whose files may import Node modules freely (they run in Node only). */
-const NODE_LAYERS = new Set(["step", "tour", "trace", "gdb", "lab", "cli"]);
+const NODE_LAYERS = new Set(["node", "step", "tour", "trace", "gdb", "lab", "cli"]);
 
 export interface Graph { files: string[]; imports: Map<string, string[]>; external: Map<string, string[]> }
 

@@ -4,7 +4,7 @@
 // the image's code, symbols and line table for gdb's `file` command.
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { buildMachine } from "../runtime/boot.ts";
+import { buildMachine } from "../node/boot.ts";
 import { writeElf } from "../gdb/elf.ts";
 import { startGdbServer } from "../gdb/server.ts";
 

@@ -5,7 +5,7 @@ import { writeFileSync, realpathSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { ChromeTraceBuilder } from "../trace/chrome.ts";
-import { runProgram } from "../runtime/boot.ts";
+import { runProgram } from "../node/boot.ts";
 import { ENGINE_NAMES } from "../engine/index.ts";
 
 interface RunCliOptions {

@@ -17,7 +17,7 @@ import { assembleFileSimple, type SimpleImage } from "../engine/asmload.ts";
 import { disassemble } from "../cpu/disasm.ts";
 import { REG_RIP, type Stop } from "../engine/engine.ts";
 import { LockstepDivergence } from "../engine/pair.ts";
-import { runProgram, type RunOptions } from "../runtime/boot.ts";
+import { runProgram, type RunOptions } from "../node/boot.ts";
 
 interface VerifyOptions {
   maxSteps?: string;

@@ -40,7 +40,7 @@
 // interleaving from what `gmpemu run` with the same seed would do.
 
 import { createServer, type Server, type Socket } from "node:net";
-import type { Machine } from "../runtime/boot.ts";
+import type { Machine } from "../node/boot.ts";
 import type { Thread, Exit } from "../os/kernel.ts";
 import { REG_RIP } from "../engine/engine.ts";
 import { GoThrow } from "../runtime/panic.ts";

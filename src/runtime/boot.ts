@@ -17,9 +17,6 @@
 // unrecovered panic ("panic: ...", status 2), a fault ("unexpected fault
 // address", SIGSEGV, status 2), each followed by the goroutine dump.
 
-import { readdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { assembleFile, type ObjFile } from "../asm/assemble.ts";
 import { link, LinkError, type Image } from "../asm/link.ts";
 import { AsmErrors, type AsmError } from "../asm/prog.ts";
@@ -44,7 +41,6 @@ import { register as registerMain } from "./main.ts";
 import { register as registerSyscall } from "./syscall.ts";
 import { goroutineDump } from "./traceback.ts";
 
-export const ASM_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../asm");
 /** The main thread's OS stack (Linux puts it just below the top of user space). */
 export const OS_STACK_TOP = 0x7fff_f000_0000;
 export const OS_STACK_SIZE = 256 << 10;
@@ -61,6 +57,14 @@ export interface RunOptions extends RuntimeOptions {
   includeDirs?: string[];
   /** Called with the machine once it is built, before it runs (scheduler listeners, traces). */
   observe?: (m: Machine) => void;
+  /** How tracebacks show a source file's path (Go prints absolute paths). Default: as given. */
+  showPath?: (file: string) => string;
+}
+
+/** Where a program's sources come from: the host's (src/node/boot.ts for Node). */
+export interface ProgramSources {
+  /** The runtime's assembly files (asm/*.s), in link order. */
+  runtimeFiles: readonly string[];
 }
 
 /** A machine: the runtime, with its engine, kernel, bridge and image. */
@@ -99,17 +103,12 @@ export function hostTable(): HostTable<Runtime> {
   return table;
 }
 
-/** The runtime's own assembly files. */
-export function runtimeAsmFiles(): string[] {
-  return readdirSync(ASM_DIR).filter((f) => f.endsWith(".s")).sort().map((f) => join(ASM_DIR, f));
-}
-
 /** Assembles and links the runtime and the program, resolving the rest to host functions. */
-export function linkProgram(files: readonly string[], includeDirs: readonly string[] = []): Image {
+export function linkProgram(files: readonly string[], src: ProgramSources, includeDirs: readonly string[] = []): Image {
   const t = hostTable();
   const errors: AsmError[] = [];
   const objs: ObjFile[] = [];
-  for (const f of runtimeAsmFiles()) {
+  for (const f of src.runtimeFiles) {
     const r = assembleFile(f, { pkg: "runtime" });
     errors.push(...r.errors);
     objs.push(r.obj);
@@ -132,8 +131,8 @@ export function linkProgram(files: readonly string[], includeDirs: readonly stri
 }
 
 /** Builds the machine for a program, ready to run. */
-export function buildMachine(files: readonly string[], opts: RunOptions = {}): Machine {
-  const image = linkProgram(files, opts.includeDirs ?? []);
+export function buildMachine(files: readonly string[], opts: RunOptions & ProgramSources): Machine {
+  const image = linkProgram(files, opts, opts.includeDirs ?? []);
   const engine = createEngine(opts.engine ?? "interp");
   const kopts: KernelOptions = { seed: opts.seed ?? 1 };
   if (opts.stdout) kopts.stdout = opts.stdout;
@@ -152,7 +151,7 @@ export function buildMachine(files: readonly string[], opts: RunOptions = {}): M
 }
 
 /** Runs a program to its end; never throws for what the program does (only for bad input). */
-export function runProgram(files: readonly string[], opts: RunOptions = {}): RunResult {
+export function runProgram(files: readonly string[], opts: RunOptions & ProgramSources): RunResult {
   const m = buildMachine(files, opts);
   opts.observe?.(m);
   // The engine is closed only after the endings below have read it for
@@ -164,15 +163,11 @@ export function runProgram(files: readonly string[], opts: RunOptions = {}): Run
   }
 }
 
-/** The goroutine dump, with Go's absolute file names. */
-export function dumpGoroutines(m: Machine, all: boolean): string {
-  return goroutineDump(m, all, (f) => resolve(f));
-}
 
 function finishRun(m: Machine, opts: RunOptions): RunResult {
   const err = (s: string): void => (opts.stderr ?? ((b) => process.stderr.write(b)))(new TextEncoder().encode(s));
   const dump = (all: boolean): string => {
-    const d = dumpGoroutines(m, all);
+    const d = goroutineDump(m, all, opts.showPath);
     return d ? "\n" + d : "";
   };
   let exit: Exit;

@@ -37,7 +37,7 @@ import {
   backtrace, curgoid, findG, formatEvent, ginfo, goid, goroutines, gobuf, gwhere, insnAt, isG0, mOf, ms, pOf, pid,
   ps, REG_VIEW_NAMES, sched, subscribe, symbolize, tlsg, where, mid, type SchedEvent,
 } from "../debug/view.ts";
-import { buildMachine, type Machine, type RunOptions } from "../runtime/boot.ts";
+import { buildMachine, type Machine, type RunOptions } from "../node/boot.ts";
 import { g_sched, gobuf_bp, gobuf_pc, gobuf_sp } from "../runtime/offsets.ts";
 
 const EVENT_BREAKS: Record<string, SchedEvent["kind"][]> = {

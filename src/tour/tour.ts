@@ -26,7 +26,7 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { REG_RIP } from "../engine/engine.ts";
 import { formatEvent, gobuf as readGobuf, goid as goidOf, GPR_NAMES, insnAt, isG0, subscribe, tlsg, type SchedEvent } from "../debug/view.ts";
-import { buildMachine, type Machine } from "../runtime/boot.ts";
+import { buildMachine, type Machine } from "../node/boot.ts";
 import { g_sched, gobuf_g } from "../runtime/offsets.ts";
 
 export interface TourOptions {

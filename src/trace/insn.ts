@@ -37,13 +37,14 @@ import { disassemble } from "../cpu/disasm.ts";
 import { REG_FS_BASE, REG_RIP, type Engine, type Stop } from "../engine/engine.ts";
 import { insnBytes, subscribe } from "../debug/view.ts";
 import type { Exit } from "../os/kernel.ts";
-import { buildMachine, type Machine, type RunOptions } from "../runtime/boot.ts";
+import { buildMachine, type Machine, type RunOptions } from "../node/boot.ts";
+import { packageRoot } from "../node/root.ts";
 import { g_m, m_id } from "../runtime/offsets.ts";
 import type { SchedEvent } from "../runtime/events.ts";
 import { GPR_NAMES } from "../x86/regs.ts";
 
 /** The repository root: source paths in traces are relative to it. */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const REPO_ROOT = packageRoot();
 
 /** The switch routines traced when --only is not given. */
 export const DEFAULT_ROUTINES: readonly string[] = [

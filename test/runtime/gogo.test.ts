@@ -3,7 +3,7 @@
 // consumed. This is the switch the seed documents walk through.
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildMachine } from "../../src/runtime/boot.ts";
+import { buildMachine } from "../../src/node/boot.ts";
 import { REG_FS_BASE, REG_RIP } from "../../src/engine/engine.ts";
 import { disassemble } from "../../src/cpu/disasm.ts";
 import { insnBytes } from "../../src/engine/lockstep.ts";

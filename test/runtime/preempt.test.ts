@@ -18,7 +18,7 @@ import { describe, expect, it } from "vitest";
 import { REG_RFLAGS, REG_RIP } from "../../src/engine/engine.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
 import { sigframe } from "../../src/os/signal.ts";
-import { buildMachine, runProgram, type RunOptions } from "../../src/runtime/boot.ts";
+import { buildMachine, runProgram, type RunOptions } from "../../src/node/boot.ts";
 import { forcePreempt } from "../../src/runtime/signal_unix.ts";
 import { g as gT, m as mT, off, p as pT } from "../../src/runtime/runtime2.ts";
 import { oracleAvailable } from "../helpers/oracles.ts";

@@ -27,7 +27,7 @@ import { dirname, join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findGo, oracleAvailable } from "../helpers/oracles.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
-import { runProgram } from "../../src/runtime/boot.ts";
+import { runProgram } from "../../src/node/boot.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const PROGRAMS = join(ROOT, "programs");

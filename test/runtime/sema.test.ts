@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REG_RIP } from "../../src/engine/engine.ts";
-import { buildMachine, runProgram } from "../../src/runtime/boot.ts";
+import { buildMachine, runProgram } from "../../src/node/boot.ts";
 import { g_goid, semaRoot_nwait, semaRoot_treap, sudog_elem, sudog_next, sudog_prev } from "../../src/runtime/offsets.ts";
 import { semroot, semwaiters } from "../../src/runtime/sema.ts";
 

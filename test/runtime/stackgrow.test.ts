@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import { oracleAvailable } from "../helpers/oracles.ts";
 import { REG_RIP } from "../../src/engine/engine.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
-import { buildMachine, dumpGoroutines, runProgram, type Machine } from "../../src/runtime/boot.ts";
+import { buildMachine, dumpGoroutines, runProgram, type Machine } from "../../src/node/boot.ts";
 import { g as gT, off, stack as stackT, stackPreempt, _StackGuard, _StackMin } from "../../src/runtime/runtime2.ts";
 import { verifyProgram } from "../../src/cli/verify.ts";
 

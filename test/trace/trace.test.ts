@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import { checkOutputPath } from "../../src/cli/run.ts";
-import { buildMachine, runProgram } from "../../src/runtime/boot.ts";
+import { buildMachine, runProgram } from "../../src/node/boot.ts";
 import { g as gT, gobuf, off } from "../../src/runtime/runtime2.ts";
 import type { SchedEvent } from "../../src/runtime/events.ts";
 import { ChromeTraceBuilder, type ChromeEvent, type ChromeTrace } from "../../src/trace/chrome.ts";

@@ -1,0 +1,40 @@
+// Machines built from files, for the Node host: the runtime's assembly from
+// the package's asm/ directory, tracebacks with absolute paths (as Go prints
+// them). The core's boot (src/runtime/boot.ts) takes its sources from its
+// caller; this is the caller every Node tool and test uses.
+
+import { readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import * as core from "../runtime/boot.ts";
+import { goroutineDump } from "../runtime/traceback.ts";
+import { asmDir } from "./root.ts";
+
+export type { Machine, RunOptions, RunResult } from "../runtime/boot.ts";
+export { OS_STACK_SIZE, OS_STACK_TOP, hostTable } from "../runtime/boot.ts";
+
+/** The runtime's own assembly files (asm/*.s), in link order. */
+export function runtimeAsmFiles(): string[] {
+  const dir = asmDir();
+  return readdirSync(dir).filter((f) => f.endsWith(".s")).sort().map((f) => join(dir, f));
+}
+
+function sources(opts: core.RunOptions): core.RunOptions & core.ProgramSources {
+  return { showPath: (f) => resolve(f), ...opts, runtimeFiles: runtimeAsmFiles() };
+}
+
+export function linkProgram(files: readonly string[], includeDirs: readonly string[] = []): ReturnType<typeof core.linkProgram> {
+  return core.linkProgram(files, { runtimeFiles: runtimeAsmFiles() }, includeDirs);
+}
+
+export function buildMachine(files: readonly string[], opts: core.RunOptions = {}): core.Machine {
+  return core.buildMachine(files, sources(opts));
+}
+
+export function runProgram(files: readonly string[], opts: core.RunOptions = {}): core.RunResult {
+  return core.runProgram(files, sources(opts));
+}
+
+/** The goroutine dump, with Go's absolute file names. */
+export function dumpGoroutines(m: core.Machine, all: boolean): string {
+  return goroutineDump(m, all, (f) => resolve(f));
+}
