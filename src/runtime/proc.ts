@@ -948,25 +948,36 @@ export function* findRunnable(rt: Runtime, h: H): HostGen<number> {
       }
       if (mem.ptr(mp + m_p) !== 0) continue;
     }
-    // Go would block in netpoll until the next timer; we sleep on the M's
-    // park note with that timeout (sched.pollUntil), or stop the M when
-    // there is none.
-    const waiter = rt.gvar(rtglobals_netpollWaiter);
-    const next = timeSleepUntil(rt);
-    if (next !== Infinity && mem.int(s + schedt_lastpoll) !== 0) {
+    // Poll the network until the next timer: Go blocks in netpoll(delay)
+    // here, with no P. There is no network; the M sleeps on its park note
+    // until the next timer is due (wakeNetPoller wakes it sooner), then
+    // takes an idle P and looks again from the top — or, with no P to be
+    // had, stops. sched.lastpoll is 0 while an M waits so, as in Go.
+    const pollUntil = timeSleepUntil(rt);
+    if (pollUntil !== Infinity && mem.int(s + schedt_lastpoll) !== 0) {
+      mem.setInt(s + schedt_lastpoll, 0);
+      mem.setInt(s + schedt_pollUntil, pollUntil);
+      if (mem.ptr(mp + m_p) !== 0) throw_("findrunnable: netpoll with p");
+      if (mem.u8(mp + m_spinning) !== 0) throw_("findrunnable: netpoll with spinning");
+      const waiter = rt.gvar(rtglobals_netpollWaiter);
+      const delay = pollUntil - rt.now;
+      if (delay > 0) {
+        mem.setPtr(waiter, mp);
+        yield* notetsleep(rt, h, mp + m_park, delay);
+        mem.setPtr(waiter, 0);
+        noteclear(rt, mp + m_park);
+      }
+      mem.setInt(s + schedt_pollUntil, 0);
+      mem.setInt(s + schedt_lastpoll, rt.now);
       lock(rt, s + schedt_lock);
       const np = pidleget(rt);
       unlock(rt, s + schedt_lock);
       if (np !== 0) {
         acquirep(rt, np);
-        mem.setInt(s + schedt_lastpoll, 0);
-        mem.setPtr(waiter, mp);
-        mem.setInt(s + schedt_pollUntil, next);
-        yield* notetsleep(rt, h, mp + m_park, Math.max(1, next - rt.now));
-        mem.setPtr(waiter, 0);
-        mem.setInt(s + schedt_pollUntil, 0);
-        mem.setInt(s + schedt_lastpoll, rt.now);
-        noteclear(rt, mp + m_park);
+        if (wasSpinning) {
+          mem.setU8(mp + m_spinning, 1);
+          mem.setI32(s + schedt_nmspinning, mem.i32(s + schedt_nmspinning) + 1);
+        }
         continue;
       }
     }
