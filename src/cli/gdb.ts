@@ -2,8 +2,8 @@
 // stopped before its first instruction, and serve gdb's remote protocol on
 // 127.0.0.1:P (src/gdb/server.ts). With --elf, first write an ELF file with
 // the image's code, symbols and line table for gdb's `file` command.
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
+import { checkOutputs, runInputs, writeOutput } from "./outpath.ts";
 import { buildMachine } from "../runtime/boot.ts";
 import { writeElf } from "../gdb/elf.ts";
 import { startGdbServer } from "../gdb/server.ts";
@@ -14,6 +14,7 @@ interface GdbCliOptions {
   procs: string;
   seed: string;
   verbose?: boolean;
+  force?: boolean;
 }
 
 function intOpt(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -31,12 +32,15 @@ export function registerGdb(program: Command, setStatus: (s: number) => void): v
     .option("--elf <file>", "write an ELF file with the program's code, symbols and lines (for gdb's `file`)")
     .option("--procs <n>", "GOMAXPROCS: the number of Ps", "1")
     .option("--seed <n>", "seed of the kernel's thread interleaving", "1")
+    .option("--force", "overwrite an existing --elf file even if it is not an ELF file (never an input)")
     .option("--verbose", "print the protocol's packets to stderr")
     .action(async (files: string[], o: GdbCliOptions) => {
       const port = intOpt("--port", o.port ?? "", 0, 65535);
+      // Before anything is built: a bad --elf must not cost the source or a run.
+      if (o.elf !== undefined) checkOutputs([{ option: "--elf", path: o.elf, kind: "elf" }], runInputs(files), { force: o.force === true });
       const m = buildMachine(files, { procs: intOpt("--procs", o.procs, 1), seed: intOpt("--seed", o.seed, 0) });
       try {
-        if (o.elf !== undefined) writeFileSync(o.elf, writeElf(m.image, { name: files[0] ?? "gmpemu" }));
+        if (o.elf !== undefined) writeOutput("--elf", o.elf, writeElf(m.image, { name: files[0] ?? "gmpemu" }));
         const opts: Parameters<typeof startGdbServer>[1] = { port };
         if (o.verbose) opts.log = (l) => process.stderr.write(`gdb ${l}\n`);
         const srv = await startGdbServer(m, opts);
