@@ -15,9 +15,11 @@
 // time (Kernel.stepOnce) and compares RIP with the breakpoint set and each
 // watched range with its last contents after every instruction; with none
 // set it runs the kernel in chunks (Kernel.run) at full speed. Every few
-// thousand single steps the stub rotates to the next runnable thread, so
-// that a thread spinning for another cannot starve it (stepOnce itself only
-// switches when the current thread blocks). The end of the program is
+// thousand single steps the kernel picks the next thread as its scheduler
+// would (Kernel.requestSwitch, waking sleepers whose time has come), so
+// that a thread spinning for another, or sysmon asleep while main spins,
+// is not starved (stepOnce itself only switches when the current thread
+// blocks). The end of the program is
 // `W xx` with its exit status; a runtime throw or panic ends it with W02
 // after printing Go's message; any other error out of the machine ends it
 // with W01 and one line on stderr, as `gmpemu run` would exit 1.
@@ -85,7 +87,7 @@ import {
 
 /** Instructions between checks for gdb's interrupt (and event-loop turns). */
 const CHUNK = 20_000;
-/** Single steps before the continue loop rotates to the next runnable thread. */
+/** Single steps before the continue loop lets the kernel pick a thread again (Kernel.requestSwitch). */
 const ROTATE = 5_000;
 /** The most bytes one `m` reply carries: its hex must fit in a packet. */
 const MAX_READ = (PACKET_SIZE - 4) >> 1;
@@ -387,13 +389,11 @@ export class GdbStub {
             const w = this.watchHit();
             if (w !== undefined) return { kind: "signal", sig: 5, thread: k.cur, extra: `watch:${w.toString(16)};` };
           }
+          // A time slice: the kernel picks again, waking sleepers whose time
+          // has come (sysmon), so that a spinning thread cannot starve them.
           if (++sinceRotate >= ROTATE) {
             sinceRotate = 0;
-            const ready = k.threads.filter((t) => t.state === "runnable");
-            if (ready.length > 1) {
-              const at = k.cur ? ready.indexOf(k.cur) : -1;
-              k.switchTo(ready[(at + 1) % ready.length]!);
-            }
+            k.requestSwitch();
           }
         }
       }
