@@ -95,6 +95,8 @@ const MAX_READ = (PACKET_SIZE - 4) >> 1;
 const MAX_WATCHPOINTS = 64, MAX_WATCH_LEN = 4096;
 /** Packets a client may queue while the machine runs before it is dropped. */
 const MAX_QUEUE = 1024;
+/** Reply bytes a client may leave unread before the stub waits for it. */
+const MAX_UNREAD = 1 << 20;
 /** Thread ids per qfThreadInfo / qsThreadInfo reply. */
 const THREADS_PER_REPLY = 256;
 /** Console output bytes per `O` packet. */
@@ -688,6 +690,11 @@ export class GdbStub {
             if (reply !== null) send(reply);
             const end = this.takeEnding();
             if (end) { finish(end); break; }
+            // A client that does not read its replies: wait for it, rather
+            // than buffer them (requests keep queueing up to MAX_QUEUE).
+            if (sock.writableLength > MAX_UNREAD && !sock.destroyed) {
+              await new Promise<void>((r) => { sock.once("drain", r); sock.once("close", r); });
+            }
           }
         } finally {
           busy = false;

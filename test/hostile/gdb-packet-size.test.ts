@@ -3,6 +3,7 @@
 // stub busy for 200 s. The parser now holds at most PACKET_SIZE bytes and
 // skips the rest of a longer packet as it arrives; the stub answers E01 and
 // goes on.
+import { connect } from "node:net";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildMachine, type Machine } from "../../src/runtime/boot.ts";
@@ -77,5 +78,33 @@ describe("packet size", () => {
         c.close();
       }
     });
+  });
+
+  it("a client that never reads its replies is waited for, then dropped, not buffered without end", async () => {
+    const m = buildMachine([HELLO], quiet);
+    const notices: string[] = [];
+    const srv = await startGdbServer(m, { port: 0, notice: (l) => notices.push(l) });
+    const s = connect(srv.port, "127.0.0.1");
+    try {
+      await new Promise((r) => s.once("connect", r));
+      s.pause(); // never read
+      const entry = m.image.addrOf("runtime.rt0_go")!;
+      const req = `m${entry.toString(16)},4000`;
+      const one = `$${req}#${checksum(req)}`;
+      s.write(`$QStartNoAckMode#${checksum("QStartNoAckMode")}`);
+      // Reads of 16 KB of reply each, 50 at a time (fewer than the queue's
+      // bound in any one chunk): 80 MB by the 5,000th, if the stub buffered them all.
+      for (let i = 0; i < 100 && !notices.some((n) => n.includes("disconnected")); i++) {
+        s.write(one.repeat(50));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await new Promise<void>((r) => { const t = setInterval(() => { if (s.destroyed || notices.some((n) => n.includes("disconnected"))) { clearInterval(t); r(); } }, 20); });
+      expect(notices).toContain("gmpemu: gdb stub: the client sent more than 1024 packets without waiting for replies; disconnected");
+      expect(process.memoryUsage().rss).toBeLessThan(2 ** 31);
+    } finally {
+      s.destroy();
+      srv.close();
+      m.engine.close();
+    }
   });
 });
