@@ -42,6 +42,19 @@ export function registerGdb(program: Command, setStatus: (s: number) => void): v
     .option("--force", "overwrite an existing --elf file even if it is not an ELF file (never an input)")
     .option("--once", "serve the first gdb only (gdbserver's --once)")
     .option("--verbose", "print the protocol's packets to stderr")
+    .addHelpText("after", `
+Example:
+  gmpemu gdb programs/hello.s --port 0 --elf hello.elf     # prints the port
+  gdb -ex 'file hello.elf' -ex 'target remote :PORT'
+  (gdb) break main.main
+  (gdb) continue
+  (gdb) bt                          # through the TypeScript runtime's frames (runtime.hostframe)
+  (gdb) set backtrace past-main on  # and on past main.main to runtime.goexit
+  (gdb) monitor goroutines          # every goroutine: status, wait reason, M, where
+  (gdb) monitor g 1                 # one goroutine's gobuf, stack and frames
+  (gdb) monitor bt                  # this thread's frames, host functions by name
+  (gdb) detach                      # the program runs on; another gdb may attach
+`)
     .action(async (files: string[], o: GdbCliOptions) => {
       const port = intOpt("--port", o.port ?? "", 0, 65535);
       // Before anything is built: a bad --elf must not cost the source or a run.
