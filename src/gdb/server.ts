@@ -150,6 +150,8 @@ export class GdbStub {
   private noAck = false;
   private exited: number | undefined;
   private interrupted = false;
+  /** gdb's ^C that came before the resume it was meant for had started (both in one read). */
+  private pendingInterrupt = false;
   private running: Promise<StopInfo> | undefined;
   private lastStop: StopInfo | undefined;
   /** Threads not yet listed by qsThreadInfo. */
@@ -352,6 +354,7 @@ export class GdbStub {
 
   /** One instruction on thread tid (or the current one). */
   step(tid: number | undefined): StopInfo {
+    this.pendingInterrupt = false;
     const k = this.m.kernel;
     const t = this.thread(tid);
     if (t && t.state === "runnable" && k.cur !== t) k.switchTo(t);
@@ -366,7 +369,8 @@ export class GdbStub {
   /** Continues until a breakpoint, a watchpoint, an interrupt or the end. */
   resume(): Promise<StopInfo> {
     if (this.running) return this.running;
-    this.interrupted = false;
+    this.interrupted = this.pendingInterrupt;
+    this.pendingInterrupt = false;
     const p = this.resumeLoop().finally(() => { this.running = undefined; });
     this.running = p;
     return p;
@@ -410,8 +414,18 @@ export class GdbStub {
   /** Ends the program with a status (the server's, when the machine stopped with nobody to tell). */
   abandon(code: number): void { this.exited ??= code; }
 
+  /** Stops a running resume at its next check (the server's own use: a new gdb, a hang-up, close). */
   interrupt(): void {
     if (this.running) this.interrupted = true;
+  }
+
+  /**
+   * gdb's ^C: stops the running resume, or the one about to start when the
+   * ^C arrived with its packet (a step, which stops anyway, clears it).
+   */
+  requestInterrupt(): void {
+    if (this.running) this.interrupted = true;
+    else this.pendingInterrupt = true;
   }
 
   /** Resolves when no resume is running. */
@@ -658,6 +672,7 @@ export class GdbStub {
     this.noAck = false;
     this.gThread = this.cThread = undefined;
     this.ending = undefined;
+    this.pendingInterrupt = false;
     const parser = new PacketParser();
     /** Packets to answer, in order: data to handle, or a reply already decided (a bad packet's E01). */
     const queue: ({ data: string } | { reply: string })[] = [];
@@ -719,7 +734,7 @@ export class GdbStub {
               if (!this.noAck) sock.write("+");
               queue.push({ reply: "E01" });
               break;
-            case "interrupt": this.interrupt(); break;
+            case "interrupt": this.requestInterrupt(); break;
             case "ack": case "nack": break;
           }
         }

@@ -95,6 +95,27 @@ describe("sessions one after another", () => {
     }
   });
 
+  it("a ^C that arrives in the same read as its continue still stops it", async () => {
+    const m = buildMachine([FOREVER], quiet);
+    const srv = await startGdbServer(m, { port: 0, notice: () => {} });
+    const c = await RspClient.connect(srv.port);
+    try {
+      expect(await c.request("QStartNoAckMode")).toBe("OK");
+      c.write("$c#63\x03");
+      expect(await c.packet()).toMatch(/^T02thread:[0-9a-f]+;$/);
+      // A later continue is not stopped by it again: it runs until its own ^C.
+      const at = m.engine.icount;
+      c.send("c");
+      await until(() => m.engine.icount > at + 200_000, "the second continue");
+      c.write("\x03");
+      expect(await c.packet()).toMatch(/^T02/);
+    } finally {
+      c.close();
+      srv.close();
+      m.engine.close();
+    }
+  });
+
   it("after a hang-up the machine waits where it was for the next gdb", async () => {
     const m = buildMachine([HELLO], quiet);
     const notices: string[] = [];
