@@ -2,11 +2,11 @@
 // (EISDIR), and that error's status replaced the program's. Paths that can
 // never be written — a directory, a device, a missing directory — are now
 // refused before the run: one line, status 1, the program never started.
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { spawnAsync, type Spawned } from "./spawn-async.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin/gmpemu.mjs");
@@ -16,8 +16,7 @@ describe("an output path that cannot be written", () => {
   const dir = mkdtempSync(join(tmpdir(), "gmpemu-outpath-dir-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, "d"));
-  const cli = (...args: string[]): ReturnType<typeof spawnSync> =>
-    spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+  const cli = (...args: string[]): Promise<Spawned> => spawnAsync(process.execPath, [BIN, ...args], { cwd: dir });
 
   for (const [what, path, msg] of [
     ["a directory", "d", "d: is a directory; give a file name"],
@@ -25,8 +24,8 @@ describe("an output path that cannot be written", () => {
     ["a file in a missing directory", "nodir/t.json", "nodir/t.json: the directory nodir does not exist"],
     ["a file under a file", `${HELLO}/t.json`, `${HELLO} is not a directory`],
   ] as const) {
-    it(`run --trace-out refuses ${what} before the run`, () => {
-      const r = cli("run", HELLO, "--trace-out", path);
+    it(`run --trace-out refuses ${what} before the run`, async () => {
+      const r = await cli("run", HELLO, "--trace-out", path);
       expect(r.stdout).toBe(""); // the program never ran
       expect(r.stderr).toMatch(/^gmpemu: --trace-out: [^\n]*\n$/);
       expect(r.stderr).toContain(msg);
@@ -34,8 +33,8 @@ describe("an output path that cannot be written", () => {
     });
   }
 
-  it("gdb --elf refuses a directory before the stub starts", () => {
-    const r = cli("gdb", HELLO, "--port", "0", "--elf", "d");
+  it("gdb --elf refuses a directory before the stub starts", async () => {
+    const r = await cli("gdb", HELLO, "--port", "0", "--elf", "d");
     expect(r.stderr).toBe("gmpemu: --elf: d: is a directory; give a file name\n");
     expect(r.status).toBe(1);
   });

@@ -3,11 +3,11 @@
 // spelling of an input as --elf (the same name, a hard link, a symbolic
 // link, a file the program #includes, a runtime file) is refused before
 // anything is built: one line, exit status 1, the input untouched, no stub.
-import { spawnSync } from "node:child_process";
 import { linkSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { spawnAsync, type Spawned } from "./spawn-async.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin/gmpemu.mjs");
@@ -22,8 +22,8 @@ describe("gdb --elf never eats an input", () => {
   linkSync(join(dir, "h.s"), join(dir, "hard.elf"));
   symlinkSync(join(dir, "h.s"), join(dir, "soft.elf"));
 
-  const gdb = (elf: string): ReturnType<typeof spawnSync> =>
-    spawnSync(process.execPath, [BIN, "gdb", "h.s", "--port", "0", "--elf", elf], { cwd: dir, encoding: "utf8", timeout: 30_000 });
+  const gdb = (elf: string): Promise<Spawned> =>
+    spawnAsync(process.execPath, [BIN, "gdb", "h.s", "--port", "0", "--elf", elf], { cwd: dir, timeout: 30_000 });
 
   for (const [what, elf, also] of [
     ["the source itself", "h.s", ""],
@@ -34,11 +34,11 @@ describe("gdb --elf never eats an input", () => {
     ["the runtime's include file", join(ROOT, "asm/include/textflag.h"), ""],
     ["the runtime's assembly", join(ROOT, "asm/asm_amd64.s"), ""],
   ] as const) {
-    it(`refuses ${what}`, () => {
+    it(`refuses ${what}`, async () => {
       const before = readFileSync(join(dir, "h.s"));
-      const r = gdb(elf);
+      const r = await gdb(elf);
       expect(r.status).toBe(1);
-      const err = String(r.stderr);
+      const err = r.stderr;
       expect(err).toMatch(new RegExp(`^gmpemu: --elf: .*: is one of the input files.*; give another file name\\n$`));
       if (also) expect(err).toContain(also);
       expect(err).not.toContain("listening");
@@ -48,14 +48,14 @@ describe("gdb --elf never eats an input", () => {
     });
   }
 
-  it("still writes an ELF to a new name (the check refuses only inputs)", () => {
-    const child = spawnSync(process.execPath, ["-e", `
+  it("still writes an ELF to a new name (the check refuses only inputs)", async () => {
+    const child = await spawnAsync(process.execPath, ["-e", `
       const { spawn } = require("node:child_process");
       const c = spawn(process.execPath, [${JSON.stringify(BIN)}, "gdb", "h.s", "--port", "0", "--elf", "out.elf"], { cwd: ${JSON.stringify(dir)} });
       let err = "";
       c.stderr.on("data", (d) => { err += d; if (/listening/.test(err)) { c.kill(); } });
       c.on("exit", () => { process.stdout.write(err); });
-    `], { encoding: "utf8", timeout: 30_000 });
+    `], { timeout: 30_000 });
     expect(child.stdout).toMatch(/listening on 127\.0\.0\.1:\d+/);
     const elf = readFileSync(join(dir, "out.elf"));
     expect([...elf.subarray(0, 4)]).toEqual([0x7f, 0x45, 0x4c, 0x46]);

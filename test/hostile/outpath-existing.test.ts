@@ -2,11 +2,11 @@
 // option now overwrites only a file of the kind it writes (an ELF for
 // --elf, a Chrome trace for --trace-out), or an empty one; anything else
 // needs --force, and is refused before the run otherwise.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { spawnAsync, type Spawned } from "./spawn-async.ts";
 import { checkOutputs } from "../../src/cli/outpath.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -16,33 +16,32 @@ const HELLO = join(ROOT, "programs/hello.s");
 describe("an existing output file", () => {
   const dir = mkdtempSync(join(tmpdir(), "gmpemu-outpath-existing-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const run = (...args: string[]): ReturnType<typeof spawnSync> =>
-    spawnSync(process.execPath, [BIN, "run", HELLO, ...args], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+  const run = (...args: string[]): Promise<Spawned> => spawnAsync(process.execPath, [BIN, "run", HELLO, ...args], { cwd: dir });
 
-  it("is refused when it is not a trace, and kept", () => {
+  it("is refused when it is not a trace, and kept", async () => {
     writeFileSync(join(dir, "notes.json"), "my notes, not a trace\n");
-    const r = run("--trace-out", "notes.json");
+    const r = await run("--trace-out", "notes.json");
     expect(r.status).toBe(1);
     expect(r.stderr).toBe("gmpemu: --trace-out: notes.json: exists and is not a Chrome trace (JSON); remove it or give --force to overwrite it\n");
     expect(r.stdout).toBe("");
     expect(readFileSync(join(dir, "notes.json"), "utf8")).toBe("my notes, not a trace\n");
   });
 
-  it("is overwritten with --force", () => {
-    const r = run("--trace-out", "notes.json", "--force");
+  it("is overwritten with --force", async () => {
+    const r = await run("--trace-out", "notes.json", "--force");
     expect(r.status).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, "notes.json"), "utf8")).traceEvents.length).toBeGreaterThan(0);
   });
 
-  it("is overwritten when it is a trace already (a second run), or empty", () => {
-    const again = run("--trace-out", "notes.json");
+  it("is overwritten when it is a trace already (a second run), or empty", async () => {
+    const again = await run("--trace-out", "notes.json");
     expect(again.status).toBe(0);
     writeFileSync(join(dir, "empty.json"), "");
-    expect(run("--trace-out", "empty.json").status).toBe(0);
+    expect((await run("--trace-out", "empty.json")).status).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, "empty.json"), "utf8")).traceEvents.length).toBeGreaterThan(0);
   });
 
-  it("--elf: an ELF is overwritten, anything else needs --force", () => {
+  it("--elf: an ELF is overwritten, anything else needs --force", async () => {
     const elf = join(dir, "x.elf"), txt = join(dir, "x.txt");
     writeFileSync(elf, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]));
     writeFileSync(txt, "text\n");
@@ -53,7 +52,7 @@ describe("an existing output file", () => {
     // A trace is not an ELF, nor an ELF a trace.
     expect(() => checkOutputs([{ option: "--trace-out", path: elf, kind: "chrome-trace" }], inputs)).toThrow(/is not a Chrome trace/);
     // Through the command: refused before the stub starts.
-    const r = spawnSync(process.execPath, [BIN, "gdb", HELLO, "--port", "0", "--elf", txt], { cwd: dir, encoding: "utf8", timeout: 30_000 });
+    const r = await spawnAsync(process.execPath, [BIN, "gdb", HELLO, "--port", "0", "--elf", txt], { cwd: dir, timeout: 30_000 });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^gmpemu: --elf: .*x\.txt: exists and is not an ELF file/);
     expect(readFileSync(txt, "utf8")).toBe("text\n");

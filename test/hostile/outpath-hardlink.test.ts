@@ -1,11 +1,11 @@
 // Issue 10: `run --trace-out` compared real paths, so a hard link to the
 // program (another name, the same inode) was overwritten with the trace.
 // The check is by device and inode now, before the run.
-import { spawnSync } from "node:child_process";
 import { linkSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { spawnAsync } from "./spawn-async.ts";
 import { checkOutputs } from "../../src/cli/outpath.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -20,14 +20,14 @@ describe("run --trace-out and a hard link to the input", () => {
   symlinkSync("h.s", join(dir, "sym.json"));
 
   for (const out of ["link.json", "sym.json"]) {
-    it(`refuses ${out} before running, and the program survives`, () => {
-      const r = spawnSync(process.execPath, [BIN, "run", "h.s", "--trace-out", out], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+    it(`refuses ${out} before running, and the program survives`, async () => {
+      const r = await spawnAsync(process.execPath, [BIN, "run", "h.s", "--trace-out", out], { cwd: dir });
       expect(r.stderr).toBe(`gmpemu: --trace-out: ${out}: is one of the input files (the same file as h.s); give another file name\n`);
       expect(r.status).toBe(1);
       expect(r.stdout).toBe(""); // nothing ran
       expect(readFileSync(join(dir, "h.s")).equals(src)).toBe(true);
       // --force does not make an input writable.
-      const f = spawnSync(process.execPath, [BIN, "run", "h.s", "--trace-out", out, "--force"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+      const f = await spawnAsync(process.execPath, [BIN, "run", "h.s", "--trace-out", out, "--force"], { cwd: dir });
       expect(f.status).toBe(1);
       expect(readFileSync(join(dir, "h.s")).equals(src)).toBe(true);
     });

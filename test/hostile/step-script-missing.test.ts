@@ -1,10 +1,10 @@
 // Issue 10: a missing --script file gave Node's raw "ENOENT: no such file or
 // directory, open ...". It is now one line naming the option and the file,
 // exit status 1, before the machine is built.
-import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
+import { spawnAsync } from "./spawn-async.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin/gmpemu.mjs");
@@ -15,8 +15,8 @@ describe("step --script with a file that cannot be read", () => {
     ["a directory", tmpdir(), "is a directory"],
     ["a device", "/dev/zero", "not a regular file"],
   ] as const) {
-    it(`${what}: one plain line, status 1`, () => {
-      const r = spawnSync(process.execPath, [BIN, "step", "programs/gosched.s", "--script", path], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    it(`${what}: one plain line, status 1`, async () => {
+      const r = await spawnAsync(process.execPath, [BIN, "step", "programs/gosched.s", "--script", path], { cwd: ROOT });
       expect(r.stderr).toBe(`gmpemu: --script: ${path}: ${msg}\n`);
       expect(r.stdout).toBe("");
       expect(r.status).toBe(1);
