@@ -31,6 +31,8 @@ import { gStatusStrings, unwind } from "../runtime/traceback.ts";
 import { GPR_NAMES } from "../x86/regs.ts";
 
 export type { SchedEvent } from "../runtime/events.ts";
+export type { Machine } from "../runtime/boot.ts";
+export { unwind, type Frame } from "../runtime/traceback.ts";
 export { GPR_NAMES } from "../x86/regs.ts";
 
 /** P statuses, as Go's schedtrace names them. */
@@ -59,8 +61,14 @@ export function pOf(m: Machine, mp: number): number {
   return mp === 0 ? 0 : m.mem.ptr(mp + m_p);
 }
 
+/** A g's goid, or -1 for none (0, or not yet a g: rt0_go's TLS probe stores 0x123 in the slot). */
 export function goid(m: Machine, gp: number): number {
-  return gp === 0 ? -1 : m.mem.int(gp + g_goid);
+  if (gp === 0) return -1;
+  try {
+    return m.mem.int(gp + g_goid);
+  } catch {
+    return -1;
+  }
 }
 
 export function mid(m: Machine, mp: number): number {
@@ -112,6 +120,8 @@ export interface GInfo {
   goid: number;
   /** _Grunnable ..., without _Gscan. */
   status: number;
+  /** The _Gscan bit was set. */
+  scan: boolean;
   /** "runnable", "waiting" ... */
   statusName: string;
   /** For a waiting goroutine: Go's wait reason ("chan receive"). */
@@ -123,9 +133,10 @@ export interface GInfo {
 
 export function ginfo(m: Machine, gp: number): GInfo {
   const mem = m.mem;
-  const status = readgstatus(m, gp) & ~_Gscan;
+  const raw = readgstatus(m, gp);
+  const status = raw & ~_Gscan;
   return {
-    gp, goid: goid(m, gp), status, statusName: gStatusStrings[status] ?? `status ${status}`,
+    gp, goid: goid(m, gp), status, scan: (raw & _Gscan) !== 0, statusName: gStatusStrings[status] ?? `status ${status}`,
     waitReason: status === _Gwaiting ? waitReasonStrings[mem.u8(gp + g_waitreason)] ?? "" : "",
     stackLo: mem.ptr(gp + g_stack_lo), stackHi: mem.ptr(gp + g_stack_hi), sched: gobuf(m, gp + g_sched),
   };

@@ -217,6 +217,8 @@ interface Suspension<C> {
   gen: HostGen;
   h: HostCall<C>;
   callSig: Sig;
+  /** Where the token is (SP of the callee's frame at the call). */
+  callSp: number;
 }
 
 /**
@@ -509,6 +511,19 @@ export class Bridge<C> {
   }
 
   /**
+   * For a debugger's unwinder (gdb's CFI): how far above SP — where RET of
+   * a callee leaves it, just above a return address into the host region —
+   * the host frame's CFA is (its frame SP + 8). Undefined for an address
+   * that is no return address.
+   */
+  cfaOffsetOfReturn(pc: number): number | undefined {
+    const r = this.resumeDefAt(pc);
+    if (r !== undefined) return r.callSig.size + r.fn.locals + ((pc - RESUME_BASE) % 16) + 8;
+    const s = this.tokens.get(pc);
+    return s === undefined ? undefined : s.h.frameSp - s.callSp;
+  }
+
+  /**
    * copystack's hook: a goroutine stack [lo, hi) moved by delta bytes. Every
    * generator suspended with its frame on that stack (runtime.main waiting
    * for main.main to return) moves with it. Resume points need nothing: their
@@ -519,6 +534,7 @@ export class Bridge<C> {
     for (const s of this.tokens.values()) {
       if (s.h.frameSp >= lo && s.h.frameSp < hi) {
         s.h.frameSp += delta;
+        s.callSp += delta;
         n++;
       }
     }
@@ -629,7 +645,7 @@ export class Bridge<C> {
     }
     const ret = this.freeTokens.pop() ?? this.nextToken++;
     if (ret >= HOST_BASE + HOST_SIZE) throw new Error("bridge: out of continuation tokens");
-    this.tokens.set(ret, { gen, h, callSig: this.lastCallSig(h) });
+    this.tokens.set(ret, { gen, h, callSig: this.lastCallSig(h), callSp: h.pendingRet });
     this.mem.setPtr(h.pendingRet, ret);
   }
 

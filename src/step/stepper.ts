@@ -55,6 +55,9 @@ interface Breakpoint {
 
 interface Watch { id: number; spec: string; addr: number; value: bigint }
 
+/** The most units one `x` shows (gdb has no cap; a screenful is what a person reads). */
+export const X_MAX_COUNT = 4096;
+
 /** Steps one thread may take before the stepper lets the kernel pick again. */
 export const STEP_SLICE = 10_000;
 
@@ -273,7 +276,9 @@ export class Stepper {
         // Steps only goroutine N: the others run but do not stop.
         const want = Number(rest[0]);
         const k = rest[1] === undefined ? 1 : Number(rest[1]);
-        if (!Number.isInteger(want)) throw new Error("sg: usage: sg GOID [N]");
+        if (!Number.isInteger(want) || !Number.isInteger(k) || k < 1) throw new Error("sg: usage: sg GOID [N]");
+        const live = this.liveGoids();
+        if (!live.includes(want)) throw new Error(`sg: no goroutine ${want} (goroutines: ${live.join(" ") || "none yet"})`);
         let i = 0;
         why = this.runUntil(() => this.goid(this.getg()) === want && this.m.image.symAt(this.reg(REG_RIP)) !== undefined && ++i >= k);
         return moved(why);
@@ -311,13 +316,21 @@ export class Stepper {
         this.watches.push(w);
         return `watchpoint ${w.id}: ${arg} (${hex(addr)}) = ${hex(w.value)}\n`;
       }
-      case "delete": case "d":
+      case "delete": case "d": {
         if (rest.length === 0) { this.breaks = []; this.watches = []; return "deleted all breakpoints and watchpoints\n"; }
+        // All or nothing, as a typo must not half-apply.
+        const known = [...this.breaks.map((b) => b.id), ...this.watches.map((w) => w.id)];
+        for (const a of rest) {
+          if (!/^\d+$/.test(a) || !known.includes(Number(a))) {
+            throw new Error(`delete: no breakpoint or watchpoint ${a} (${known.length ? `set: ${known.join(" ")}` : "none set"})`);
+          }
+        }
         for (const id of rest.map(Number)) {
           this.breaks = this.breaks.filter((b) => b.id !== id);
           this.watches = this.watches.filter((w) => w.id !== id);
         }
         return `deleted ${rest.join(" ")}\n`;
+      }
       case "regs": return this.regsView(before);
       case "g": return this.gView(rest[0] === undefined ? this.getg() : this.findGoroutine(Number(rest[0])));
       case "goroutines": return this.goroutines();
@@ -397,6 +410,11 @@ export class Stepper {
     return rows.join("\n") + "\n";
   }
 
+  /** The goids of the goroutines that are not dead, in creation order. */
+  private liveGoids(): number[] {
+    return goroutines(this.m).map((g) => g.goid);
+  }
+
   private findGoroutine(id: number): number {
     const gp = findG(this.m, id);
     if (gp === undefined) throw new Error(`no goroutine ${id}`);
@@ -450,12 +468,17 @@ export class Stepper {
     const m = /^x(?:\/(\d*)([xducbhwg]*))?$/.exec(cmd);
     if (!m || /([xduc]).*\1|([bhwg]).*\2/.test(m[2] ?? "")) throw new Error("x: usage: x/Nfu ADDR (f: x d u c; u: b h w g)");
     const count = m[1] ? Number(m[1]) : 1;
+    if (count < 1 || count > X_MAX_COUNT) throw new Error(`x: count ${m[1]} out of range (1 to ${X_MAX_COUNT})`);
     const fmt = /[xduc]/.exec(m[2] ?? "")?.[0] ?? "x";
     const size = { b: 1, h: 2, w: 4, g: 8 }[(/[bhwg]/.exec(m[2] ?? "")?.[0] ?? "g") as "b"];
     let addr: number;
     const a = arg.trim();
-    const rn = REG_VIEW_NAMES.indexOf(a.slice(1).toUpperCase());
-    if (a.startsWith("$")) addr = rn >= 0 && rn < 16 ? this.reg(rn) : a.slice(1).toUpperCase() === "RIP" ? this.reg(REG_RIP) : -1;
+    if (a.startsWith("$")) {
+      const name = a.slice(1).toUpperCase();
+      const r = REG_VIEW_NAMES.indexOf(name) >= 0 && REG_VIEW_NAMES.indexOf(name) < 16 ? REG_VIEW_NAMES.indexOf(name) : name === "RIP" ? REG_RIP : -1;
+      if (r < 0) throw new Error(`x: unknown register ${a} (registers: ${[...REG_VIEW_NAMES.slice(0, 16), "RIP"].map((n) => "$" + n).join(" ")})`);
+      addr = this.reg(r);
+    }
     else addr = this.resolveLocation(a)[0]!;
     if (!(addr >= 0)) throw new Error(`x: bad address ${arg}`);
     const bytes = this.m.engine.read(addr, count * size);
