@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import { checkOutputs, runInputs, statusAfterOutputFailure, writeOutput, OutputPathError } from "./outpath.ts";
 import { ChromeTraceBuilder } from "../trace/chrome.ts";
-import { runProgram } from "../node/boot.ts";
+import { MIN_PREEMPT_EVERY, runProgram } from "../node/boot.ts";
 import { ENGINE_NAMES } from "../engine/index.ts";
 
 interface RunCliOptions {
@@ -75,7 +75,7 @@ export function registerRun(program: Command, setStatus: (s: number) => void): v
       if (o.maxInsns !== undefined) opts.maxInsns = posInt("--max-insns", o.maxInsns);
       if (o.asyncpreemptoff) opts.asyncpreemptoff = true;
       if (o.timeslice !== undefined) opts.timeslice = duration("--timeslice", o.timeslice);
-      if (o.preemptEvery !== undefined) opts.preemptEvery = posInt("--preempt-every", o.preemptEvery);
+      if (o.preemptEvery !== undefined) opts.preemptEvery = posInt("--preempt-every", o.preemptEvery, MIN_PREEMPT_EVERY);
       if (o.maxStack !== undefined) opts.maxStack = posInt("--max-stack", o.maxStack, 4096);
       if (!o.sysmon) opts.nosysmon = true;
       if (o.schedtrace !== undefined) opts.schedtrace = posInt("--schedtrace", o.schedtrace);

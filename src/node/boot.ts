@@ -10,7 +10,7 @@ import { goroutineDump } from "../runtime/traceback.ts";
 import { asmDir } from "./root.ts";
 
 export type { Machine, RunOptions, RunResult } from "../runtime/boot.ts";
-export { OS_STACK_SIZE, OS_STACK_TOP, hostTable } from "../runtime/boot.ts";
+export { MIN_PREEMPT_EVERY, OS_STACK_SIZE, OS_STACK_TOP, hostTable } from "../runtime/boot.ts";
 
 /** The runtime's own assembly files (asm/*.s), in link order. */
 export function runtimeAsmFiles(): string[] {

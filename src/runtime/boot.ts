@@ -45,13 +45,23 @@ import { goroutineDump } from "./traceback.ts";
 export const OS_STACK_TOP = 0x7fff_f000_0000;
 export const OS_STACK_SIZE = 256 << 10;
 
+/**
+ * The shortest --preempt-every interval. A forced preemption's round trip
+ * (the signal frame, sigtramp and sigreturn, asyncPreempt saving and then
+ * restoring every register) takes about 40 of a goroutine's instructions,
+ * so a shorter interval could preempt it again before it ran one of its
+ * own: the program would never progress (measured on hello.s: 30 never
+ * ends, 40 ends slowly, 50 at once).
+ */
+export const MIN_PREEMPT_EVERY = 64;
+
 export interface RunOptions extends RuntimeOptions {
   engine?: string;
   /** Stop after this many instructions (a budget, not a timeout). */
   maxInsns?: number;
   stdout?: (b: Uint8Array) => void;
   stderr?: (b: Uint8Array) => void;
-  /** Raise a preemption signal every N instructions (--preempt-every). */
+  /** Raise a preemption signal every N instructions (--preempt-every, at least MIN_PREEMPT_EVERY). */
   preemptEvery?: number;
   /** Extra include directories for the program's files. */
   includeDirs?: string[];
@@ -137,7 +147,12 @@ export function buildMachine(files: readonly string[], opts: RunOptions & Progra
   const kopts: KernelOptions = { seed: opts.seed ?? 1 };
   if (opts.stdout) kopts.stdout = opts.stdout;
   if (opts.stderr) kopts.stderr = opts.stderr;
-  if (opts.preemptEvery) kopts.tickEvery = opts.preemptEvery;
+  if (opts.preemptEvery !== undefined) {
+    if (!Number.isInteger(opts.preemptEvery) || opts.preemptEvery < MIN_PREEMPT_EVERY) {
+      throw new Error(`--preempt-every: ${opts.preemptEvery} is too short: a goroutine could be preempted before it runs an instruction of its own (at least ${MIN_PREEMPT_EVERY})`);
+    }
+    kopts.tickEvery = opts.preemptEvery;
+  }
   mapImage(engine, image);
   const rt = newRuntime(engine, {
     ...opts, m0: image.addrOf("runtime.m0")!, g0: image.addrOf("runtime.g0")!, seed: opts.seed ?? 1,
@@ -191,7 +206,8 @@ function finishRun(m: Machine, opts: RunOptions): RunResult {
       return { code: 2, how: "deadlock", insns, machine: m };
     case "stop": {
       const stop = exit.stop;
-      const rip = Number(exit.thread.regs[REG_RIP]);
+      // RIP as the unsigned 64-bit value it is (a jump can leave it non-canonical).
+      const rip = BigInt.asUintN(64, exit.thread.regs[REG_RIP]!);
       if (stop.kind === "fault" && stop.fault.type === "page") {
         const a = `0x${stop.fault.addr.toString(16)}`;
         err(`unexpected fault address ${a}\nfatal error: fault\n[signal SIGSEGV: segmentation violation code=0x1 addr=${a} pc=0x${rip.toString(16)}]\n` + dump(true));

@@ -70,7 +70,9 @@ import { TLS_G_OFFSET } from "../asm/link.ts";
 import { R14, RSP } from "../x86/regs.ts";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, REG_FS_BASE, REG_RIP, type Engine } from "../engine/engine.ts";
 import type { Thread } from "../os/kernel.ts";
-import type { Mem } from "./mem.ts";
+import { EngineMemoryError } from "../mem/hostmem.ts";
+import { BadWord, type Mem } from "./mem.ts";
+import { GoFault } from "./panic.ts";
 
 /** The host region: functions, resume points, then continuation tokens. Within rel32 of the text. */
 export const HOST_BASE = 0x7f00_0000;
@@ -603,9 +605,22 @@ export class Bridge<C> {
     this.activeFrameSp = h.frameSp;
     try {
       return impl(this.ctx, h);
+    } catch (e) {
+      throw this.asFault(e, h);
     } finally {
       this.activeFn = undefined;
     }
+  }
+
+  /**
+   * A host function that touched memory that is not mapped, or took a bad
+   * word for a pointer, faults as Go's runtime code would (GoFault), at its
+   * own address; anything else goes up as it is.
+   */
+  private asFault(e: unknown, h: HostCall<C>): unknown {
+    if (e instanceof EngineMemoryError) return new GoFault(BigInt.asUintN(64, BigInt(Math.trunc(e.addr))), this.table.resolve(h.fn.name) ?? 0);
+    if (e instanceof BadWord) return new GoFault(e.value, this.table.resolve(h.fn.name) ?? 0);
+    return e;
   }
 
   /** What a plain activation returned: done (RET), a request already set up, or a generator to drive. */
@@ -626,6 +641,8 @@ export class Bridge<C> {
     let res: IteratorResult<Req, void | Req>;
     try {
       res = gen.next();
+    } catch (e) {
+      throw this.asFault(e, h);
     } finally {
       this.activeFn = undefined;
     }

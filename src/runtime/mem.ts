@@ -36,6 +36,17 @@ import type { Engine } from "../engine/engine.ts";
 import type { HostMem } from "../mem/hostmem.ts";
 
 const TWO32 = 0x1_0000_0000;
+
+/**
+ * A word the runtime took for a pointer (or a count) that is none: a bad
+ * value a program handed the runtime. The bridge reports it as the fault
+ * Go would take dereferencing it.
+ */
+export class BadWord extends Error {
+  constructor(readonly value: bigint, what: string) {
+    super(what);
+  }
+}
 /** User-space addresses end here. */
 export const ADDR_LIMIT = 2 ** 47;
 
@@ -119,14 +130,14 @@ export class Mem {
     const lo = this.h.u32(a);
     const hi = this.h.u32(a + 4);
     if (hi >= ADDR_LIMIT / TWO32) {
-      throw new Error(`mem.ptr: word at 0x${a.toString(16)} is 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")}, not an address`);
+      throw new BadWord((BigInt(hi) << 32n) | BigInt(lo), `mem.ptr: word at 0x${a.toString(16)} is 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")}, not an address`);
     }
     return hi * TWO32 + lo;
   }
 
   setPtr(a: number, v: number): void {
     if (!(v >= 0 && v < ADDR_LIMIT && Number.isInteger(v))) {
-      throw new Error(`mem.setPtr: ${v} is not an address`);
+      throw new BadWord(Number.isFinite(v) ? BigInt.asUintN(64, BigInt(Math.trunc(v))) : 0n, `mem.setPtr: ${v} is not an address`);
     }
     this.h.setU32(a, v % TWO32);
     this.h.setU32(a + 4, (v - (v % TWO32)) / TWO32);
@@ -138,7 +149,7 @@ export class Mem {
     const hi = this.h.u32(a + 4) | 0;
     // Exact when -2^21 <= hi < 2^21.
     if (hi >= 0x20_0000 || hi < -0x20_0000) {
-      throw new Error(`mem.int: word at 0x${a.toString(16)} is ${this.i64(a)}, beyond 2^53`);
+      throw new BadWord(this.u64(a), `mem.int: word at 0x${a.toString(16)} is ${this.i64(a)}, beyond 2^53`);
     }
     return hi * TWO32 + lo;
   }

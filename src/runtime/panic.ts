@@ -43,6 +43,23 @@ export class GoThrow extends Error {
   }
 }
 
+/**
+ * A fault in the runtime: a host function read or wrote memory that is
+ * not mapped (a bad pointer handed to chansend, newproc ...). Go's runtime
+ * takes the SIGSEGV, sees it in runtime code, and throws with the signal's
+ * line; so do we, with the host function's address as the pc.
+ */
+export class GoFault extends GoThrow {
+  constructor(readonly addr: bigint, readonly pc: number) {
+    super("unexpected signal during runtime execution", "throw");
+    this.name = "GoFault";
+  }
+
+  override text(): string {
+    return `fatal error: ${this.msg}\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x${this.addr.toString(16)} pc=0x${this.pc.toString(16)}]\n`;
+  }
+}
+
 /** throw: a runtime invariant is broken. `prints` are the lines Go prints before it. */
 export function throw_(msg: string, ...prints: string[]): never {
   throw new GoThrow(msg, "throw", prints);

@@ -61,9 +61,16 @@ function printunlock(rt: Runtime): void {
   }
 }
 
-/** gwrite: n bytes at p go to stderr through the write1 stub. */
+/**
+ * gwrite: n bytes at p go to stderr through the write1 stub. Go's gwrite
+ * first copies them into its crash backlog (recordForPanic), so a bad
+ * pointer faults in the runtime rather than being written as nothing; we
+ * touch every page of the bytes for the same effect.
+ */
 function gwrite(rt: Runtime, h: H, p: number, n: number): HostResult {
   if (n <= 0) return undefined;
+  for (let a = p; a < p + n; a = (Math.floor(a / 4096) + 1) * 4096) rt.mem.u8(a);
+  rt.mem.u8(p + n - 1);
   return h.tailcall(rt.asm.write1, SIG_WRITE, 2, p, n);
 }
 

@@ -571,7 +571,11 @@ export function* newm(rt: Runtime, h: H, fn: string | undefined, pp: number, id:
 // newm1: starts mp's thread.
 function* newm1(rt: Runtime, h: H, mp: number): HostGen<void> {
   const r = yield* newosproc(rt, h, mp);
-  if (r < 0) throw_("newosproc", `runtime: failed to create new OS thread (have ${mcount(rt)} already; errno=${-r})`);
+  if (r < 0) {
+    const prints = [`runtime: failed to create new OS thread (have ${mcount(rt)} already; errno=${-r})`];
+    if (r === -EAGAIN) prints.push("runtime: may need to increase max user processes (ulimit -u)");
+    throw_("newosproc", ...prints);
+  }
 }
 
 // templateThread: an M without a P that starts Ms for locked Ms (newm's
@@ -858,6 +862,8 @@ export function execute(rt: Runtime, h: H, gp: number, inheritTime: boolean): Re
 }
 
 // --- the scheduler loop -------------------------------------------------------
+
+const EAGAIN = 11;
 
 /** findRunnable's second result (Go returns (gp, inheritTime)). */
 let foundInheritTime = false;
