@@ -6,7 +6,7 @@
 // engine implements it (interp and unicorn over the same page buffers,
 // src/mem/memory.ts's HostView; lockstep over both), and every call is
 // allocation-free and BigInt-free: values are JS numbers, multi-byte reads
-// come from the page's DataView, and a last-page cache makes the common
+// come from the page's DataView, and a TLB makes the common
 // case one compare and one typed-array access.
 //
 // Semantics, identical on every engine:

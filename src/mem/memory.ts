@@ -14,9 +14,12 @@
 // safe integer, see faultAddr).
 //
 // The hot path — 8/16/32-bit accesses and 64-bit accesses as two 32-bit
-// halves — allocates nothing and uses no BigInt: one cached page for reads and
-// one for writes (a "last page" TLB), each holding only a page that grants
-// that access, so a hit needs no permission test. Accesses that straddle two
+// halves — allocates nothing and uses no BigInt: a direct-mapped TLB of 64
+// pages for reads and another for writes (indexed by the page number's low
+// bits), each holding only pages that grant that access, so a hit is one
+// compare and needs no permission test. (One "last page" was not enough: a
+// goroutine switch touches the stack, the g, the m and the TLS in turn, and
+// every alternation went to the Map.) Accesses that straddle two
 // pages go byte by byte through the slow path. BigInt helpers exist for cold
 // callers (the engine interface, the kernel).
 //
@@ -27,7 +30,7 @@
 //
 // Host access. `host` (a HostView, the HostMem of src/mem/hostmem.ts) is
 // the permission-ignoring path the runtime, the kernel and the tools use:
-// its own last-page cache, no allocation, EngineMemoryError for an unmapped
+// its own TLB, no allocation, EngineMemoryError for an unmapped
 // byte. The unicorn engine shares it: its guest memory is mapped into
 // unicorn from these very page buffers (mapWith over native memory), so a
 // host read or write there is a typed-array access, not a native call.
@@ -35,7 +38,7 @@
 // Rejected: one flat ArrayBuffer per mapped region (faster for big linear
 // copies, but protect/unmap of part of a region would have to split buffers);
 // a two-level page table array (user space is 2^35 pages, too sparse for an
-// array, and a Map plus the last-page cache is already fast). Pages may
+// array, and a Map behind the TLBs is already fast). Pages may
 // still be views into one larger buffer (mapWith), which is how unicorn's
 // regions and ours stay the same bytes.
 
@@ -53,6 +56,10 @@ const TWO32 = 4294967296;
 /** First address past user space; nothing can be mapped at or above it. */
 export const ADDR_LIMIT = 2 ** 47;
 
+/** Entries of each TLB (a power of two). */
+const TLB_SIZE = 64;
+const TLB_MASK = TLB_SIZE - 1;
+
 export class Page {
   readonly u8: Uint8Array;
   readonly dv: DataView;
@@ -69,6 +76,9 @@ export class Page {
     this.dv = new DataView(this.u8.buffer, this.u8.byteOffset, PAGE_SIZE);
   }
 }
+
+/** What an empty TLB slot holds, so the slot arrays hold only Pages. */
+const NO_PAGE = new Page(0, -1);
 
 /** A memory access that the address space refused. */
 export class MemFault extends Error {
@@ -99,13 +109,13 @@ export class Memory {
   private readonly pages = new Map<number, Page>();
   /** The host's permission-ignoring accessors (HostMem) over this memory. */
   readonly host: HostView = new HostView(this, this.pages);
-  // Last-page caches: the page number and page of the last successful read
-  // (a page with PROT_READ) and write (a page with PROT_WRITE). NaN: empty
-  // (it equals no page number, not even the -1 of an address just below 0).
-  private rpn = NaN;
-  private rpage: Page | null = null;
-  private wpn = NaN;
-  private wpage: Page | null = null;
+  // The TLBs: slot pn & TLB_MASK holds the page number (NaN: empty; it equals
+  // no page number, not even the -1 of an address just below 0) and the page
+  // of a recent successful read (a page with PROT_READ) or write (PROT_WRITE).
+  private readonly rtag = new Float64Array(TLB_SIZE).fill(NaN);
+  private readonly rpg: Page[] = new Array<Page>(TLB_SIZE).fill(NO_PAGE);
+  private readonly wtag = new Float64Array(TLB_SIZE).fill(NaN);
+  private readonly wpg: Page[] = new Array<Page>(TLB_SIZE).fill(NO_PAGE);
 
   /** Called with the page number when a page flagged as code is written. */
   onCodeWrite: ((pn: number) => void) | null = null;
@@ -128,8 +138,7 @@ export class Memory {
   }
 
   private flushTlb(): void {
-    this.rpn = NaN; this.rpage = null;
-    this.wpn = NaN; this.wpage = null;
+    this.rtag.fill(NaN); this.wtag.fill(NaN);
     this.host.flush();
   }
 
@@ -227,7 +236,7 @@ export class Memory {
     const pn = Math.floor(a / PAGE_SIZE);
     const p = this.pages.get(pn);
     if (p === undefined || (p.prot & PROT_READ) === 0) throw new MemFault(a, "read");
-    this.rpn = pn; this.rpage = p;
+    this.rtag[pn & TLB_MASK] = pn; this.rpg[pn & TLB_MASK] = p;
     return p;
   }
 
@@ -235,7 +244,7 @@ export class Memory {
     const pn = Math.floor(a / PAGE_SIZE);
     const p = this.pages.get(pn);
     if (p === undefined || (p.prot & PROT_WRITE) === 0) throw new MemFault(a, "write");
-    this.wpn = pn; this.wpage = p;
+    this.wtag[pn & TLB_MASK] = pn; this.wpg[pn & TLB_MASK] = p;
     return p;
   }
 
@@ -251,7 +260,7 @@ export class Memory {
 
   read8(a: number): number {
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.rpn ? this.rpage! : this.readPage(a);
+    const p = this.rtag[pn & TLB_MASK] === pn ? this.rpg[pn & TLB_MASK]! : this.readPage(a);
     return p.u8[a & PAGE_MASK]!;
   }
 
@@ -259,7 +268,7 @@ export class Memory {
     const off = a & PAGE_MASK;
     if (off > PAGE_SIZE - 2) return this.read8(a) | (this.read8(a + 1) << 8);
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.rpn ? this.rpage! : this.readPage(a);
+    const p = this.rtag[pn & TLB_MASK] === pn ? this.rpg[pn & TLB_MASK]! : this.readPage(a);
     return p.dv.getUint16(off, true);
   }
 
@@ -268,7 +277,7 @@ export class Memory {
     const off = a & PAGE_MASK;
     if (off > PAGE_SIZE - 4) return this.slowRead32(a);
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.rpn ? this.rpage! : this.readPage(a);
+    const p = this.rtag[pn & TLB_MASK] === pn ? this.rpg[pn & TLB_MASK]! : this.readPage(a);
     return p.dv.getInt32(off, true);
   }
 
@@ -289,14 +298,14 @@ export class Memory {
       return lo;
     }
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.rpn ? this.rpage! : this.readPage(a);
+    const p = this.rtag[pn & TLB_MASK] === pn ? this.rpg[pn & TLB_MASK]! : this.readPage(a);
     this.hi = p.dv.getInt32(off + 4, true);
     return p.dv.getInt32(off, true);
   }
 
   write8(a: number, v: number): void {
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.wpn ? this.wpage! : this.writePage(a);
+    const p = this.wtag[pn & TLB_MASK] === pn ? this.wpg[pn & TLB_MASK]! : this.writePage(a);
     p.u8[a & PAGE_MASK] = v;
     if (p.code) this.onCodeWrite?.(pn);
   }
@@ -305,7 +314,7 @@ export class Memory {
     const off = a & PAGE_MASK;
     if (off > PAGE_SIZE - 2) { this.probeWrite(a, 2); this.write8(a, v); this.write8(a + 1, v >> 8); return; }
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.wpn ? this.wpage! : this.writePage(a);
+    const p = this.wtag[pn & TLB_MASK] === pn ? this.wpg[pn & TLB_MASK]! : this.writePage(a);
     p.dv.setUint16(off, v & 0xffff, true);
     if (p.code) this.onCodeWrite?.(pn);
   }
@@ -314,7 +323,7 @@ export class Memory {
     const off = a & PAGE_MASK;
     if (off > PAGE_SIZE - 4) { this.probeWrite(a, 4); this.slowWrite32(a, v); return; }
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.wpn ? this.wpage! : this.writePage(a);
+    const p = this.wtag[pn & TLB_MASK] === pn ? this.wpg[pn & TLB_MASK]! : this.writePage(a);
     p.dv.setInt32(off, v, true);
     if (p.code) this.onCodeWrite?.(pn);
   }
@@ -327,7 +336,7 @@ export class Memory {
     const off = a & PAGE_MASK;
     if (off > PAGE_SIZE - 8) { this.probeWrite(a, 8); this.slowWrite32(a, lo); this.slowWrite32(a + 4, hi); return; }
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.wpn ? this.wpage! : this.writePage(a);
+    const p = this.wtag[pn & TLB_MASK] === pn ? this.wpg[pn & TLB_MASK]! : this.writePage(a);
     p.dv.setInt32(off, lo, true);
     p.dv.setInt32(off + 4, hi, true);
     if (p.code) this.onCodeWrite?.(pn);
@@ -457,27 +466,29 @@ const SMALL = 32;
 
 /**
  * HostMem over a Memory: every access ignores permissions but not mapping.
- * Its last-page cache is separate from the CPU's (a host access must not
+ * Its TLB is separate from the CPU's (a host access must not
  * evict the page the guest is working on) and is flushed with them.
  */
 export class HostView implements HostMem {
-  private pn = NaN;
-  private pg: Page | null = null;
+  // A direct-mapped TLB as the CPU's (the runtime walks g, m, p and sched
+  // in turn), holding any mapped page.
+  private readonly tag = new Float64Array(TLB_SIZE).fill(NaN);
+  private readonly pg: Page[] = new Array<Page>(TLB_SIZE).fill(NO_PAGE);
 
   constructor(private readonly mem: Memory, private readonly pages: Map<number, Page>) {}
 
   flush(): void {
-    this.pn = NaN;
-    this.pg = null;
+    this.tag.fill(NaN);
   }
 
   private page(a: number): Page {
     const pn = Math.floor(a / PAGE_SIZE);
-    if (pn === this.pn) return this.pg!;
+    const i = pn & TLB_MASK;
+    if (this.tag[i] === pn) return this.pg[i]!;
     const p = this.pages.get(pn);
     if (p === undefined) throw new EngineMemoryError(a);
-    this.pn = pn;
-    this.pg = p;
+    this.tag[i] = pn;
+    this.pg[i] = p;
     return p;
   }
 
