@@ -281,6 +281,11 @@ export class Kernel {
     const e = this.engine;
     const start = e.icount;
     const hostStart = this.hostCalls;
+    // Host calls in place (runHosted) when the engine has them and there is
+    // a bridge: inHost then makes, after each call, the same decisions this
+    // loop makes after a hostcall stop, so the runs are the same.
+    const hosted = e.runHosted !== undefined && this.onHostCall !== undefined;
+    this.hostLimit = start + hostStart + maxInsns;
     for (;;) {
       if (this.exitCode !== undefined) return { kind: "exit", code: this.exitCode };
       const t = this.pick();
@@ -297,9 +302,20 @@ export class Kernel {
           if (this.exitCode !== undefined) break;
         }
         const before = e.icount;
-        const stop = e.run(Math.min(budget, left, Math.max(1, this.nextTick - e.icount)));
-        const ran = e.icount - before;
-        budget -= ran;
+        const n = Math.min(budget, left, Math.max(1, this.nextTick - e.icount));
+        let stop: Stop;
+        if (hosted) {
+          this.hostThread = t;
+          this.sliceEnd = before + budget;
+          this.accounted = before;
+          stop = e.runHosted!(n, this.inHost);
+          this.hostThread = undefined;
+        } else {
+          this.accounted = before;
+          stop = e.run(n);
+        }
+        budget -= e.icount - before;
+        const ran = e.icount - this.accounted;
         t.icount += ran;
         this.now += ran;
         const end = this.handle(t, stop);
@@ -313,6 +329,37 @@ export class Kernel {
       if (t.state === "exited") this.cur = undefined;
     }
   }
+
+  // runHosted's state: the thread running, the icount at which its slice
+  // ends, the icount + host calls at which run's budget ends, and the icount
+  // up to which t.icount and the clock are brought.
+  private hostThread: Thread | undefined;
+  private sliceEnd = 0;
+  private hostLimit = 0;
+  private accounted = 0;
+
+  /**
+   * A host call made in place: the clock and the thread's count first
+   * (host functions read nanotime), then the call, then what the loop in
+   * run() would decide before running on: 0 to stop (exit, the slice ends,
+   * the thread blocks, a tick is due, a signal is pending, a budget is
+   * spent), or how far the run may go.
+   */
+  private readonly inHost = (rip: number): number => {
+    const t = this.hostThread!;
+    const ic = this.engine.icount;
+    const ran = ic - this.accounted;
+    t.icount += ran;
+    this.now += ran;
+    this.accounted = ic;
+    this.hostCalls++;
+    this.onHostCall!(t, rip);
+    if (this.exitCode !== undefined || this.sliceEnds || t.state !== "runnable" || ic >= this.nextTick) return 0;
+    if (t.sig.pending & ~t.sig.mask) return 0;
+    const left = this.hostLimit - ic - this.hostCalls;
+    const budget = this.sliceEnd - ic;
+    return Math.min(budget, left, Math.max(1, this.nextTick - ic));
+  };
 
   /** Handles a stop of thread t: a system call, a host call; anything else ends the run. */
   private handle(t: Thread, stop: Stop): Exit | undefined {
