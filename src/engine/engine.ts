@@ -28,29 +28,10 @@ export type RegId = number;
 
 export { PROT_READ, PROT_WRITE, PROT_EXEC, PROT_ALL, type AccessKind } from "../mem/memory.ts";
 export { EngineMemoryError, type HostMem } from "../mem/hostmem.ts";
-import type { AccessKind } from "../mem/memory.ts";
 import type { HostMem } from "../mem/hostmem.ts";
 
-/** Why run() or step() returned. */
-export type Stop =
-  /** RIP entered a host-call range (see setHostRange) and did not execute. */
-  | { kind: "hostcall"; addr: number }
-  /** A SYSCALL instruction executed; RIP is after it; RCX/R11 set as the CPU does. */
-  | { kind: "syscall" }
-  /** INT3 executed; RIP is after it, at `addr` + 1. */
-  | { kind: "breakpoint"; addr: number }
-  /** A fault: the faulting instruction did not complete; RIP is at it. */
-  | { kind: "fault"; fault: Fault }
-  /** The instruction budget given to run() was used up. */
-  | { kind: "count" }
-  /** stop() was called or HLT executed. */
-  | { kind: "halt" };
-
-export type Fault =
-  | { type: "page"; addr: bigint; access: AccessKind; rip: number }
-  | { type: "ud"; rip: number; bytes: Uint8Array }
-  | { type: "de"; rip: number }
-  | { type: "gp"; rip: number; why: string };
+export type { Fault, Stop } from "../cpu/fault.ts";
+import type { Stop } from "../cpu/fault.ts";
 
 /** The whole CPU + memory state, opaque to callers. */
 export interface EngineSnapshot {

@@ -76,10 +76,6 @@ function flagMaskFor(i: Insn | undefined, before: State): number {
     const raw = kind === "cl" ? Number(before.regs[1]! & 0xffn) : kind === "one" ? 1 : i.immLo & 0xff;
     return undefinedFlags(op, { count: raw & (i.size === 8 ? 63 : 31), size: i.size });
   }
-  // POPF at CPL 3 with IOPL 0 leaves IF alone, as the interpreter (a user-mode
-  // CPU) does; Unicorn runs at CPL 0, where POPF loads IF from the stack.
-  // IF is a system flag no Go code reads: not a divergence.
-  if (op === "popf") return undefinedFlags(op) | 0x200;
   return undefinedFlags(op);
 }
 
