@@ -90,7 +90,7 @@
 import koffi from "koffi";
 import {
   type AccessKind, type Engine, type EngineSnapshot, type Fault, type RegId, type Stop,
-  REG_FS_BASE, REG_GS_BASE, REG_RFLAGS, REG_RIP,
+  REG_FS_BASE, REG_GS_BASE, REG_R11, REG_RCX, REG_RFLAGS, REG_RIP,
 } from "./engine.ts";
 import { Memory, PAGE_SIZE, PROT_EXEC, PROT_WRITE, type MemSnapshot, type Page } from "../mem/memory.ts";
 import type { HostMem } from "../mem/hostmem.ts";
@@ -1045,8 +1045,8 @@ export class UnicornEngine implements Engine {
     if (ev?.kind === "observer") return { stop: { kind: "count" }, done: clamp(counter - 1) };
     if (ev?.kind === "syscall") {
       // The CPU's SYSCALL leaves the return address in RCX and RFLAGS in R11.
-      this.setRegN(1, this.getRegN(REG_RIP));
-      this.setRegN(11, this.getRegN(REG_RFLAGS));
+      this.setRegN(REG_RCX, this.getRegN(REG_RIP));
+      this.setRegN(REG_R11, this.getRegN(REG_RFLAGS));
       return { stop: { kind: "syscall" }, done: clamp(counter) };
     }
     if (ev?.kind === "mem") {

@@ -41,7 +41,7 @@
 // machine snapshot while host frames are suspended is not restorable by
 // itself; reverse execution goes through deterministic replay instead.
 
-import { PROT_READ, PROT_EXEC, PROT_WRITE, REG_FS_BASE, REG_RIP, type Engine } from "../engine/engine.ts";
+import { PROT_READ, PROT_EXEC, PROT_WRITE, REG_FS_BASE, REG_RIP, regId, type Engine } from "../engine/engine.ts";
 import type { Thread } from "../os/kernel.ts";
 
 /** The host region: functions first, then continuation tokens. Within rel32 of the text. */
@@ -282,7 +282,7 @@ export class Bridge {
     // for anything (ABI0 code keeps no g there).
     const fs = Number(e.getReg(REG_FS_BASE));
     if (fs !== 0) e.setReg(14, e.readU64(fs - 8));
-    for (const [r, v] of Object.entries(req.regs ?? {})) e.setReg(Number(r), v);
+    for (const [r, v] of Object.entries(req.regs ?? {})) e.setReg(regId(Number(r)), v);
     e.setReg(4, BigInt(callSp));
     e.setReg(REG_RIP, BigInt(req.addr));
     void t;

@@ -33,7 +33,7 @@
 
 import { relative } from "node:path";
 import { disassemble } from "../cpu/disasm.ts";
-import { REG_FS_BASE, REG_RFLAGS, REG_RIP } from "../engine/engine.ts";
+import { REG_FS_BASE, REG_RFLAGS, REG_RIP, regId } from "../engine/engine.ts";
 import { insnBytes } from "../engine/lockstep.ts";
 import { buildMachine, unwind, type Machine, type RunOptions } from "../runtime/boot.ts";
 import { readgstatus } from "../runtime/proc.ts";
@@ -115,8 +115,8 @@ export class Stepper {
   }
 
   private get mem() { return this.m.sched.rt.mem; }
-  private reg(r: number): number { return Number(this.m.engine.getReg(r)); }
-  private regs(): bigint[] { return Array.from({ length: 18 }, (_, r) => this.m.engine.getReg(r)); }
+  private reg(r: number): number { return Number(this.m.engine.getReg(regId(r))); }
+  private regs(): bigint[] { return Array.from({ length: 18 }, (_, r) => this.m.engine.getReg(regId(r))); }
   /** The g in the current thread's TLS slot (0 before TLS is set up). */
   getg(): number {
     const fs = this.reg(REG_FS_BASE);

@@ -25,7 +25,7 @@
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { disassemble } from "../cpu/disasm.ts";
-import { REG_FS_BASE, REG_RIP } from "../engine/engine.ts";
+import { REG_FS_BASE, REG_RIP, regId } from "../engine/engine.ts";
 import { insnBytes } from "../engine/lockstep.ts";
 import { buildMachine, type Machine } from "../runtime/boot.ts";
 import { g as gT, gobuf, m as mT, off } from "../runtime/runtime2.ts";
@@ -60,7 +60,7 @@ export function runTour(file: string, out: (s: string) => void, opts: TourOption
 function tour(m: Machine, out: (s: string) => void, root: string, maxSteps: number): number {
   const { engine: e, kernel, image, bridge, sched } = m;
   const mem = sched.rt.mem;
-  const reg = (r: number): number => Number(e.getReg(r));
+  const reg = (r: number): number => Number(e.getReg(regId(r)));
   const getg = (): number => mem.ptr(reg(REG_FS_BASE) - 8);
   const goid = (gp: number): number => mem.int(gp + o.g_goid);
   const mcall = image.addrOf("runtime.mcall")!;

@@ -3,7 +3,7 @@
 //   node --import tsx -e 'import("./test/hostile/engine-fuzz-gen.ts").then(m => m.replay(SEED, CASE))'
 import { createEngine } from "../../src/engine/index.ts";
 import {
-  PROT_READ, PROT_EXEC, PROT_WRITE, REG_FS_BASE, REG_RFLAGS, REG_RIP, type Engine, type Stop,
+  PROT_READ, PROT_EXEC, PROT_WRITE, REG_FS_BASE, REG_RFLAGS, REG_RIP, regId, type Engine, type Stop,
 } from "../../src/engine/engine.ts";
 import { runLockstep } from "../../src/engine/lockstep.ts";
 import { bufSource, decode, MAX_LEN } from "../../src/cpu/decode.ts";
@@ -36,7 +36,7 @@ export function reset(e: Engine, code: Uint8Array): void {
   e.write(CODE, code);
   e.write(DATA, DATA_BYTES);
   e.hmem.fill(STACK, 0x1000, 0);
-  REGS.forEach((v, r) => e.setReg(r, v));
+  REGS.forEach((v, r) => e.setReg(regId(r), v));
   e.setReg(REG_FS_BASE, BigInt(DATA + 0x400));
   e.setReg(REG_RFLAGS, 0x202n);
   e.setReg(REG_RIP, BigInt(CODE));

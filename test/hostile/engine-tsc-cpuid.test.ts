@@ -26,7 +26,7 @@ function machine(name: EngineName, code: number[]): Engine {
   e.setReg(RSP, BigInt(STACK + 0x800));
   e.setReg(REG_RFLAGS, 0x202n);
   e.setReg(REG_RIP, BigInt(CODE));
-  for (const r of [RAX, RCX, RDX]) e.setReg(r, -1n);
+  e.setReg(RAX, -1n); e.setReg(RCX, -1n); e.setReg(RDX, -1n);
   return e;
 }
 
