@@ -51,7 +51,7 @@
 // Rejected: real host threads (Workers). Determinism is the point, and a
 // single engine interleaved by a seeded PRNG gives it for free.
 
-import { REG_FS_BASE, REG_RFLAGS, REG_RIP, type Engine, type Stop } from "../engine/engine.ts";
+import { REG_FS_BASE, REG_RFLAGS, REG_RIP, regId, type Engine, type Stop } from "../engine/engine.ts";
 import {
   deliverSignal, newThreadSignals, SA_RESTORER, SA_SIGINFO, sigbit, sigreturn, SS_DISABLE, SS_ONSTACK,
   type Delivered, type SigAction, type ThreadSignals,
@@ -189,13 +189,13 @@ export class Kernel {
 
   private save(t: Thread): void {
     const e = this.engine;
-    for (let r = 0; r <= REG_FS_BASE; r++) t.regs[r] = e.getReg(r);
+    for (let r = 0; r <= REG_FS_BASE; r++) t.regs[r] = e.getReg(regId(r));
     for (let i = 0; i < 16; i++) t.xmm[i] = e.getXmm(i);
   }
 
   private load(t: Thread): void {
     const e = this.engine;
-    for (let r = 0; r <= REG_FS_BASE; r++) e.setReg(r, t.regs[r]!);
+    for (let r = 0; r <= REG_FS_BASE; r++) e.setReg(regId(r), t.regs[r]!);
     for (let i = 0; i < 16; i++) e.setXmm(i, t.xmm[i]!);
   }
 
@@ -432,7 +432,7 @@ export class Kernel {
     this.onSignal?.(t, sig, d);
   }
 
-  private reg(r: number): bigint { return this.engine.getReg(r); }
+  private reg(r: number): bigint { return this.engine.getReg(regId(r)); }
   private ret(v: number | bigint): void { this.engine.setReg(0, BigInt.asUintN(64, BigInt(v))); }
 
   private u32(addr: number): number {
