@@ -19,6 +19,7 @@ import { readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assembleFile, type ObjFile } from "../asm/assemble.ts";
+import { nodeSource } from "../cli/nodefs.ts";
 import { link, LinkError, type Image, type LinkedSym } from "../asm/link.ts";
 import { AsmErrors, type AsmError } from "../asm/prog.ts";
 import { PROT_READ, PROT_WRITE, REG_RIP, type Engine } from "../engine/engine.ts";
@@ -117,12 +118,12 @@ export function buildMachine(files: readonly string[], opts: RunOptions = {}): M
   const errors: AsmError[] = [];
   const objs: ObjFile[] = [];
   for (const f of runtimeAsmFiles()) {
-    const r = assembleFile(f, { pkg: "runtime" });
+    const r = assembleFile(f, { pkg: "runtime", source: nodeSource });
     errors.push(...r.errors);
     objs.push(r.obj);
   }
   for (const f of files) {
-    const r = assembleFile(f, { pkg: "main", includeDirs: opts.includeDirs ?? [] });
+    const r = assembleFile(f, { pkg: "main", includeDirs: opts.includeDirs ?? [], source: nodeSource });
     errors.push(...r.errors);
     objs.push(r.obj);
   }

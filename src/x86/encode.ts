@@ -1,4 +1,4 @@
-// The encoder: one Prog (a Go mnemonic with Go operands) to x86-64 bytes,
+// The encoder: one Inst (a Go mnemonic with Go operands) to x86-64 bytes,
 // byte for byte what Go 1.19's assembler (cmd/internal/obj/x86, asm6.go)
 // writes for it.
 //
@@ -29,11 +29,22 @@
 // data, CALL through a register or memory carries a zero-size R_CALLIND
 // marker, and JMP/CALL to a symbol is always rel32 with R_CALL.
 //
+// Lossy encodings. Go accepts some operands that do not survive their field
+// and writes what fits: a byte form keeps a constant's low byte (MOVB $0x1ff,
+// AX is MOVB $-1, AL), a word form its low 16 bits, a 64-bit operation's
+// 32-bit immediate is sign-extended by the CPU (ANDQ $0xffffffff, AX ands
+// with -1), LEAL keeps the low 32 bits of its displacement, BYTE/WORD/LONG
+// keep the low bytes of their value, and a JMP to sym+off(SB) drops the
+// offset. We write Go's bytes and say so: each is an EncodeWarning beside the
+// bytes (the assembler prints it, or makes it an error under --strict).
+//
+// The input and error types are the contract of src/x86/inst.ts.
+//
 // Rejected: a hand-written opcode switch per mnemonic (it would drift from
 // the table the decoder reads), and porting Go's opcode-offset (z) bookkeeping,
 // which the table's one-row-per-encoding shape makes unnecessary.
 
-import { AsmError, type Addr, type MemAddr, type Prog } from "../asm/prog.ts";
+import { EncodeError, type EncodeWarning, type Inst, type MemOperand, type Operand } from "./inst.ts";
 import { regName, type Reg } from "./regs.ts";
 import { formClasses, formsOf, canonicalMnemonic, type Form, type GoClass, type Kind } from "./table.ts";
 
@@ -64,6 +75,8 @@ export interface Encoded {
   relocs: Reloc[];
   /** The table row used (absent for pseudo-ops and data). */
   form?: Form;
+  /** Operands Go's encoding does not keep whole (absent when none). */
+  warnings?: EncodeWarning[];
 }
 
 /** Pseudo-ops that produce no bytes in a function body. */
@@ -127,7 +140,7 @@ function regClass(r: Reg): OpClass {
 }
 
 /** Go's operand class of an address (oclass). */
-export function oclass(a: Addr): OpClass {
+export function oclass(a: Operand): OpClass {
   switch (a.type) {
     case "none": return "Ynone";
     case "branch": return "Ybr";
@@ -160,8 +173,8 @@ function isRegKind(k: Kind): boolean {
 const IMM_SIZE: Partial<Record<Kind, number>> = { i8: 1, u8: 1, i16: 2, i32: 4, s32: 4, i64: 8 };
 
 /** The operands Go matches against a row: from, from3, to, without the empty ones. */
-export function operandsOf(p: Prog): Addr[] {
-  const l: Addr[] = [];
+export function operandsOf(p: Inst): Operand[] {
+  const l: Operand[] = [];
   if (p.from.type !== "none") l.push(p.from);
   if (p.from3 && p.from3.type !== "none") l.push(p.from3);
   if (p.to.type !== "none") l.push(p.to);
@@ -169,7 +182,7 @@ export function operandsOf(p: Prog): Addr[] {
 }
 
 /** The first row of the mnemonic that accepts the operands, as Go picks it. */
-export function selectForm(p: Prog): Form | undefined {
+export function selectForm(p: Inst): Form | undefined {
   const forms = formsOf(p.as);
   if (!forms) return undefined;
   const ops = operandsOf(p);
@@ -184,7 +197,7 @@ export function selectForm(p: Prog): Form | undefined {
 
 // --- formatting, for messages ---------------------------------------------
 
-function fmtMem(m: MemAddr): string {
+function fmtMem(m: MemOperand): string {
   const off = m.offset;
   let s = "";
   if (m.name === "extern" || m.name === "static") {
@@ -202,7 +215,7 @@ function fmtMem(m: MemAddr): string {
 }
 
 /** An operand in Go syntax. */
-export function formatAddr(a: Addr): string {
+export function formatAddr(a: Operand): string {
   switch (a.type) {
     case "none": return "";
     case "reg": return regName(a.reg);
@@ -215,7 +228,7 @@ export function formatAddr(a: Addr): string {
   }
 }
 
-export function formatProg(p: Prog): string {
+export function formatProg(p: Inst): string {
   const ops = operandsOf(p).map(formatAddr);
   return (p.lock ? "LOCK; " : "") + p.as + (ops.length ? " " + ops.join(", ") : "");
 }
@@ -245,15 +258,20 @@ function fitsDisp8(v: number): boolean {
   return v >= -128 && v < 128;
 }
 
-/** Go's asmandsz: the ModRM byte (with `r` in its reg field), SIB and displacement. */
-function modrm(p: Prog, a: Addr, r: number): ModRM {
+/**
+ * Go's asmandsz: the ModRM byte (with `r` in its reg field), SIB and
+ * displacement. `lossy` hears of a displacement Go keeps only in part (LEAL's).
+ */
+function modrm(p: Inst, a: Operand, r: number, lossy?: (message: string) => void): ModRM {
   const rf = (r & 7) << 3;
   if (a.type === "reg") {
     return { bytes: [0xc0 | rf | (a.reg.num & 7)], rex: rexOf(a.reg, REX_B) };
   }
-  if (a.type !== "mem") throw new AsmError(p.pos, `${p.as}: operand ${formatAddr(a)} is not a register or memory`);
-  if (a.offset !== BigInt.asIntN(32, a.offset) && p.as !== "LEAL") {
-    throw new AsmError(p.pos, `offset too large in ${formatProg(p)}`);
+  if (a.type !== "mem") throw new EncodeError(p.pos, `${p.as}: operand ${formatAddr(a)} is not a register or memory`);
+  if (a.offset !== BigInt.asIntN(32, a.offset)) {
+    // Go lets LEAL through (a 32-bit address wraps anyway) and keeps the low 32 bits.
+    if (p.as !== "LEAL") throw new EncodeError(p.pos, `offset too large in ${formatProg(p)}`);
+    lossy?.(`offset ${hexValue(a.offset)} truncated to 32 bits`);
   }
   let v = Number(BigInt.asIntN(32, a.offset));
   const sib = (scale: number, index: number, base: number) =>
@@ -263,7 +281,7 @@ function modrm(p: Prog, a: Addr, r: number): ModRM {
   if (a.name === "auto" || a.name === "param") base = { cls: "gpr", num: 4 };
 
   if (a.index) {
-    if (global) throw new AsmError(p.pos, `${formatAddr(a)}: a global cannot be indexed on amd64`);
+    if (global) throw new EncodeError(p.pos, `${formatAddr(a)}: a global cannot be indexed on amd64`);
     const rex = rexOf(a.index, REX_X) | (base ? rexOf(base, REX_B) : 0);
     const s = (b: number) => sib(a.scale, a.index!.num, b);
     if (!base) return { bytes: [0x04 | rf, s(5), ...le(v, 4)], rex };
@@ -274,7 +292,7 @@ function modrm(p: Prog, a: Addr, r: number): ModRM {
   }
 
   if (global) {
-    if (!a.sym) throw new AsmError(p.pos, `bad address ${formatAddr(a)}: no symbol`);
+    if (!a.sym) throw new EncodeError(p.pos, `bad address ${formatAddr(a)}: no symbol`);
     // RIP-relative: mod 00, rm 101.
     return { bytes: [0x05 | rf, 0, 0, 0, 0], rex: 0, reloc: { at: 1, type: "R_PCREL", sym: a.sym, add: v } };
   }
@@ -292,6 +310,29 @@ function modrm(p: Prog, a: Addr, r: number): ModRM {
   return { bytes: [0x80 | rf | b, ...sibByte, ...le(v, 4)], rex };
 }
 
+/** A constant as the warnings print it: $0x1ff, $-0x80. */
+function hexValue(v: bigint): string {
+  return v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
+}
+
+/**
+ * The warning for constant `v` written into an `n`-byte field of an
+ * operation `opsize` bytes wide, or undefined when the CPU sees `v` itself.
+ * A field as wide as the operation keeps any value that fits it signed or
+ * unsigned; a narrower field (`signExtended`) is sign-extended to the
+ * operation's width, so it keeps only values that fit it signed.
+ */
+export function immLoss(v: bigint, n: number, opsize: number, signExtended: boolean): string | undefined {
+  const bits = BigInt(8 * n);
+  const lo = -(1n << (bits - 1n));
+  const hi = signExtended && opsize > n ? 1n << (bits - 1n) : 1n << bits;
+  if (v >= lo && v < hi) return undefined;
+  if (signExtended && opsize > n && v >= 0n && v < 1n << bits) {
+    return `$${hexValue(v)} truncated to ${bits} bits: the CPU sign-extends it to $${hexValue(BigInt.asIntN(Number(bits), v))}`;
+  }
+  return `$${hexValue(v)} truncated to ${bits} bits`;
+}
+
 function le(v: number | bigint, n: number): number[] {
   let x = BigInt.asUintN(n * 8, BigInt(v));
   const out: number[] = [];
@@ -302,7 +343,7 @@ function le(v: number | bigint, n: number): number[] {
   return out;
 }
 
-function describeMismatch(p: Prog): string {
+function describeMismatch(p: Inst): string {
   const ops = operandsOf(p);
   const forms = formsOf(p.as) ?? [];
   const cls = ops.map(oclass);
@@ -324,17 +365,20 @@ function describeMismatch(p: Prog): string {
 }
 
 /** Encodes one instruction at function offset `pc`. */
-export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
+export function encodeProg(p: Inst, pc: number, ctx: EncodeCtx = {}): Encoded {
   if (EMPTY.has(p.as)) return { bytes: new Uint8Array(0), relocs: [] };
   const dsize = DATA_SIZE[p.as];
   if (dsize !== undefined) {
     if (p.from.type !== "const" || p.to.type !== "none") {
-      throw new AsmError(p.pos, `${p.as} takes one constant operand: ${formatProg(p)}`);
+      throw new EncodeError(p.pos, `${p.as} takes one constant operand: ${formatProg(p)}`);
     }
-    return { bytes: Uint8Array.from(le(p.from.value, dsize)), relocs: [] };
+    const loss = immLoss(p.from.value, dsize, dsize, false);
+    const out: Encoded = { bytes: Uint8Array.from(le(p.from.value, dsize)), relocs: [] };
+    if (loss) out.warnings = [{ pos: p.argPos?.[0] ?? p.pos, message: loss }];
+    return out;
   }
   const canon = canonicalMnemonic(p.as);
-  if (!canon) throw new AsmError(p.pos, `unknown instruction ${p.as}`);
+  if (!canon) throw new EncodeError(p.pos, `unknown instruction ${p.as}`);
   // Go's progedit: CALL/JMP of a global's memory operand is a branch to the
   // symbol (an index register, if any, is dropped, as Go drops it).
   if ((canon === "CALL" || canon === "JMP") && p.to.type === "mem" && p.to.sym !== undefined &&
@@ -342,10 +386,16 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
     p = { ...p, to: { type: "branch", sym: p.to.sym, offset: p.to.offset } };
   }
   const f = selectForm(p);
-  if (!f) throw new AsmError(p.pos, describeMismatch(p));
+  if (!f) throw new EncodeError(p.pos, describeMismatch(p));
 
   const ops = operandsOf(p);
   const relocs: Reloc[] = [];
+  const warnings: EncodeWarning[] = [];
+  const warn = (o: Operand | undefined, message: string): void => {
+    // Operands are in source order, as argPos is.
+    const i = o === undefined ? -1 : ops.indexOf(o);
+    warnings.push({ pos: (i >= 0 ? p.argPos?.[i] : undefined) ?? p.pos, message });
+  };
   const out: number[] = [];
   if (p.lock) out.push(0xf0);
   if (ops.some((o) => o.type === "mem" && o.tls && o.name === "none")) out.push(0x64); // FS
@@ -358,8 +408,8 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
   const imm: number[] = [];
 
   // Operands by role.
-  let rmOp: Addr | undefined, regOp: Reg | undefined, immOp: bigint | undefined, immKind: Kind | undefined;
-  let branchOp: Extract<Addr, { type: "branch" }> | undefined;
+  let rmOp: Operand | undefined, regOp: Reg | undefined, immOp: bigint | undefined, immKind: Kind | undefined;
+  let branchOp: Extract<Operand, { type: "branch" }> | undefined;
   const byteRow = f.size === 1;
   f.args.forEach((k, i) => {
     const o = ops[i]!;
@@ -367,10 +417,10 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
       // rm8 rows are Go's Pb/Zmb_r forms, which rename a full register to its byte.
       rmOp = o.type === "reg" && k === "rm8" ? { type: "reg", reg: asByte(o.reg) } : o;
     } else if (isRegKind(k)) {
-      if (o.type !== "reg") throw new AsmError(p.pos, `invalid instruction: ${formatProg(p)}`);
+      if (o.type !== "reg") throw new EncodeError(p.pos, `invalid instruction: ${formatProg(p)}`);
       regOp = k === "r8" ? asByte(o.reg) : o.reg;
     } else if (IMM_SIZE[k] !== undefined) {
-      if (o.type !== "const") throw new AsmError(p.pos, `invalid instruction: ${formatProg(p)}`);
+      if (o.type !== "const") throw new EncodeError(p.pos, `invalid instruction: ${formatProg(p)}`);
       immOp = o.value;
       immKind = k;
     } else if (k === "rel8" || k === "rel32") {
@@ -406,7 +456,7 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
   if (branchOp) {
     if (branchOp.sym !== undefined && branchOp.label === undefined && branchOp.target === undefined) {
       if (canon !== "JMP" && canon !== "CALL") {
-        throw new AsmError(p.pos, `${p.as} to a symbol: only JMP and CALL can leave the function`);
+        throw new EncodeError(p.pos, `${p.as} to a symbol: only JMP and CALL can leave the function`);
       }
       // JMP/CALL sym(SB): always rel32, R_CALL (it may reach a trampoline).
       const long = canon === "CALL" ? f : formsOf(canon)!.find((g) => g.args[0] === "rel32")!;
@@ -414,13 +464,16 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
       body.push(...long.code);
       // Go keeps the offset of CALL sym+off(SB) but drops JMP's (Zjmp sets no addend).
       const add = canon === "CALL" ? Number(branchOp.offset) : 0;
+      if (canon === "JMP" && branchOp.offset !== 0n) {
+        warn(branchOp, `offset ${branchOp.offset > 0n ? "+" : ""}${branchOp.offset} dropped: Go's JMP to a symbol goes to ${branchOp.sym}, not into it`);
+      }
       relocs.push({ offset: pc + out.length + body.length, size: 4, type: "R_CALL", sym: branchOp.sym, add });
       body.push(0, 0, 0, 0);
       return finish(long);
     }
-    if (canon === "CALL") throw new AsmError(p.pos, `CALL to a label is not supported: ${formatProg(p)} (call a symbol)`);
+    if (canon === "CALL") throw new EncodeError(p.pos, `CALL to a label is not supported: ${formatProg(p)} (call a symbol)`);
     const b = ctx.branch;
-    if (!b) throw new AsmError(p.pos, `branch ${formatProg(p)} must be laid out by assembleFunction`);
+    if (!b) throw new EncodeError(p.pos, `branch ${formatProg(p)} must be laid out by assembleFunction`);
     const g = formsOf(canon)!.find((x) => x.args[0] === (b.short ? "rel8" : "rel32"))!;
     body.length = 0;
     body.push(...g.code, ...le(b.disp, b.short ? 1 : 4));
@@ -430,13 +483,13 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
   // Register in the opcode (50+r, B8+r, 90+r).
   if (f.plusr) {
     const r = regOp ?? (rmOp?.type === "reg" ? rmOp.reg : undefined);
-    if (!r) throw new AsmError(p.pos, `invalid instruction: ${formatProg(p)}`);
+    if (!r) throw new EncodeError(p.pos, `invalid instruction: ${formatProg(p)}`);
     body[body.length - 1]! += r.num & 7;
     rex |= rexOf(r, REX_B);
   } else if (rmOp) {
     const field = f.ext ?? regOp?.num ?? 0;
     if (f.ext === undefined && regOp) rex |= rexOf(regOp, REX_R);
-    const m = modrm(p, rmOp, field);
+    const m = modrm(p, rmOp, field, (message) => warn(rmOp, message));
     relocAt = body.length;
     body.push(...m.bytes);
     rex |= m.rex;
@@ -445,6 +498,10 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
 
   if (immKind !== undefined) {
     const n = byteRow && (immKind === "i8" || immKind === "u8") ? 1 : IMM_SIZE[immKind]!;
+    // i8, i32 and s32 fields are sign-extended to the operation's width; u8
+    // (a shift count, an interrupt number) and i16 are the value itself.
+    const loss = immLoss(immOp!, n, f.size, immKind === "i8" || immKind === "i32" || immKind === "s32");
+    if (loss) warn(ops.find((o) => o.type === "const" && o.value === immOp), loss);
     imm.push(...le(immOp!, n));
   }
 
@@ -458,7 +515,7 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
   function finish(form: Form = f!): Encoded {
     const high = ops.some((o) => o.type === "reg" && o.reg.cls === "high");
     if (high && rex !== 0) {
-      throw new AsmError(p.pos, `${formatProg(p)}: AH, BH, CH and DH cannot be used in an instruction that needs a REX prefix`);
+      throw new EncodeError(p.pos, `${formatProg(p)}: AH, BH, CH and DH cannot be used in an instruction that needs a REX prefix`);
     }
     if (rex !== 0) out.splice(rexAt, 0, REX | rex);
     const head = out.length;
@@ -473,6 +530,8 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
       const add = reloc.type === "R_PCREL" ? reloc.add - (bytes.length - (at + 4)) : reloc.add;
       relocs.push({ offset: pc + at, size: 4, type: reloc.type, sym: reloc.sym, add });
     }
-    return { bytes, relocs, form };
+    const enc: Encoded = { bytes, relocs, form };
+    if (warnings.length) enc.warnings = warnings;
+    return enc;
   }
 }
