@@ -229,11 +229,20 @@ function assembleText(progs: Prog[], name: string, diag: Diag): ObjSym {
   });
   const pre = preprocess(withLabels);
   for (const e of pre.errors) diag.error(e);
-  const encodes = checkEach(pre.progs, diag);
-  if (pre.errors.length || !encodes) return emptyText(text, name);
-  let asm: ReturnType<typeof assembleFunction> | undefined;
-  if (!guarded(diag, () => { asm = assembleFunction(pre.progs, { name }); }) || !asm) return emptyText(text, name);
-  const a = asm;
+  if (pre.errors.length) {
+    checkEach(pre.progs, diag);
+    return emptyText(text, name);
+  }
+  // The layout encodes every instruction; only when it fails is each one
+  // encoded on its own, to report every bad line and not just the first.
+  let a: ReturnType<typeof assembleFunction>;
+  try {
+    a = assembleFunction(pre.progs, { name });
+  } catch (e) {
+    if (!(e instanceof EncodeError)) throw e;
+    if (checkEach(pre.progs, diag)) diag.error(AsmError.from(e));
+    return emptyText(text, name);
+  }
   for (const w of a.warnings) diag.warn(new AsmWarning(w.pos, w.message));
   const lines: LineEntry[] = [];
   pre.progs.forEach((p, i) => {

@@ -125,7 +125,8 @@ export class Lexer {
   next(): Token {
     if (this.head === this.queue.length) this.fill();
     const t = this.queue[this.head++]!;
-    if (this.head === this.queue.length) { this.queue.length = 0; this.head = 0; }
+    // The queue is emptied now and then, not after every token.
+    if (this.head === this.queue.length && this.head >= 256) { this.queue.length = 0; this.head = 0; }
     return t;
   }
 

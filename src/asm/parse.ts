@@ -127,7 +127,7 @@ class Parser {
   constructor(private readonly pp: Preprocessor, private readonly diag: Diag, private readonly pkg: string) {}
 
   private err(pos: Pos, msg: string): void {
-    this.diag.error(new AsmError(pos, msg));
+    this.diag.errorAt(pos, msg);
   }
 
   parse(): void {
@@ -209,9 +209,14 @@ class Parser {
         this.goPc++;
         return;
     }
-    const addrs = operands.map((o, n) => this.operand(o, isJump(as) && n === operands.length - 1));
+    const jump = isJump(as);
+    const addrs: Addr[] = [];
+    const argPos: Pos[] = [];
+    for (let n = 0; n < operands.length; n++) {
+      addrs.push(this.operand(operands[n]!, jump && n === operands.length - 1));
+      argPos.push(operands[n]![0]!.pos);
+    }
     const prog: Prog = { as, from: { type: "none" }, to: { type: "none" }, pos };
-    const argPos = operands.map((o) => o[0]!.pos);
     if (argPos.length > 0) prog.argPos = argPos;
     if (as === "MOVQ" || as === "MOVL") {
       // get_tls: MOVQ TLS, r is a NOP on linux/amd64 (see the essay above).
@@ -652,10 +657,8 @@ export function parseIntToken(t: Token): bigint {
   // Leading zeros cost nothing; more digits than 64 bits need is an overflow
   // found without converting them (BigInt of a megabyte of digits is slow).
   const digits = form[1].replace(/^0+(?=.)/, "");
-  const over = (): AsmError => new AsmError(t.pos, `integer constant ${quote(t.text)} overflows 64 bits`);
-  if (digits.length > form[2]) throw over();
-  const v = BigInt(form[0] + digits);
-  if (v >= 1n << 64n) throw over();
+  const v = digits.length > form[2] ? -1n : BigInt(form[0] + digits);
+  if (v < 0n || v >= 1n << 64n) throw new AsmError(t.pos, `integer constant ${quote(t.text)} overflows 64 bits`);
   return v;
 }
 
@@ -687,35 +690,45 @@ interface PendingOp {
  * messages and the place each error is found are the recursive grammar's.
  */
 class Expr {
+  private readonly values: bigint[] = [];
+  private readonly ops: PendingOp[] = [];
+
   constructor(private readonly toks: Token[], public i: number) {}
 
   private peek(): Token | undefined { return this.toks[this.i]; }
 
+  private apply(op: PendingOp): void {
+    const b = this.values.pop()!;
+    if (op.kind === "unary") {
+      this.values.push(op.tok.text === "-" ? -b & M64 : op.tok.text === "~" ? ~b & M64 : b);
+      return;
+    }
+    const a = this.values.pop()!;
+    this.values.push(binary(op.tok, a, b));
+  }
+
+  /** A factor just completed: its unary prefixes apply now. */
+  private factorDone(): void {
+    const ops = this.ops;
+    while (ops.length > 0 && ops[ops.length - 1]!.kind === "unary") this.apply(ops.pop()!);
+  }
+
+  /** Reduces binary operators down to (not past) an open parenthesis, while they bind at least as tightly as `prec`. */
+  private reduce(prec: number): void {
+    const ops = this.ops;
+    for (;;) {
+      const top = ops[ops.length - 1];
+      if (top === undefined || top.kind !== "binary" || BINARY[top.tok.text]! < prec) return;
+      this.apply(ops.pop()!);
+    }
+  }
+
   expr(): bigint {
-    const values: bigint[] = [];
-    const ops: PendingOp[] = [];
+    const values = this.values;
+    const ops = this.ops;
+    values.length = 0;
+    ops.length = 0;
     let open = 0; // parentheses on `ops`
-    const apply = (op: PendingOp): void => {
-      const b = values.pop()!;
-      if (op.kind === "unary") {
-        values.push(op.tok.text === "-" ? -b & M64 : op.tok.text === "~" ? ~b & M64 : b);
-        return;
-      }
-      const a = values.pop()!;
-      values.push(binary(op.tok, a, b));
-    };
-    /** A factor just completed: its unary prefixes apply now. */
-    const factorDone = (): void => {
-      while (ops.length > 0 && ops[ops.length - 1]!.kind === "unary") apply(ops.pop()!);
-    };
-    /** Reduces binary operators down to (not past) an open parenthesis, while they bind at least as tightly as `prec`. */
-    const reduce = (prec: number): void => {
-      for (;;) {
-        const top = ops[ops.length - 1];
-        if (top === undefined || top.kind !== "binary" || BINARY[top.tok.text]! < prec) return;
-        apply(ops.pop()!);
-      }
-    };
     for (;;) {
       // An operand: prefixes and parentheses, then a value.
       const t = this.peek();
@@ -731,27 +744,27 @@ class Expr {
       else if (t.kind === "float") throw new AsmError(t.pos, "floating-point constants are not supported");
       else if (t.kind === "ident") throw new AsmError(t.pos, `undefined symbol ${quote(t.text).slice(1, -1)} in constant expression`);
       else throw new AsmError(t.pos, `unexpected ${describe(t)} in expression`);
-      factorDone();
+      this.factorDone();
       // Then operators: closing parentheses, and a binary operator or the end.
       for (;;) {
         const o = this.peek();
         if (o?.kind === "op" && o.text === ")" && open > 0) {
           this.i++;
-          reduce(0);
+          this.reduce(0);
           ops.pop(); // its "("
           open--;
-          factorDone();
+          this.factorDone();
           continue;
         }
         const prec = o?.kind === "op" ? BINARY[o.text] : undefined;
         if (o !== undefined && prec !== undefined) {
           this.i++;
-          reduce(prec);
+          this.reduce(prec);
           ops.push({ tok: o, kind: "binary" });
           break;
         }
         // The end of the expression.
-        reduce(0);
+        this.reduce(0);
         if (open > 0) {
           // Reported at what stands where the innermost ")" should be.
           let k = ops.length - 1;

@@ -181,16 +181,25 @@ export function operandsOf(p: Inst): Operand[] {
   return l;
 }
 
+/** formClasses of each row, computed once (the encoder asks for every instruction). */
+const ROW_CLASSES = new WeakMap<Form, readonly GoClass[]>();
+function rowClasses(f: Form): readonly GoClass[] {
+  let c = ROW_CLASSES.get(f);
+  if (c === undefined) ROW_CLASSES.set(f, (c = formClasses(f)));
+  return c;
+}
+
 /** The first row of the mnemonic that accepts the operands, as Go picks it. */
 export function selectForm(p: Inst): Form | undefined {
   const forms = formsOf(p.as);
   if (!forms) return undefined;
   const ops = operandsOf(p);
   const cls = ops.map(oclass);
-  for (const f of forms) {
+  next: for (const f of forms) {
     if (f.args.length !== ops.length) continue;
-    const fc = formClasses(f);
-    if (fc.every((c, i) => covers(cls[i]!, c))) return f;
+    const fc = rowClasses(f);
+    for (let i = 0; i < fc.length; i++) if (!covers(cls[i]!, fc[i]!)) continue next;
+    return f;
   }
   return undefined;
 }
@@ -323,17 +332,31 @@ function hexValue(v: bigint): string {
  * operation's width, so it keeps only values that fit it signed.
  */
 export function immLoss(v: bigint, n: number, opsize: number, signExtended: boolean): string | undefined {
-  const bits = BigInt(8 * n);
-  const lo = -(1n << (bits - 1n));
-  const hi = signExtended && opsize > n ? 1n << (bits - 1n) : 1n << bits;
-  if (v >= lo && v < hi) return undefined;
-  if (signExtended && opsize > n && v >= 0n && v < 1n << bits) {
-    return `$${hexValue(v)} truncated to ${bits} bits: the CPU sign-extends it to $${hexValue(BigInt.asIntN(Number(bits), v))}`;
+  const narrow = signExtended && opsize > n;
+  const b = FIELD[n]!;
+  if (v >= b.lo && v < (narrow ? b.hiSigned : b.hiUnsigned)) return undefined;
+  const bits = 8 * n;
+  if (narrow && v >= 0n && v < b.hiUnsigned) {
+    return `$${hexValue(v)} truncated to ${bits} bits: the CPU sign-extends it to $${hexValue(BigInt.asIntN(bits, v))}`;
   }
   return `$${hexValue(v)} truncated to ${bits} bits`;
 }
 
+/** The range of an n-byte field: [lo, hiSigned) as signed, [lo, hiUnsigned) either way. */
+const FIELD: Record<number, { lo: bigint; hiSigned: bigint; hiUnsigned: bigint }> = {};
+for (const n of [1, 2, 4, 8]) {
+  const bits = BigInt(8 * n);
+  FIELD[n] = { lo: -(1n << (bits - 1n)), hiSigned: 1n << (bits - 1n), hiUnsigned: 1n << bits };
+}
+
+/** The low n bytes of v, little-endian (up to 4 bytes without BigInt arithmetic). */
 function le(v: number | bigint, n: number): number[] {
+  if (n <= 4) {
+    const x = typeof v === "number" ? v : Number(BigInt.asUintN(32, v));
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push((x >>> (8 * i)) & 0xff);
+    return out;
+  }
   let x = BigInt.asUintN(n * 8, BigInt(v));
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -341,6 +364,21 @@ function le(v: number | bigint, n: number): number[] {
     x >>= 8n;
   }
   return out;
+}
+
+/** A mnemonic's branch rows by displacement size, found once. */
+const BRANCH_ROWS = new Map<string, { rel8?: Form; rel32?: Form }>();
+function branchRow(canon: string, kind: "rel8" | "rel32"): Form | undefined {
+  let r = BRANCH_ROWS.get(canon);
+  if (r === undefined) {
+    r = {};
+    for (const g of formsOf(canon) ?? []) {
+      const k = g.args[0];
+      if ((k === "rel8" || k === "rel32") && r[k] === undefined) r[k] = g;
+    }
+    BRANCH_ROWS.set(canon, r);
+  }
+  return r[kind];
 }
 
 function describeMismatch(p: Inst): string {
@@ -373,7 +411,7 @@ export function encodeProg(p: Inst, pc: number, ctx: EncodeCtx = {}): Encoded {
       throw new EncodeError(p.pos, `${p.as} takes one constant operand: ${formatProg(p)}`);
     }
     const loss = immLoss(p.from.value, dsize, dsize, false);
-    const out: Encoded = { bytes: Uint8Array.from(le(p.from.value, dsize)), relocs: [] };
+    const out: Encoded = { bytes: new Uint8Array(le(p.from.value, dsize)), relocs: [] };
     if (loss) out.warnings = [{ pos: p.argPos?.[0] ?? p.pos, message: loss }];
     return out;
   }
@@ -411,7 +449,8 @@ export function encodeProg(p: Inst, pc: number, ctx: EncodeCtx = {}): Encoded {
   let rmOp: Operand | undefined, regOp: Reg | undefined, immOp: bigint | undefined, immKind: Kind | undefined;
   let branchOp: Extract<Operand, { type: "branch" }> | undefined;
   const byteRow = f.size === 1;
-  f.args.forEach((k, i) => {
+  for (let i = 0; i < f.args.length; i++) {
+    const k = f.args[i]!;
     const o = ops[i]!;
     if (isRmKind(k)) {
       // rm8 rows are Go's Pb/Zmb_r forms, which rename a full register to its byte.
@@ -426,7 +465,7 @@ export function encodeProg(p: Inst, pc: number, ctx: EncodeCtx = {}): Encoded {
     } else if (k === "rel8" || k === "rel32") {
       if (o.type === "branch") branchOp = o;
     }
-  });
+  }
   if (f.regrm && regOp) rmOp = { type: "reg", reg: regOp };
 
   // Go's Ziq_rp: MOVQ $imm64, reg, shortened when the value allows.
@@ -459,7 +498,7 @@ export function encodeProg(p: Inst, pc: number, ctx: EncodeCtx = {}): Encoded {
         throw new EncodeError(p.pos, `${p.as} to a symbol: only JMP and CALL can leave the function`);
       }
       // JMP/CALL sym(SB): always rel32, R_CALL (it may reach a trampoline).
-      const long = canon === "CALL" ? f : formsOf(canon)!.find((g) => g.args[0] === "rel32")!;
+      const long = canon === "CALL" ? f : branchRow(canon, "rel32")!;
       body.length = 0;
       body.push(...long.code);
       // Go keeps the offset of CALL sym+off(SB) but drops JMP's (Zjmp sets no addend).
@@ -474,7 +513,7 @@ export function encodeProg(p: Inst, pc: number, ctx: EncodeCtx = {}): Encoded {
     if (canon === "CALL") throw new EncodeError(p.pos, `CALL to a label is not supported: ${formatProg(p)} (call a symbol)`);
     const b = ctx.branch;
     if (!b) throw new EncodeError(p.pos, `branch ${formatProg(p)} must be laid out by assembleFunction`);
-    const g = formsOf(canon)!.find((x) => x.args[0] === (b.short ? "rel8" : "rel32"))!;
+    const g = branchRow(canon, b.short ? "rel8" : "rel32")!;
     body.length = 0;
     body.push(...g.code, ...le(b.disp, b.short ? 1 : 4));
     return finish(g);
@@ -513,13 +552,19 @@ export function encodeProg(p: Inst, pc: number, ctx: EncodeCtx = {}): Encoded {
   return finish();
 
   function finish(form: Form = f!): Encoded {
-    const high = ops.some((o) => o.type === "reg" && o.reg.cls === "high");
-    if (high && rex !== 0) {
-      throw new EncodeError(p.pos, `${formatProg(p)}: AH, BH, CH and DH cannot be used in an instruction that needs a REX prefix`);
+    if (rex !== 0) {
+      for (const o of ops) {
+        if (o.type === "reg" && o.reg.cls === "high") {
+          throw new EncodeError(p.pos, `${formatProg(p)}: AH, BH, CH and DH cannot be used in an instruction that needs a REX prefix`);
+        }
+      }
+      out.splice(rexAt, 0, REX | rex);
     }
-    if (rex !== 0) out.splice(rexAt, 0, REX | rex);
     const head = out.length;
-    const bytes = Uint8Array.from([...out, ...body, ...imm]);
+    const bytes = new Uint8Array(head + body.length + imm.length);
+    bytes.set(out, 0);
+    bytes.set(body, head);
+    bytes.set(imm, head + body.length);
     for (const r of relocs) {
       if (r.type === "R_CALLIND" && rex !== 0) r.offset += 1; // Go counts the REX it inserts (asmins)
     }

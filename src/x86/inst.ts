@@ -108,10 +108,23 @@ export interface Inst {
   argPos?: SrcPos[];
 }
 
-/** An instruction the encoder cannot encode, at its source position. */
+/**
+ * An instruction the encoder cannot encode, at its source position. It is a
+ * diagnostic for the user, who never sees a stack trace, so none is captured
+ * (capturing one costs more than the rest of the error; the assembler may
+ * build thousands for a bad file).
+ */
 export class EncodeError extends Error {
-  constructor(public readonly pos: SrcPos, message: string) {
-    super(message);
+  readonly pos: SrcPos;
+  constructor(pos: SrcPos, message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(message);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    this.pos = pos;
   }
   format(): string {
     // A whole-file problem (missing, unreadable) has no line to point at.

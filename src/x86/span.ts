@@ -16,7 +16,7 @@
 // than Go's in rare cases) and NOP-padding of jumps (Go disables it for
 // hand-written assembly, and loop alignment is off: maxLoopPad is 0).
 
-import { encodeProg, type Reloc } from "./encode.ts";
+import { encodeProg, type Encoded, type Reloc } from "./encode.ts";
 import { EncodeError, type EncodeWarning, type Inst } from "./inst.ts";
 
 export interface AssembleOptions {
@@ -60,6 +60,7 @@ export function assembleFunction(progs: readonly Inst[], _opts: AssembleOptions 
   const target = branchTargets(list);
   const backward = target.map((t, i) => t !== undefined && t <= i);
   const short = list.map(() => true);
+  const fixed: (Encoded | undefined)[] = new Array<Encoded | undefined>(n);
 
   for (let pass = 0; ; pass++) {
     if (pass > 1000) throw new EncodeError(list[0]?.pos ?? { file: "?", line: 0, col: 0 }, "branch layout does not converge");
@@ -101,7 +102,7 @@ export function assembleFunction(progs: readonly Inst[], _opts: AssembleOptions 
       land(i);
       pcs[i] = c;
       const t = target[i];
-      let enc;
+      let enc: Encoded;
       if (t !== undefined) {
         if (t < 0 || t > n) throw new EncodeError(p.pos, `branch target ${t} out of range`);
         if (backward[i]) {
@@ -120,11 +121,14 @@ export function assembleFunction(progs: readonly Inst[], _opts: AssembleOptions 
           enc = encodeProg(p, c, { branch: { short: short[i]!, disp: 0 } });
         }
       } else {
-        enc = encodeProg(p, c);
+        // Only a branch's bytes depend on the layout: the rest are encoded
+        // once, at offset 0, and their relocations moved to where they land.
+        enc = fixed[i] ??= encodeProg(p, 0);
       }
+      if (t === undefined) for (const r of enc.relocs) relocs.push(c === 0 ? r : { ...r, offset: r.offset + c });
+      else for (const r of enc.relocs) relocs.push(r);
       size[i] = enc.bytes.length;
       put(enc.bytes);
-      for (const r of enc.relocs) relocs.push(r);
       if (enc.warnings) for (const w of enc.warnings) warnings.push(w);
     }
     land(n);
