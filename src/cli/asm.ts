@@ -143,7 +143,6 @@ export function registerAsm(program: Command, setStatus: (s: number) => void): v
         setStatus(1);
         return;
       }
-      for (const w of built.warnings) process.stderr.write(w.format() + "\n");
       let only: Set<string> | undefined;
       if (o.only !== undefined) {
         only = new Set();
@@ -157,6 +156,7 @@ export function registerAsm(program: Command, setStatus: (s: number) => void): v
           only.add(m.name);
         }
       }
+      for (const w of built.warnings) process.stderr.write(w.format() + "\n");
       process.stdout.write(o.json ? toJson(built.image, only) : listing(built.image, only));
     });
 }
