@@ -42,7 +42,7 @@
 import { canonicalMnemonic } from "../x86/table.ts";
 import { lookupReg } from "../x86/regs.ts";
 import type { Reg } from "../x86/regs.ts";
-import { AsmError, quote } from "./prog.ts";
+import { AsmError, quote, short } from "./prog.ts";
 import type { Addr, MemAddr, Pos, Prog } from "./prog.ts";
 import { Diag } from "./diag.ts";
 import { Preprocessor } from "./preprocess.ts";
@@ -145,7 +145,7 @@ class Parser {
       }
     }
     this.endFunction();
-    for (const l of this.pendingLabels) this.err(l.pos, `label ${l.name} is not followed by an instruction`);
+    for (const l of this.pendingLabels) this.err(l.pos, `label ${short(l.name)} is not followed by an instruction`);
     if (this.pendingLock) this.err(this.pendingLock, "LOCK is not followed by an instruction");
   }
 
@@ -239,7 +239,7 @@ class Parser {
         break;
       case 2: prog.from = addrs[0]!; prog.to = addrs[1]!; break;
       case 3: prog.from = addrs[0]!; prog.from3 = addrs[1]!; prog.to = addrs[2]!; break;
-      default: throw new AsmError(pos, `too many operands for ${name}`);
+      default: throw new AsmError(pos, `too many operands for ${short(name)}`);
     }
     if (isJump(as) && prog.to.type === "branch" && prog.to.label?.startsWith("\u0000pc")) {
       // n(PC): resolved once the function's statements are all known.
@@ -258,7 +258,7 @@ class Parser {
     if (this.pendingLabels.length > 0) {
       prog.labels = [];
       for (const l of this.pendingLabels) {
-        if (this.labels.has(l.name)) this.err(l.pos, `label ${l.name} multiply defined`);
+        if (this.labels.has(l.name)) this.err(l.pos, `label ${short(l.name)} multiply defined`);
         this.labels.set(l.name, l.pos);
         prog.labels.push(l.name);
       }
@@ -286,7 +286,7 @@ class Parser {
   /** Checks the labels of the function that just ended and resolves n(PC) branches. */
   private endFunction(): void {
     for (const u of this.labelUses) {
-      if (!this.labels.has(u.name)) this.err(u.pos, `undefined label ${u.name}`);
+      if (!this.labels.has(u.name)) this.err(u.pos, `undefined label ${short(u.name)}`);
     }
     for (const b of this.pcBranches) {
       const target = this.pcProgs.get(b.target);
@@ -311,7 +311,7 @@ class Parser {
   private text(pos: Pos, ops: Token[][]): void {
     if (ops.length !== 2 && ops.length !== 3) throw new AsmError(pos, "expect two or three operands for TEXT");
     this.endFunction();
-    for (const l of this.pendingLabels) this.err(l.pos, `label ${l.name} before TEXT`);
+    for (const l of this.pendingLabels) this.err(l.pos, `label ${short(l.name)} before TEXT`);
     this.pendingLabels = [];
     const { addr: nameAddr, abi } = this.symbolOperand(ops[0]!, "TEXT");
     // Reported without abandoning the TEXT, so its body is not "outside of a TEXT symbol".
@@ -425,7 +425,7 @@ class Parser {
       if (first.text === "TLS") return { type: "none" }; // handled by the caller (MOVQ TLS, r)
       if (["SB", "FP", "PC"].includes(first.text)) throw new AsmError(first.pos, `${first.text} is a pseudo-register: use it as sym(${first.text})`);
       if (branch) return { type: "branch", label: first.text, offset: 0n };
-      throw new AsmError(first.pos, `unknown register or symbol ${first.text}: memory operands need a base, as in ${first.text}(SB)`);
+      throw new AsmError(first.pos, `unknown register or symbol ${short(first.text)}: memory operands need a base, as in ${short(first.text)}(SB)`);
     }
     if (first.kind === "string") throw new AsmError(first.pos, "a string is only allowed as a DATA value: $\"...\"");
     if (branch) {
@@ -491,7 +491,7 @@ class Parser {
     // that does not begin a (register) group.
     if (toks[k] && !(toks[k]!.text === "(" && this.startsRegisterGroup(toks, k))) {
       if (sym !== undefined && toks[k]!.text !== "+" && toks[k]!.text !== "-") {
-        throw new AsmError(toks[k]!.pos, `expected + or - offset or (base) after ${rawName}, found ${describe(toks[k]!)}`);
+        throw new AsmError(toks[k]!.pos, `expected + or - offset or (base) after ${short(rawName!)}, found ${describe(toks[k]!)}`);
       }
       const e = new Expr(toks, k);
       offset = BigInt.asIntN(64, e.expr());
@@ -499,7 +499,7 @@ class Parser {
     }
     const addr: MemAddr = { type: "mem", name: "none", offset, scale: 1 };
     if (toks[k]?.text !== "(") {
-      if (sym !== undefined) throw new AsmError(start.pos, `symbol ${rawName} needs a base: ${rawName}(SB), ${rawName}+off(FP) or ${rawName}-off(SP)`);
+      if (sym !== undefined) throw new AsmError(start.pos, `symbol ${short(rawName!)} needs a base: ${short(rawName!)}(SB), ${short(rawName!)}+off(FP) or ${short(rawName!)}-off(SP)`);
       if (symbolic) throw new AsmError(start.pos, "expected a symbol: name(SB)");
       return { addr, next: k };
     }
@@ -528,7 +528,7 @@ class Parser {
     } else {
       if (sym !== undefined) throw new AsmError(start.pos, `a symbol reference needs (SB), (FP) or (SP), not (${base})`);
       const r = registerNamed(base);
-      if (!r || r.cls !== "gpr") throw new AsmError(bt.pos, `${base} cannot be a base register`);
+      if (!r || r.cls !== "gpr") throw new AsmError(bt.pos, `${short(base)} cannot be a base register`);
       addr.base = r;
     }
     if (abi !== undefined && base !== "SB") throw new AsmError(start.pos, "ABI selector only allowed on name(SB)");
@@ -552,7 +552,7 @@ class Parser {
         addr.tls = true;
       } else {
         const r = registerNamed(it.text);
-        if (!r || r.cls !== "gpr") throw new AsmError(it.pos, `${it.text} cannot be an index register`);
+        if (!r || r.cls !== "gpr") throw new AsmError(it.pos, `${short(it.text)} cannot be an index register`);
         if (r.num === 4) throw new AsmError(it.pos, "SP cannot be an index register");
         if (addr.tls) throw new AsmError(it.pos, "(TLS) cannot be indexed");
         addr.index = r;
@@ -575,14 +575,14 @@ class Parser {
   private checkArg(name: string, off: bigint, pos: Pos): void {
     const prevName = this.argByOff.get(off);
     if (prevName !== undefined && prevName !== name) {
-      throw new AsmError(pos, `${name}+${off}(FP): offset ${off} is already named ${prevName}`);
+      throw new AsmError(pos, `${short(name)}+${off}(FP): offset ${off} is already named ${short(prevName)}`);
     }
     const prevOff = this.offByArg.get(name);
     if (prevOff !== undefined && prevOff !== off) {
-      throw new AsmError(pos, `${name}+${off}(FP): ${name} is at offset ${prevOff}`);
+      throw new AsmError(pos, `${short(name)}+${off}(FP): ${short(name)} is at offset ${prevOff}`);
     }
     if (this.textArgs >= 0n && (off < 0n || off >= this.textArgs)) {
-      throw new AsmError(pos, `${name}+${off}(FP): offset ${off} is outside the ${this.textArgs}-byte argument area`);
+      throw new AsmError(pos, `${short(name)}+${off}(FP): offset ${off} is outside the ${this.textArgs}-byte argument area`);
     }
     this.argByOff.set(off, name);
     this.offByArg.set(name, off);
@@ -638,7 +638,7 @@ function splitOperands(toks: Token[], word: Token): Token[][] {
   for (let n = 0; n < out.length; n++) {
     if (out[n]!.length === 0) {
       const at = n > 0 && out[n - 1]!.length > 0 ? out[n - 1]![out[n - 1]!.length - 1]!.pos : word.pos;
-      throw new AsmError(at, `missing operand ${n + 1} of ${word.text}`);
+      throw new AsmError(at, `missing operand ${n + 1} of ${short(word.text)}`);
     }
   }
   return out;
@@ -742,7 +742,7 @@ class Expr {
       if (t.kind === "int") values.push(parseIntToken(t));
       else if (t.kind === "char") values.push(unquoteChar(t) & M64);
       else if (t.kind === "float") throw new AsmError(t.pos, "floating-point constants are not supported");
-      else if (t.kind === "ident") throw new AsmError(t.pos, `undefined symbol ${quote(t.text).slice(1, -1)} in constant expression`);
+      else if (t.kind === "ident") throw new AsmError(t.pos, `undefined symbol ${short(t.text)} in constant expression`);
       else throw new AsmError(t.pos, `unexpected ${describe(t)} in expression`);
       this.factorDone();
       // Then operators: closing parentheses, and a binary operator or the end.

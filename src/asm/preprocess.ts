@@ -34,7 +34,7 @@
 // substitutes the raw argument tokens and rescans the result, which gives the
 // same answer for every macro the runtime uses and is simpler.
 
-import { AsmError, quote } from "./prog.ts";
+import { AsmError, quote, short } from "./prog.ts";
 import type { Pos } from "./prog.ts";
 import { bytesText, DEFAULT_LIMITS, type Diag, type Limits } from "./diag.ts";
 import { decodeSource, Lexer, tokenize } from "./lex.ts";
@@ -319,7 +319,7 @@ export class Preprocessor {
       case "include": this.include(word, args); return;
       case "line": return; // accepted and ignored: positions stay those of the real file
       default:
-        this.diag.error(new AsmError(word.pos, `unknown directive #${quote(word.text).slice(1, -1)}`));
+        this.diag.error(new AsmError(word.pos, `unknown directive #${short(word.text)}`));
     }
   }
 
@@ -329,7 +329,7 @@ export class Preprocessor {
       this.diag.error(new AsmError(word.pos, "#define requires a macro name"));
       return;
     }
-    const shown = quote(name.text).slice(1, -1);
+    const shown = short(name.text);
     if (this.macros.has(name.text)) {
       this.diag.error(new AsmError(name.pos, `redefinition of macro: ${shown}`));
       return;
@@ -348,7 +348,7 @@ export class Preprocessor {
           return;
         }
         if (params.includes(t.text)) {
-          this.diag.error(new AsmError(t.pos, `duplicate argument ${quote(t.text).slice(1, -1)} in definition for macro: ${shown}`));
+          this.diag.error(new AsmError(t.pos, `duplicate argument ${short(t.text)} in definition for macro: ${shown}`));
           return;
         }
         params.push(t.text);
@@ -426,7 +426,7 @@ export class Preprocessor {
   /** Expands a macro use; returns false when a function-like macro is used without arguments (left as is). */
   private expand(m: Macro, use: Token): boolean {
     const L = this.limits;
-    const name = quote(m.name).slice(1, -1);
+    const name = short(m.name);
     if (this.macroDepth >= L.maxMacroDepth) return this.overflow(use, `recursive macro invocation: ${name}`);
     const at = (t: Token): Token => ({ ...t, pos: use.pos, bol: false });
     let out: Token[];

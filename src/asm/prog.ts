@@ -88,3 +88,8 @@ export function quote(text: string, max = 40): string {
   if (text.length <= max) return JSON.stringify(text);
   return JSON.stringify(text.slice(0, max)).slice(0, -1) + `…" (${text.length} characters)`;
 }
+
+/** The same for a name printed without quotes (a macro, a symbol). */
+export function short(text: string, max = 40): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}

@@ -11,6 +11,9 @@
 // the address. Unlike objdump we do not pad the last column (no trailing
 // tabs) and list data symbols too.
 //
+// --only names symbols as the source spells them (·f, main·f, main.f,
+// gogo<>), through the assembler's one rule for that (src/asm/symname.ts).
+//
 // Diagnostics: errors as file:line:col: message, at most MAX_ERRORS of them
 // (then "too many errors"), exit status 1; warnings (an immediate Go keeps
 // only in part) as file:line:col: warning: message, exit status 0, or

@@ -16,7 +16,7 @@ export const BOUND_MS = 2000;
  * it fast: the mechanism is the same, and test/hostile/asm-{size,nesting,
  * macros}.test.ts check the default values through the CLI.
  */
-export const LIMITS = { maxFileBytes: 1 << 20, maxTotalBytes: 4 << 20, maxStatementTokens: 5_000, maxExpandedTokens: 5_000 };
+export const LIMITS = { maxFileBytes: 1 << 20, maxTotalBytes: 4 << 20, maxStatementTokens: 2_000, maxExpandedTokens: 2_000 };
 
 /** mulberry32: small, fast, seedable. */
 export function rng(seed: number): () => number {
@@ -104,7 +104,7 @@ const MUTATORS: [string, Mutator][] = [
   ["deep nesting", (s, r) => {
     const t = tokens(s).filter((x) => /^\d|^0x/.test(x.text));
     const x = t.length ? pick(r, t) : { at: int(r, s.length + 1), text: "" };
-    const k = pick(r, [10, 300, 2400, 5100]);
+    const k = pick(r, [10, 300, 999, 2100]);
     const kind = int(r, 4);
     const wrap = kind === 0 ? "(".repeat(k) + (x.text || "1") + ")".repeat(k)
       : kind === 1 ? "-".repeat(k) + (x.text || "1")
@@ -126,7 +126,7 @@ const MUTATORS: [string, Mutator][] = [
     return lines.join("\n");
   }],
   ["macro bomb", (s, r) => {
-    const n = 8 + int(r, 30);
+    const n = 4 + int(r, 30);
     const sep = pick(r, [" ", "; ", " \\\n\t", "+"]);
     let defs = "#define B0 NOP\n";
     for (let i = 0; i < n; i++) defs += `#define B${i + 1} B${i}${sep}B${i}\n`;
@@ -138,7 +138,7 @@ const MUTATORS: [string, Mutator][] = [
   ["long token", (s, r) => {
     const i = int(r, s.length + 1);
     const unit = pick(r, ["a", "9", "(", "\"", "'", "$", "·", "/*", "\\", ":", "x:"]);
-    return s.slice(0, i) + unit.repeat(pick(r, [100, 3_000, 30_000])) + s.slice(i);
+    return s.slice(0, i) + unit.repeat(pick(r, [100, 2_500, 20_000])) + s.slice(i);
   }],
   ["lines", (s, r) => {
     const lines = s.split("\n");
