@@ -28,7 +28,7 @@
 import { assembleFunction } from "../x86/span.ts";
 import { encodeProg, immLoss, type Reloc } from "../x86/encode.ts";
 import { EncodeError } from "../x86/inst.ts";
-import { Diag } from "./diag.ts";
+import { bytesText, DEFAULT_LIMITS, Diag, type Limits } from "./diag.ts";
 import { collapseJumpChains } from "./linkpatch.ts";
 import { cloneProg, preprocess } from "./obj6.ts";
 import { parseFile, parseString, type ParseOptions, type ParseResult } from "./parse.ts";
@@ -105,6 +105,7 @@ export function assembleString(src: string, filename: string, opts: AsmOptions =
 
 function build(file: string, parsed: ParseResult, opts: AsmOptions): AsmResult {
   const diag = parsed.diag;
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const syms: ObjSym[] = [];
   const obj: ObjFile = { file, syms, files: parsed.files, inputs: parsed.inputs };
   const result = (): AsmResult => {
@@ -140,10 +141,10 @@ function build(file: string, parsed: ParseResult, opts: AsmOptions): AsmResult {
     const text = f[0]!;
     const name = symName(text.from);
     if (!define(name, text.pos)) continue;
-    syms.push(assembleText(f, name, diag));
+    syms.push(assembleText(f, name, diag, limits));
   }
   if (diag.full) return result();
-  syms.push(...buildData(data, define, diag));
+  for (const d of buildData(data, define, diag, limits)) syms.push(d);
   return result();
 }
 
@@ -196,7 +197,7 @@ function checkEach(progs: Prog[], diag: Diag): boolean {
   return ok;
 }
 
-function assembleText(progs: Prog[], name: string, diag: Diag): ObjSym {
+function assembleText(progs: Prog[], name: string, diag: Diag, limits: Limits): ObjSym {
   const text = progs[0]!;
   // linkpatch's jump-chain collapse runs before obj6 in Go; keep its answer as
   // labels, since obj6 inserts progs and re-resolves branches by label.
@@ -237,7 +238,7 @@ function assembleText(progs: Prog[], name: string, diag: Diag): ObjSym {
   // encoded on its own, to report every bad line and not just the first.
   let a: ReturnType<typeof assembleFunction>;
   try {
-    a = assembleFunction(pre.progs, { name });
+    a = assembleFunction(pre.progs, { name, maxWork: limits.maxLayoutWork });
   } catch (e) {
     if (!(e instanceof EncodeError)) throw e;
     if (checkEach(pre.progs, diag)) diag.error(AsmError.from(e));
@@ -266,7 +267,7 @@ function emptyText(text: Prog, name: string): ObjSym {
 }
 
 /** GLOBL declares a data symbol's size and flags; DATA fills ranges of it. */
-function buildData(progs: Prog[], define: (name: string, pos: Pos) => boolean, diag: Diag): ObjSym[] {
+function buildData(progs: Prog[], define: (name: string, pos: Pos) => boolean, diag: Diag, limits: Limits): ObjSym[] {
   const globl = new Map<string, Prog>();
   const fills = new Map<string, Prog[]>();
   for (const p of progs) {
@@ -284,16 +285,24 @@ function buildData(progs: Prog[], define: (name: string, pos: Pos) => boolean, d
     if (!globl.has(name)) diag.error(new AsmError(l[0]!.pos, `DATA for ${name} without a GLOBL declaring its size`));
   }
   const out: ObjSym[] = [];
+  // The linker gives every data symbol its bytes: bound them, in all.
+  let total = 0;
   for (const [name, g] of globl) {
     const size = g.to.type === "const" ? Number(g.to.value) : 0;
-    if (size < 0 || size > 1 << 30) {
+    if (size < 0) {
       diag.error(new AsmError(g.pos, `GLOBL ${name}: bad size ${size}`));
+      continue;
+    }
+    total += size;
+    if (total > limits.maxDataBytes) {
+      diag.error(new AsmError(g.pos, `GLOBL ${name}: the data of this assembly exceeds ${bytesText(limits.maxDataBytes)} (${size} bytes here)`));
       continue;
     }
     const l = fills.get(name) ?? [];
     const bytes = new Uint8Array(l.length > 0 ? size : 0);
     const relocs: Reloc[] = [];
-    const written = new Uint8Array(size);
+    // Bytes DATA has written, for the overlap check; only when there is DATA.
+    const written = new Uint8Array(l.length > 0 ? size : 0);
     // Like Go's object files, the contents end at the last byte DATA wrote;
     // the linker zero-fills the rest of the declared size.
     let end = 0;

@@ -15,8 +15,20 @@
 //                              "recursive macro invocation"), and 100,000
 //                              tokens produced by expansions in one assembly
 //                              (an exponential #define chain)
+//   data (GLOBL)               256 MiB in all (the linker gives each byte)
+//   a function's layout        1,000 passes (Go's bound: "span must be
+//                              looping"), and at most 20,000,000 instruction
+//                              encodings over all passes: each pass lays out
+//                              the whole function, and a chain of overlapping
+//                              branches can need a pass per branch
 //   errors                     10 lines with errors, then "too many errors",
 //                              as Go's assembler stops (one error per line)
+//
+// Within these bounds the work is linear: labels, #ifdef frames, macro
+// parameters and the lines of relocations are found through maps, sets and
+// counters, never by scanning a list per use, and no array is spread into a
+// call's arguments (V8 takes about 125,000). test/hostile/asm-scale.test.ts
+// holds an input for each place that once was not.
 //
 // Expressions are parsed without recursion (src/asm/parse.ts), so nesting
 // depth costs heap, which the statement bound limits, never stack. Go
@@ -51,6 +63,10 @@ export interface Limits {
   maxMacroDepth: number;
   /** Tokens produced by macro expansion in one assembly. */
   maxExpandedTokens: number;
+  /** Bytes of all data symbols (GLOBL) of one assembly. */
+  maxDataBytes: number;
+  /** A function's layout: passes times instructions (see src/x86/span.ts). */
+  maxLayoutWork: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = {
@@ -60,6 +76,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxStatementTokens: 100_000,
   maxMacroDepth: 100,
   maxExpandedTokens: 100_000,
+  maxDataBytes: 256 << 20,
+  maxLayoutWork: 20_000_000,
 };
 
 /** "16 MiB", "1,000,000 bytes": a limit as the user reads it. */

@@ -115,7 +115,7 @@ export function preprocess(input: Prog[]): Obj6Result {
     const kept: Prog[] = [];
     let carry: string[] = [];
     for (const p of body) {
-      if (p.as === "PCDATA" || p.as === "FUNCDATA") { carry.push(...(p.labels ?? [])); continue; }
+      if (p.as === "PCDATA" || p.as === "FUNCDATA") { for (const l of p.labels ?? []) carry.push(l); continue; }
       if (carry.length) { p.labels = [...carry, ...(p.labels ?? [])]; carry = []; }
       kept.push(p);
     }

@@ -288,6 +288,8 @@ class Parser {
     for (const u of this.labelUses) {
       if (!this.labels.has(u.name)) this.err(u.pos, `undefined label ${short(u.name)}`);
     }
+    // n(PC) labels already attached, per target (a scan of its labels per branch would be quadratic).
+    const attached = new Set<number>();
     for (const b of this.pcBranches) {
       const target = this.pcProgs.get(b.target);
       if (target === undefined || target.as === "TEXT" || target.as === "DATA" || target.as === "GLOBL") {
@@ -295,7 +297,10 @@ class Parser {
         continue;
       }
       const name = `\u0000pc${b.target}`;
-      (target.labels ??= []).includes(name) || target.labels.push(name);
+      if (!attached.has(b.target)) {
+        attached.add(b.target);
+        (target.labels ??= []).push(name);
+      }
       if (b.prog.to.type === "branch") b.prog.to.label = name;
     }
     this.labels = new Map();

@@ -56,6 +56,8 @@ interface Macro {
   name: string;
   /** Parameter names for a function-like macro; undefined for object-like. */
   params?: string[];
+  /** Each parameter's index (a lookup per body token must not scan the list). */
+  paramIndex?: Map<string, number>;
   body: Token[];
 }
 
@@ -98,6 +100,8 @@ export class Preprocessor {
   private totalBytes = 0;
   private expandedTokens = 0;
   private macroDepth = 0;
+  /** False #ifdef/#ifndef/#else frames open, over all files (a count, not a scan per token). */
+  private inactive = 0;
   private fileDepth = 0;
   private lastFile = "<none>";
 
@@ -183,9 +187,9 @@ export class Preprocessor {
     }
   }
 
+  /** Whether an #ifdef (of any file being read) is false: tokens are skipped. */
   private skipping(): boolean {
-    for (const s of this.stack) if (s.lexer) for (const c of s.conds) if (!c.active) return true;
-    return false;
+    return this.inactive > 0;
   }
 
   /** The file whose tokens are being read (the top file source). */
@@ -222,7 +226,10 @@ export class Preprocessor {
         if (!src.lexer) { this.popMacro(); continue; }
         this.stack.pop();
         this.fileDepth--;
-        for (const c of src.conds) this.diag.error(new AsmError(c.pos, "unclosed #ifdef or #ifndef"));
+        for (const c of src.conds) {
+          if (!c.active) this.inactive--;
+          if (!this.diag.full) this.diag.error(new AsmError(c.pos, "unclosed #ifdef or #ifndef"));
+        }
         // The included file's last line ends a statement.
         if (this.stack.length > 0) return { ...t, kind: "newline", text: "\n" };
         return t;
@@ -289,7 +296,9 @@ export class Preprocessor {
           if (!this.skipping()) this.diag.error(new AsmError(word.pos, `#${word.text} requires one macro name`));
         }
         const defined = name !== undefined && this.macros.has(name.text);
-        conds.push({ active: word.text === "ifdef" ? defined : !defined, sawElse: false, pos: hash.pos });
+        const active = word.text === "ifdef" ? defined : !defined;
+        conds.push({ active, sawElse: false, pos: hash.pos });
+        if (!active) this.inactive++;
         return;
       }
       case "else": {
@@ -297,11 +306,12 @@ export class Preprocessor {
         if (!c || c.sawElse) { this.diag.error(new AsmError(hash.pos, "unmatched #else")); return; }
         c.sawElse = true;
         c.active = !c.active;
+        this.inactive += c.active ? -1 : 1;
         return;
       }
       case "endif":
         if (conds.length === 0) this.diag.error(new AsmError(hash.pos, "unmatched #endif"));
-        else conds.pop();
+        else if (!conds.pop()!.active) this.inactive--;
         return;
     }
     if (this.skipping()) return;
@@ -336,6 +346,7 @@ export class Preprocessor {
     }
     let i = 1;
     let params: string[] | undefined;
+    const seen = new Map<string, number>();
     const open = rest[1];
     if (open && open.kind === "op" && open.text === "(" && !open.spaceBefore) {
       params = [];
@@ -347,10 +358,11 @@ export class Preprocessor {
           this.diag.error(new AsmError((t ?? name).pos, `bad syntax in definition for macro: ${shown}`));
           return;
         }
-        if (params.includes(t.text)) {
+        if (seen.has(t.text)) {
           this.diag.error(new AsmError(t.pos, `duplicate argument ${short(t.text)} in definition for macro: ${shown}`));
           return;
         }
+        seen.set(t.text, params.length);
         params.push(t.text);
         const sep = rest[i + 1];
         i += 2;
@@ -365,7 +377,10 @@ export class Preprocessor {
     // expands to several statements, as Go's does.
     const body = rest.slice(i).map((t): Token => (t.kind === "cont" ? { ...t, kind: "newline", text: "\n" } : t));
     const m: Macro = { name: name.text, body };
-    if (params) m.params = params;
+    if (params) {
+      m.params = params;
+      m.paramIndex = seen;
+    }
     this.macros.set(name.text, m);
   }
 
@@ -465,7 +480,7 @@ export class Preprocessor {
       }
       out = [];
       for (const t of m.body) {
-        const k = t.kind === "ident" ? m.params.indexOf(t.text) : -1;
+        const k = t.kind === "ident" ? m.paramIndex!.get(t.text) ?? -1 : -1;
         if (k >= 0) {
           if (out.length + args[k]!.length > L.maxStatementTokens) {
             return this.overflow(use, `expansion of macro ${name} longer than ${L.maxStatementTokens} tokens`);

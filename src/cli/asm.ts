@@ -78,8 +78,9 @@ export function listing(image: Image, only?: ReadonlySet<string>): string {
   const out: string[] = [];
   for (const s of image.symbols) {
     if (only && !only.has(s.name)) continue;
-    if (s.kind === "text") out.push(...listText(image, s), "");
-    else out.push(...listData(s), "");
+    // A loop, not push(...rows): a function can have more rows than a call has arguments.
+    for (const row of s.kind === "text" ? listText(image, s) : listData(s)) out.push(row);
+    out.push("");
   }
   return out.join("\n");
 }

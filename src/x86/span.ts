@@ -22,6 +22,11 @@ import { EncodeError, type EncodeWarning, type Inst } from "./inst.ts";
 export interface AssembleOptions {
   /** The symbol name, for messages. */
   name?: string;
+  /**
+   * Passes times instructions before the layout gives up (default: no bound
+   * but Go's 1,000 passes). A caller with untrusted input bounds its time.
+   */
+  maxWork?: number;
 }
 
 export interface Assembled {
@@ -53,7 +58,7 @@ function branchTargets(list: readonly Inst[]): (number | undefined)[] {
   });
 }
 
-export function assembleFunction(progs: readonly Inst[], _opts: AssembleOptions = {}): Assembled {
+export function assembleFunction(progs: readonly Inst[], opts: AssembleOptions = {}): Assembled {
   const list = progs.map((p) => (p.as === "ADJSP" ? rewriteAdjsp(p) : p));
   const n = list.length;
 
@@ -63,7 +68,12 @@ export function assembleFunction(progs: readonly Inst[], _opts: AssembleOptions 
   const fixed: (Encoded | undefined)[] = new Array<Encoded | undefined>(n);
 
   for (let pass = 0; ; pass++) {
-    if (pass > 1000) throw new EncodeError(list[0]?.pos ?? { file: "?", line: 0, col: 0 }, "branch layout does not converge");
+    const at = list[0]?.pos ?? { file: "?", line: 0, col: 0 };
+    // Go's bound, and Go's words.
+    if (pass >= 1000) throw new EncodeError(at, "span must be looping: the branch layout did not settle in 1000 passes");
+    if (opts.maxWork !== undefined && pass * n > opts.maxWork) {
+      throw new EncodeError(at, `branch layout did not settle in ${pass} passes over ${n} instructions (a bound of ${opts.maxWork} encodings)`);
+    }
     let again = false;
     const relocs: Reloc[] = [];
     const warnings: EncodeWarning[] = [];
