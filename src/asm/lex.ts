@@ -79,32 +79,39 @@ function isIdentRestCp(cp: number): boolean {
 
 /**
  * Decodes a file's bytes as UTF-8, reporting the first invalid byte with its
- * position (Go rejects non-UTF-8 input too).
+ * position (Go rejects non-UTF-8 input too). The search for the bad byte is
+ * one pass over the bytes, by the encoding's rules.
  */
 export function decodeSource(bytes: Uint8Array, file: string): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    // Find the offending byte to give a line and column.
     let line = 1, col = 1;
     for (let i = 0; i < bytes.length; ) {
-      const b = bytes[i]!;
-      let n = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
-      if (n > 1) {
-        try {
-          new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(i, i + n));
-        } catch {
-          n = 0;
-        }
-      }
+      const n = utf8Length(bytes, i);
       if (n === 0) {
-        throw new AsmError({ file, line, col }, `invalid UTF-8 encoding (byte 0x${b.toString(16).padStart(2, "0")})`);
+        throw new AsmError({ file, line, col }, `invalid UTF-8 encoding (byte 0x${bytes[i]!.toString(16).padStart(2, "0")})`);
       }
-      if (b === 0x0a) { line++; col = 1; } else col++;
+      if (bytes[i] === 0x0a) { line++; col = 1; } else col++;
       i += n;
     }
     throw new AsmError({ file, line, col }, "invalid UTF-8 encoding");
   }
+}
+
+/** The length of the well-formed UTF-8 sequence at bytes[i], or 0 (RFC 3629's table). */
+function utf8Length(b: Uint8Array, i: number): number {
+  const c = b[i]!;
+  if (c < 0x80) return 1;
+  const cont = (k: number, lo = 0x80, hi = 0xbf): boolean => i + k < b.length && b[i + k]! >= lo && b[i + k]! <= hi;
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c === 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
+  if ((c >= 0xe1 && c <= 0xec) || c === 0xee || c === 0xef) return cont(1) && cont(2) ? 3 : 0;
+  if (c === 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
+  if (c === 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xf1 && c <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c === 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
 }
 
 /** The token stream of one source text. */

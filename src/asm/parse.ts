@@ -248,7 +248,7 @@ class Parser {
     } else if (prog.to.type === "branch" && prog.to.label !== undefined) {
       this.labelUses.push({ name: prog.to.label, pos: argPos[argPos.length - 1]! });
     }
-    if (["BYTE", "WORD", "LONG", "QUAD"].includes(as)) {
+    if (as === "BYTE" || as === "WORD" || as === "LONG" || as === "QUAD" || as === "ADJSP") {
       if (addrs.length !== 1 || prog.from.type !== "const") throw new AsmError(pos, `${as} requires one constant operand: ${as} $value`);
     }
     this.append(prog);

@@ -92,7 +92,8 @@ function listText(image: Image, s: LinkedSym): string[] {
     const d = disassemble(s.bytes, off, pc, (a) => image.symbolize(a));
     const len = Math.max(1, d.len);
     const line = image.pcToLine(pc);
-    const where = line ? `${basename(line.file)}:${line.line}` : "?";
+    // A tab in a file name would be a column of its own.
+    const where = line ? `${basename(line.file).replace(/[\t\n]/g, " ")}:${line.line}` : "?";
     rows.push(`  ${where}\t0x${pc.toString(16)}\t${hex(s.bytes.subarray(off, off + len))}\t${d.text}`);
     off += len;
   }
@@ -104,10 +105,13 @@ function listData(s: LinkedSym): string[] {
   const head = `${what} ${s.name}(SB) size=${s.size} ${s.pos.file}`;
   if (s.bss) return [head];
   const rows: string[] = [];
-  for (let off = 0; off < s.bytes.length; off += 16) {
-    const row = s.bytes.subarray(off, off + 16);
+  // The bytes DATA wrote (relocated); the zeros GLOBL adds after them in one row.
+  const written = s.raw.length;
+  for (let off = 0; off < written; off += 16) {
+    const row = s.bytes.subarray(off, Math.min(off + 16, written));
     rows.push(`  0x${(s.addr + off).toString(16)}\t${[...row].map((x) => x.toString(16).padStart(2, "0")).join(" ")}`);
   }
+  if (written < s.size) rows.push(`  0x${(s.addr + written).toString(16)}\t00 × ${s.size - written}`);
   for (const r of s.relocs) rows.push(`  rel ${r.offset}+${r.size}\t${r.type} ${r.sym}+${r.add}`);
   return [head, ...tabwrite(rows)];
 }

@@ -56,6 +56,8 @@ describe("assembler errors, one per kind", () => {
     ["overlapping DATA", "DATA ·d+0(SB)/8, $1\nDATA ·d+4(SB)/4, $1\nGLOBL ·d(SB), 8, $8\n", ["overlap.s:2:1: overlapping DATA entry for main.d at offset 4"]],
     ["instruction outside TEXT", "\tNOP\n", ["outside.s:1:2: NOP outside of a TEXT symbol"]],
     ["unbalanced PUSHQ at RET", fn("\tPUSHQ AX", "TEXT ·f(SB), $0-0"), ["push.s:3:2: unbalanced PUSH/POP: 8 bytes left on the stack at RET"]],
+    // Found by the fuzzer (test/hostile/asm-fuzz.test.ts, seed 2): obj6 once did arithmetic on the register.
+    ["ADJSP of a register", fn("\tADJSP AX"), ["adjsp.s:2:2: ADJSP requires one constant operand: ADJSP $value"]],
   ];
   for (const [what, src, want] of cases) {
     it(what, () => {

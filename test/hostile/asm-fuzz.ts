@@ -4,7 +4,7 @@
 // the test so that a long run or a profile can drive it from a script.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildImage, MemorySource } from "../../src/asm/index.ts";
+import { buildImage, MemorySource, type Limits } from "../../src/asm/index.ts";
 import { AsmError, AsmErrors } from "../../src/asm/prog.ts";
 import { listing } from "../../src/cli/asm.ts";
 import { ROOT } from "./asm-cli.ts";
@@ -202,6 +202,8 @@ export interface FuzzOptions {
   dump?: string;
   /** Called every 100 mutants (the test yields to vitest's worker there). */
   tick?: () => Promise<void>;
+  /** The assembler's bounds (default LIMITS, scaled down). */
+  limits?: Partial<Limits>;
 }
 
 export interface FuzzReport {
@@ -246,7 +248,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     const t = performance.now();
     let outcome: string;
     try {
-      const b = buildImage([path], { source, pkg: seed.pkg, strict, limits: LIMITS });
+      const b = buildImage([path], { source, pkg: seed.pkg, strict, limits: o.limits ?? LIMITS });
       // The listing (the disassembler over every byte) for a third of them.
       if (n % 3 === 0) listing(b.image);
       rep.warnings += b.warnings.length;

@@ -79,6 +79,13 @@ describe("many of one thing", () => {
     for (const r of [labels, data, rows]) expect(r.ms).toBeLessThan(BOUND_MS);
   });
 
+  it("a 200 MB data symbol with 27 bytes of DATA lists in three rows (found by the fuzzer, seed 8)", () => {
+    const r = run('DATA ·s+0(SB)/8, $"sending "\nDATA ·s+8(SB)/8, $"on a clo"\nDATA ·s+16(SB)/8, $"sed chan"\nDATA ·s+24(SB)/3, $"nel"\nGLOBL ·s(SB), 8, $200000000\n');
+    expect(r.errors).toEqual([]);
+    expect(r.listed).toBeLessThan(400);
+    expect(r.ms).toBeLessThan(BOUND_MS);
+  });
+
   it("data symbols are bounded in all (the linker gives each byte)", () => {
     const r = run(lines(10, (i) => `GLOBL ·big${i}(SB), 8, $0x3fffffff`) + "\n");
     expect(r.errors).toEqual(["/x.s:1:1: GLOBL main.big0: the data of this assembly exceeds 256 MiB (1073741823 bytes here)",
