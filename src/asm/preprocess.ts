@@ -121,7 +121,7 @@ export class Preprocessor {
         continue;
       }
       if (value.length > this.limits.maxFileBytes) {
-        this.diag.error(new AsmError(at, `-D ${name}: value longer than ${bytesText(this.limits.maxFileBytes)}`));
+        this.diag.error(new AsmError(at, `-D ${short(name)}: value longer than ${bytesText(this.limits.maxFileBytes)}`));
         continue;
       }
       const body = tokenize(value, "<command line>", this.diag).filter((t) => t.kind !== "eof" && t.kind !== "newline");

@@ -12,6 +12,14 @@
 // even if later passes would let it reach), and that is the point: we want
 // Go's bytes.
 //
+// Cost: a pass walks the whole function, and a chain of overlapping
+// branches, each pushed out of reach by the next one's growth, needs a pass
+// per branch. Only branches are encoded again in each pass (the bytes of the
+// rest do not depend on where they land: they are encoded once, and their
+// relocations moved). Go gives up after 1,000 passes ("span must be
+// looping"), and so do we; a caller with untrusted input also bounds passes
+// times instructions (maxWork).
+//
 // Rejected: a one-shot "relax to minimum" layout (a different fixed point
 // than Go's in rare cases) and NOP-padding of jumps (Go disables it for
 // hand-written assembly, and loop alignment is off: maxLoopPad is 0).
