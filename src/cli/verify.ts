@@ -27,7 +27,13 @@ interface VerifyOptions {
   seed: string;
 }
 
-function where(image: SimpleImage, addr: number): string {
+/**
+ * An address with its symbol and line. `exact` is the unsigned address when
+ * `addr`, a double, cannot hold it (a kernel-half or non-canonical RIP:
+ * see Fault in src/cpu/fault.ts); no such address has a symbol.
+ */
+function where(image: SimpleImage, addr: number, exact?: bigint): string {
+  if (addr > Number.MAX_SAFE_INTEGER) return `0x${(exact ?? BigInt(addr)).toString(16)}`;
   const sym = image.symbolize(addr);
   const line = image.pcToLine(addr);
   return `0x${addr.toString(16)}${sym ? ` <${sym}>` : ""}${line ? ` (${line.file}:${line.line})` : ""}`;
@@ -126,7 +132,9 @@ function finish(steps: number, stop: Stop, image: SimpleImage, a: InterpEngine, 
       const what = f.type === "page" ? `unexpected fault address 0x${f.addr.toString(16)} (${f.access})`
         : f.type === "ud" ? "illegal instruction (#UD)"
         : f.type === "de" ? "integer divide error (#DE)" : `general protection fault (${f.why})`;
-      out(`${what}\n  at ${where(image, f.rip)}\n  ${insnText(bytes, f.rip, image)}\n(both engines agree; ${steps} instruction${steps === 1 ? "" : "s"} verified before it)\n`);
+      // Past 2^53 the fault's RIP is the nearest double; the engine holds it exactly.
+      const exact = f.rip > Number.MAX_SAFE_INTEGER ? a.getReg(REG_RIP) : undefined;
+      out(`${what}\n  at ${where(image, f.rip, exact)}\n  ${insnText(bytes, f.rip, image)}\n(both engines agree; ${steps} instruction${steps === 1 ? "" : "s"} verified before it)\n`);
       return 2;
     }
     default: {

@@ -54,13 +54,16 @@ function genProgram(r: () => number): string {
   return lines.join("\n");
 }
 
+/** CPU seconds one program may take (boot included; typical: a tenth of that). */
+const MAX_CPU_SECONDS = 3;
+
 describe("guest program fuzzer", () => {
   it(`${PROGRAMS} random programs end cleanly; both CPUs agree on every ${BOTH}th`, { timeout: 300_000 }, () => {
     const r = rng(SEED);
     const dir = mkdtempSync(join(tmpdir(), "gmpemu-gfuzz-"));
     const both = engines().includes("unicorn");
     const outcomes = new Map<string, number>();
-    let compared = 0;
+    let compared = 0, slowest = 0;
     for (let i = 0; i < PROGRAMS; i++) {
       const file = join(dir, `p${i}.s`);
       const src = genProgram(r);
@@ -68,11 +71,18 @@ describe("guest program fuzzer", () => {
       const once = (engine: string) => {
         let err = "";
         let res: ReturnType<typeof runProgram>;
+        const c0 = process.cpuUsage();
         try {
           res = runProgram([file], { engine, maxInsns: 20_000, stdout: () => {}, stderr: (b) => (err += Buffer.from(b).toString()) });
         } catch (e) {
           throw new Error(`program ${i} (seed ${SEED}) threw on ${engine}: ${(e as Error).stack}\n${src}`);
         }
+        // Bounded in time, not only in instructions: a host call or a kernel
+        // path that loops without retiring instructions is a hang too. CPU
+        // time, so that a busy machine does not make one.
+        const cu = process.cpuUsage(c0), secs = (cu.user + cu.system) / 1e6;
+        slowest = Math.max(slowest, secs);
+        expect(secs, `program ${i} on ${engine}: ${secs.toFixed(2)} s of CPU\n${src}`).toBeLessThan(MAX_CPU_SECONDS);
         expect(["exit", "throw", "panic", "fault", "budget", "deadlock"], `program ${i}`).toContain(res.how);
         expect(err, `program ${i}`).not.toMatch(/TypeError|RangeError|at .*\.ts:\d+|gmpemu: (?!stopped after)/);
         return { how: res.how, code: res.code, err };
@@ -89,6 +99,6 @@ describe("guest program fuzzer", () => {
     expect(outcomes.get("exit") ?? 0).toBeGreaterThan(0);
     expect(outcomes.get("fault") ?? 0).toBeGreaterThan(0);
     if (both) expect(compared).toBe(Math.ceil(PROGRAMS / BOTH));
-    console.log(`guest fuzzer: ${PROGRAMS} programs, endings ${JSON.stringify(Object.fromEntries(outcomes))}, ${compared} compared on both CPUs`);
+    console.log(`guest fuzzer: ${PROGRAMS} programs, endings ${JSON.stringify(Object.fromEntries(outcomes))}, ${compared} compared on both CPUs, slowest ${slowest.toFixed(2)} s of CPU`);
   });
 });

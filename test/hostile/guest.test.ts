@@ -55,6 +55,11 @@ describe("system calls refuse as Linux does", () => {
       expect(r.err).toBe("-9\n-14\n");
       expect(r.code).toBe(137);
     });
+    it(`futex WAIT with an unreadable timeout is EFAULT, not a wait without end; a readable one times out (${engine})`, () => {
+      const r = run(prog("futextimeout"), { engine, maxInsns: 2_000_000 });
+      expect(r.err).toBe("-14\n-110\n");
+      expect(r.code).toBe(0);
+    });
   }
 });
 
@@ -63,6 +68,7 @@ describe("bad pointers handed to the runtime fault in Go's words", () => {
     ["chan", "0x10b0", "runtime.chansend1(0x1058, 0x0)"],
     ["print", "0x10", "runtime.printstring(0x10, 0x5)"],
     ["go", "0x20", "runtime.newproc(0x20)"],
+    ["sema", "0x1058", "sync.runtime_Semacquire(0x1058)"],
   ];
   for (const engine of engines()) {
     for (const [what, addr, frame] of cases) {

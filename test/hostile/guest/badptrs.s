@@ -1,6 +1,6 @@
 // Bad pointers handed to the runtime fault as Go's runtime faults: a
 // channel at 0x1058 (BAD=chan), a string at 0x10 (BAD=print), a funcval at
-// 0x20 (BAD=go).
+// 0x20 (BAD=go), a semaphore at 0x1058 (BAD=sema).
 #include "textflag.h"
 
 TEXT ·main(SB), $16-0
@@ -19,5 +19,9 @@ TEXT ·main(SB), $16-0
 #ifdef go
 	MOVQ	$0x20, 0(SP)
 	CALL	runtime·newproc(SB)
+#endif
+#ifdef sema
+	MOVQ	$0x1058, 0(SP)
+	CALL	sync·runtime_Semacquire(SB)
 #endif
 	RET
