@@ -14,6 +14,7 @@
 // statuses, wait reasons) come from the layers that own them: x86/regs.ts,
 // runtime2.ts.
 
+import { TLS_G_OFFSET } from "../asm/link.ts";
 import { disassemble } from "../cpu/disasm.ts";
 import { REG_FS_BASE, REG_RIP } from "../engine/engine.ts";
 import { insnBytes } from "../engine/lockstep.ts";
@@ -47,8 +48,21 @@ const hex = (v: number | bigint): string => "0x" + v.toString(16);
 
 /** The g in the current thread's TLS slot (0 before rt0_go sets TLS up). */
 export function tlsg(m: Machine): number {
-  const fs = Number(m.engine.getReg(REG_FS_BASE));
-  return fs === 0 ? 0 : m.mem.ptr(fs - 8);
+  return tlsgAt(m, Number(m.engine.getReg(REG_FS_BASE)));
+}
+
+/**
+ * The g in the TLS slot of a thread whose FS base is `fs`: any thread, not
+ * only the current one (the traces and the GDB stub ask for each). 0 before
+ * TLS is set up or while the slot is not mapped.
+ */
+export function tlsgAt(m: Machine, fs: number): number {
+  if (fs === 0) return 0;
+  try {
+    return m.mem.ptr(fs + TLS_G_OFFSET);
+  } catch {
+    return 0;
+  }
 }
 
 /** The M of g (0 for none). */

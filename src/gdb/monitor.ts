@@ -18,7 +18,7 @@
 
 import { relative } from "node:path";
 import type { Thread } from "../os/kernel.ts";
-import { ginfo, goroutines, symbolize, unwind, type Machine } from "../debug/view.ts";
+import { ginfo, goroutines, symbolize, tlsgAt, unwind, type Machine } from "../debug/view.ts";
 import {
   g_goid as G_GOID, g_m as G_M, g_sched as G_SCHED, g_stack_hi, g_stack_lo, g_stackguard0 as G_STACKGUARD0,
   gobuf_bp, gobuf_ctxt, gobuf_g, gobuf_pc, gobuf_ret, gobuf_sp, m_curg as M_CURG, m_g0 as M_G0, m_id as M_ID,
@@ -40,9 +40,9 @@ function u64(m: Machine, a: number): number | undefined {
   try { return Number(m.engine.readU64(a)); } catch { return undefined; }
 }
 
-/** The g in a thread's TLS slot (FS base - 8), or 0. */
+/** The g in a thread's TLS slot, or 0. */
 function tlsg(m: Machine, r: { fs: number }): number {
-  return r.fs === 0 ? 0 : u64(m, r.fs - 8) ?? 0;
+  return tlsgAt(m, r.fs);
 }
 
 function goid(m: Machine, gp: number): number | undefined {

@@ -35,7 +35,7 @@ import { fileURLToPath } from "node:url";
 import type { Image } from "../asm/link.ts";
 import { disassemble } from "../cpu/disasm.ts";
 import { REG_FS_BASE, REG_RIP, type Engine, type Stop, regId } from "../engine/engine.ts";
-import { insnBytes, subscribe } from "../debug/view.ts";
+import { insnBytes, subscribe, tlsgAt } from "../debug/view.ts";
 import type { Exit } from "../os/kernel.ts";
 import { buildMachine, type Machine, type RunOptions } from "../node/boot.ts";
 import { packageRoot } from "../node/root.ts";
@@ -193,13 +193,13 @@ export function traceMachine(m: Machine, opts: TraceOptions, write: (line: strin
         if (stop.kind !== "count") return stop;
         continue;
       }
-      const before = gprs(e), fs = e.getReg(REG_FS_BASE), g = tlsG(e, fs);
+      const before = gprs(e), fs = e.getReg(REG_FS_BASE), g = tlsgAt(m, Number(fs));
       const text = disassemble(insnBytes(e, rip), 0, rip, symbolize).text;
       const tid = kernel.cur?.tid ?? 0;
       const stop = e.step();
       // A host call or a fault stops before the instruction: nothing ran.
       if (stop.kind === "count" || stop.kind === "syscall" || stop.kind === "breakpoint") {
-        write(formatLine(rip, mOf(tid, fs), where(rip), text, before, g, e));
+        write(formatLine(m, rip, mOf(tid, fs), where(rip), text, before, g));
         lines++;
       }
       if (stop.kind !== "count") return stop;
@@ -233,27 +233,17 @@ function gprs(e: Engine): bigint[] {
   return out;
 }
 
-/** The g in the thread's TLS slot (-8(FS)), or undefined before TLS is set up. */
-function tlsG(e: Engine, fs: bigint): bigint | undefined {
-  if (fs === 0n) return undefined;
-  try {
-    return new DataView(e.read(Number(fs) - 8, 8).buffer).getBigUint64(0, true);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The M a thread is (from TLS g's m), cached per thread once known. */
 function mResolver(m: Machine): (tid: number, fs: bigint) => string {
   const known = new Map<number, number>();
   return (tid, fs) => {
     const k = known.get(tid);
     if (k !== undefined) return `M${k}`;
-    const g = tlsG(m.engine, fs);
-    if (g !== undefined && g !== 0n) {
+    const g = tlsgAt(m, Number(fs));
+    if (g !== 0) {
       try {
         const mem = m.mem;
-        const mp = mem.ptr(Number(g) + g_m);
+        const mp = mem.ptr(g + g_m);
         if (mp !== 0) {
           const id = mem.int(mp + m_id);
           known.set(tid, id);
@@ -267,7 +257,8 @@ function mResolver(m: Machine): (tid: number, fs: bigint) => string {
   };
 }
 
-function formatLine(rip: number, mName: string, where: string, text: string, before: readonly bigint[], g: bigint | undefined, e: Engine): string {
+function formatLine(m: Machine, rip: number, mName: string, where: string, text: string, before: readonly bigint[], g: number): string {
+  const e = m.engine;
   const deltas: string[] = [];
   for (let i = 0; i < NREGS; i++) {
     const v = e.getReg(regId(i));
@@ -278,9 +269,8 @@ function formatLine(rip: number, mName: string, where: string, text: string, bef
   const dst = /^(?:MOV\w*|LEA\w*|POP\w*)\s.*,\s*([A-Z0-9]+)$/.exec(text)?.[1];
   const di = dst !== undefined ? GPR_NAMES.indexOf(dst as (typeof GPR_NAMES)[number]) : -1;
   if (di >= 0 && e.getReg(regId(di)) === before[di]) deltas.push(`${dst}=${hex(e.getReg(regId(di)))}`);
-  const fs = e.getReg(REG_FS_BASE);
-  const g2 = tlsG(e, fs);
-  if (g2 !== undefined && g2 !== g) deltas.push(`g=${hex(g2)}`);
+  const g2 = tlsgAt(m, Number(e.getReg(REG_FS_BASE)));
+  if (g2 !== 0 && g2 !== g) deltas.push(`g=${hex(g2)}`);
   return `${hex(rip)} ${mName} ${where}  ${text}${deltas.length ? "  " + deltas.join(" ") : ""}`;
 }
 
