@@ -569,17 +569,25 @@ export class UnicornEngine implements Engine {
   //
   // Invalidation: a host write into an executable page (or a protection
   // change) recomputes the exits of that page and of the one before it
-  // (whose last instructions may reach into it). Not covered: code the
-  // guest itself writes into a writable and executable page during a run
-  // (the exits of such a page are recomputed at the start of every run);
-  // gmpemu's loaders map code read-only.
+  // (whose last instructions may reach into it). The guest's own writes
+  // into code: a page that is writable and executable is read-only to
+  // unicorn while it may execute it, so such a store faults, and the
+  // interpreter runs it (the store into Memory then counts as a host write
+  // into code, above). This also spares QEMU's self-modifying-code path,
+  // which under an instruction budget can lose the store.
+  //
+  // Data faults are decided by the interpreter too: at a fault QEMU stopped
+  // before the instruction, which the interpreter then runs on the same
+  // state, so the fault reported is the one it finds (the first
+  // inaccessible byte of an access that straddles two pages, where QEMU
+  // names its last byte).
 
-  /** Computes a page's exits and lets unicorn execute it. */
+  /** Computes a page's exits and lets unicorn execute it (and no longer write it: see above). */
   private grant(pn: number): void {
     const p = this.mem.pageAt(pn * PAGE_SIZE)!;
     this.computeExits(pn);
     this.granted.add(pn);
-    const err = this.u.memProtect(this.h, pn * PAGE_SIZE, PAGE_SIZE, p.prot);
+    const err = this.u.memProtect(this.h, pn * PAGE_SIZE, PAGE_SIZE, p.prot & ~PROT_WRITE);
     if (err !== 0) this.fail(err, "protect", pn * PAGE_SIZE, PAGE_SIZE);
     this.pushExits();
   }
@@ -636,16 +644,6 @@ export class UnicornEngine implements Engine {
     const first = Math.floor(a / PAGE_SIZE) - 1, last = Math.floor((a + n - 1) / PAGE_SIZE);
     let any = false;
     for (let pn = first; pn <= last; pn++) if (this.granted.has(pn)) { this.revoke(pn); any = true; }
-    if (any) this.pushExits();
-  }
-
-  /** Recomputes the exits of granted pages that the guest may write (at the start of each run). */
-  private refreshWritableCode(): void {
-    let any = false;
-    for (const pn of this.granted) {
-      const p = this.mem.pageAt(pn * PAGE_SIZE);
-      if (p && (p.prot & PROT_WRITE)) { this.computeExits(pn); any = true; }
-    }
     if (any) this.pushExits();
   }
 
@@ -1018,7 +1016,6 @@ export class UnicornEngine implements Engine {
    * stops the run.
    */
   private emulate(n: number): Stop {
-    this.refreshWritableCode();
     let left = n;
     for (;;) {
       const r = this.emulateOnce(left);
@@ -1055,18 +1052,26 @@ export class UnicornEngine implements Engine {
           : ev.type === UC_MEM_WRITE_UNMAPPED || ev.type === UC_MEM_WRITE_PROT ? "write" : "read";
       // A failed fetch never reached the counting hook.
       const done = clamp(access === "exec" ? counter : counter - 1);
-      if (this.grantable(ev)) return { stop: null, done };
-      const at = this.getRegN(REG_RIP);
-      if (!isCanonicalU(ev.addr)) {
-        const rip = access === "exec" ? Number(ev.addr) : at;
-        const fault: Fault = { type: "gp", rip, why: `general protection (#GP): address 0x${ev.addr.toString(16)} is not canonical` };
-        return { stop: { kind: "fault", fault }, done };
+      if (access === "exec") {
+        if (this.grantable(ev)) return { stop: null, done };
+        if (!isCanonicalU(ev.addr)) {
+          const fault: Fault = { type: "gp", rip: Number(ev.addr), why: `general protection (#GP): RIP 0x${ev.addr.toString(16)} is not canonical` };
+          return { stop: { kind: "fault", fault }, done };
+        }
+        return { stop: { kind: "fault", fault: { type: "page", addr: ev.addr, access, rip: this.getRegN(REG_RIP) } }, done };
       }
-      // QEMU leaves RFLAGS stale after a data fault (it exits without
-      // restoring its lazy flag state): in an observed run, where the state
-      // before this instruction was seen, put the flags back.
-      if (access !== "exec" && this.observer !== null && this.flagsAt === at) this.setRegN(REG_RFLAGS, this.flagsBefore);
-      return { stop: { kind: "fault", fault: { type: "page", addr: ev.addr, access, rip: at } }, done };
+      // A data fault: QEMU stopped before the instruction, with RFLAGS
+      // stale (it exits without restoring its lazy flags; an observed run,
+      // which saw the state before this instruction, puts them back). The
+      // interpreter runs the instruction and says what happened (see
+      // "exits"): the fault, or a completed store into code.
+      const at = this.getRegN(REG_RIP);
+      if (this.observer !== null && this.flagsAt === at) this.setRegN(REG_RFLAGS, this.flagsBefore);
+      this._icount += done; // the TSC, should the instruction read it
+      const st = this.execHere();
+      this._icount -= done;
+      if (st === null) return { stop: null, done: done + 1 };
+      return { stop: st, done: st.kind === "fault" ? done : done + 1 };
     }
     if (ev?.kind === "intr") {
       const r = this.interrupt(ev.intno);
