@@ -13,10 +13,13 @@
 //   rotates: only CF and OF change: ROL CF = LSB(result), OF = MSB XOR CF;
 //            ROR CF = MSB(result), OF = MSB XOR next-to-MSB (OF defined for
 //            count 1 only, same formula otherwise).
-// 64-bit operands are shifted as 32-bit halves (sh64 below).
+// 64-bit operands are shifted as 32-bit halves (sh64 below). SHL, SHR and
+// SAR of a 64-bit register by an immediate (SHLQ $1, R9) have a fast path
+// that records the shift for the lazy flags (cpu.ts F_SHL...) instead of
+// computing them: the same flags, when something reads them.
 
 import { CF, OF, ZF, SF } from "../x86/regs.ts";
-import { PARITY } from "./cpu.ts";
+import { F_SAR, F_SHL, F_SHR, PARITY } from "./cpu.ts";
 import type { Cpu } from "./cpu.ts";
 import { K_IMM, type Handler, type Insn } from "./decode.ts";
 import { mask, readD, writeD } from "./operands.ts";
@@ -116,5 +119,20 @@ export function shiftHandler(op: string): Handler {
     if ((rl | rh) === 0) f |= ZF;
     f |= PARITY[rl & 0xff]!;
     c.setArith(f);
+  };
+}
+
+/** SHL/SHR/SAR of a 64-bit register by an immediate: the fast path. */
+export function shift64riHandler(op: "shl" | "shr" | "sar"): Handler {
+  const k = SHIFT_KIND[op]!;
+  const fop = op === "shl" ? F_SHL : op === "shr" ? F_SHR : F_SAR;
+  return (c, i) => {
+    const n = i.immLo & 63;
+    if (n === 0) return; // no change, no flags
+    const r = c.r, d = 2 * i.dn;
+    const a = r[d]!, ah = r[d + 1]!;
+    sh64(k, a, ah, n);
+    r[d] = ol; r[d + 1] = oh;
+    c.fop = fop; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = ol; c.frh = oh;
   };
 }
