@@ -96,7 +96,7 @@ import { Memory, PAGE_SIZE, PROT_EXEC, PROT_WRITE, type MemSnapshot, type Page }
 import type { HostMem } from "../mem/hostmem.ts";
 import { badRegN, MAX_REGN } from "./interp.ts";
 import { Cpu, RFLAGS_SETTABLE, STOP_BREAKPOINT, STOP_NONE, STOP_SYSCALL } from "../cpu/cpu.ts";
-import { classifyAt, decode, memSource, C_SPECIAL, MAX_LEN, P_LOCK, P_MEM, P_OPSIZE, P_REXR_EXT, P_STALE_REX, type Insn } from "../cpu/decode.ts";
+import { classifiedLength, classifyAt, decode, memSource, C_INCOMPLETE, C_SPECIAL, MAX_LEN, P_LOCK, P_MEM, P_OPSIZE, P_REXR_EXT, P_STALE_REX, type Insn } from "../cpu/decode.ts";
 import { faultOf } from "../cpu/exec.ts";
 import { isCanonicalU, unsignedAddr } from "../cpu/fault.ts";
 import { NEEDS_INTERP } from "../cpu/handlers.ts";
@@ -567,6 +567,18 @@ export class UnicornEngine implements Engine {
   // on these instructions by construction (lockstep compares them like any
   // other, but there it checks the interpreter against itself).
   //
+  // Declared code (declareCode, from a loader: each function's text). After
+  // every run, unicorn drops the translations that contain an exit address
+  // (so that the exit's own translation does not outlive it), and a false
+  // exit — an offset inside a real instruction where some other instruction
+  // would start — sits inside the translations of ordinary code: they would
+  // be translated again after every run. So on a page that holds declared
+  // code, only the instructions on each declared function's path are
+  // classified, and nothing else on the page is; a page with none (code
+  // written by a test, a fuzzer, a debugger's patch) gets every offset
+  // classified. A program that jumps into the middle of one of its own
+  // declared instructions may then run differently on the two engines.
+  //
   // Invalidation: a host write into an executable page (or a protection
   // change) recomputes the exits of that page and of the one before it
   // (whose last instructions may reach into it). The guest's own writes
@@ -615,19 +627,71 @@ export class UnicornEngine implements Engine {
   private computeExits(pn: number): void {
     this.dropExits(pn);
     const a = pn * PAGE_SIZE;
-    const buf = this.scanBuf;
-    buf.set(this.mem.pageAt(a)!.u8, 0);
-    let avail = PAGE_SIZE;
-    const next = this.mem.pageAt(a + PAGE_SIZE);
-    if (next && (next.prot & PROT_EXEC)) { buf.set(next.u8.subarray(0, MAX_LEN), PAGE_SIZE); avail += MAX_LEN; }
     const list: number[] = [];
-    for (let o = 0; o < PAGE_SIZE; o++) {
-      if (classifyAt(buf, o, Math.min(MAX_LEN, avail - o), needsInterp) === C_SPECIAL) {
-        list.push(a + o);
-        this.exitSet.add(a + o);
+    const declared = this.declaredOn(pn);
+    if (declared.length > 0) {
+      // Along each declared function's instructions only (see "declared code").
+      for (const [s, e] of declared) {
+        for (let x = s; x < e && x < a + PAGE_SIZE;) {
+          const cls = this.classifyHere(x);
+          if (cls < 0 || cls === C_INCOMPLETE) break; // runs off executable memory
+          if (x >= a && cls === C_SPECIAL) list.push(x);
+          const len = classifiedLength();
+          // Past an instruction that does not decode, its length means nothing.
+          if (cls === C_SPECIAL && !this.decodes(x)) break;
+          x += Math.max(1, len);
+        }
+      }
+    } else {
+      const buf = this.scanBuf;
+      buf.set(this.mem.pageAt(a)!.u8, 0);
+      let avail = PAGE_SIZE;
+      const next = this.mem.pageAt(a + PAGE_SIZE);
+      if (next && (next.prot & PROT_EXEC)) { buf.set(next.u8.subarray(0, MAX_LEN), PAGE_SIZE); avail += MAX_LEN; }
+      for (let o = 0; o < PAGE_SIZE; o++) {
+        if (classifyAt(buf, o, Math.min(MAX_LEN, avail - o), needsInterp) === C_SPECIAL) list.push(a + o);
       }
     }
+    for (const x of list) this.exitSet.add(x);
     this.exitsByPage.set(pn, list);
+  }
+
+  /** Classifies the instruction at x (reading across pages), or -1 when its first byte is not executable memory. */
+  private classifyHere(x: number): number {
+    const buf = this.scanBuf;
+    let n = 0;
+    for (; n < MAX_LEN; n++) {
+      const p = this.mem.pageAt(x + n);
+      if (!p || !(p.prot & PROT_EXEC)) break;
+      buf[n] = p.u8[(x + n) & (PAGE_SIZE - 1)]!;
+    }
+    if (n === 0) return -1;
+    return classifyAt(buf, 0, n, needsInterp);
+  }
+
+  /** Whether the instruction at x decodes (special ones do; bytes that raise #UD or #GP do not). */
+  private decodes(x: number): boolean {
+    try {
+      return decode(this.src, x).op !== "bad";
+    } catch {
+      return false;
+    }
+  }
+
+  /** Declared functions (see "declared code") that start on page pn or run into it. */
+  private declaredOn(pn: number): [number, number][] {
+    const a = pn * PAGE_SIZE, b = a + PAGE_SIZE;
+    const out: [number, number][] = [];
+    for (const r of this.declared) if (r[0] < b && r[1] > a) out.push(r);
+    return out;
+  }
+
+  private readonly declared: [number, number][] = [];
+
+  declareCode(start: number, end: number): void {
+    if (!(end > start)) return;
+    this.declared.push([start, end]);
+    this.revokeAround(start, end - start);
   }
 
   /** Gives unicorn the current exits (the whole set; it replaces the old one). */
@@ -727,6 +791,10 @@ export class UnicornEngine implements Engine {
   unmap(addr: number, size: number): void {
     this.mem.checkRange(addr, size, "unmap");
     this.revokeAround(addr, size);
+    for (let k = this.declared.length - 1; k >= 0; k--) {
+      const [s, e] = this.declared[k]!;
+      if (s < addr + size && e > addr) this.declared.splice(k, 1);
+    }
     const end = addr + size;
     const touched = new Set<NativeBlock>();
     for (let a = addr; a < end;) {
