@@ -1,10 +1,16 @@
 // `gmpemu gdb PROGRAM.s… --port P`: boot the program on the emulated machine,
 // stopped before its first instruction, and serve gdb's remote protocol on
-// 127.0.0.1:P (src/gdb/server.ts). With --elf, first write an ELF file with
-// the image's code, symbols and line table for gdb's `file` command.
-import { writeFileSync } from "node:fs";
+// 127.0.0.1:P (src/gdb/server.ts); --port 0 picks a free port, and the port
+// is printed either way. With --elf, first write an ELF file with the
+// image's code, symbols, line table and frame rules for gdb's `file`
+// command; its path is checked before anything is built (src/cli/outpath.ts).
+// The stub serves one gdb at a time, for as many sessions as come, until
+// gdb kills the program or the program ends with no gdb attached (--once:
+// the first session only). The exit status is the program's (0 if it did
+// not end).
 import type { Command } from "commander";
-import { buildMachine } from "../runtime/boot.ts";
+import { checkOutputs, runInputs, writeOutput } from "./outpath.ts";
+import { buildMachine } from "../node/boot.ts";
 import { writeElf } from "../gdb/elf.ts";
 import { startGdbServer } from "../gdb/server.ts";
 
@@ -14,6 +20,8 @@ interface GdbCliOptions {
   procs: string;
   seed: string;
   verbose?: boolean;
+  force?: boolean;
+  once?: boolean;
 }
 
 function intOpt(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -31,14 +39,32 @@ export function registerGdb(program: Command, setStatus: (s: number) => void): v
     .option("--elf <file>", "write an ELF file with the program's code, symbols and lines (for gdb's `file`)")
     .option("--procs <n>", "GOMAXPROCS: the number of Ps", "1")
     .option("--seed <n>", "seed of the kernel's thread interleaving", "1")
+    .option("--force", "overwrite an existing --elf file even if it is not an ELF file (never an input)")
+    .option("--once", "serve the first gdb only (gdbserver's --once)")
     .option("--verbose", "print the protocol's packets to stderr")
+    .addHelpText("after", `
+Example:
+  gmpemu gdb programs/hello.s --port 0 --elf hello.elf     # prints the port
+  gdb -ex 'file hello.elf' -ex 'target remote :PORT'
+  (gdb) break main.main
+  (gdb) continue
+  (gdb) bt                          # through the TypeScript runtime's frames (runtime.hostframe)
+  (gdb) set backtrace past-main on  # and on past main.main to runtime.goexit
+  (gdb) monitor goroutines          # every goroutine: status, wait reason, M, where
+  (gdb) monitor g 1                 # one goroutine's gobuf, stack and frames
+  (gdb) monitor bt                  # this thread's frames, host functions by name
+  (gdb) detach                      # the program runs on; another gdb may attach
+`)
     .action(async (files: string[], o: GdbCliOptions) => {
       const port = intOpt("--port", o.port ?? "", 0, 65535);
+      // Before anything is built: a bad --elf must not cost the source or a run.
+      if (o.elf !== undefined) checkOutputs([{ option: "--elf", path: o.elf, kind: "elf" }], runInputs(files), { force: o.force === true });
       const m = buildMachine(files, { procs: intOpt("--procs", o.procs, 1), seed: intOpt("--seed", o.seed, 0) });
       try {
-        if (o.elf !== undefined) writeFileSync(o.elf, writeElf(m.image, { name: files[0] ?? "gmpemu" }));
+        if (o.elf !== undefined) writeOutput("--elf", o.elf, writeElf(m.image, { name: files[0] ?? "gmpemu" }));
         const opts: Parameters<typeof startGdbServer>[1] = { port };
         if (o.verbose) opts.log = (l) => process.stderr.write(`gdb ${l}\n`);
+        if (o.once) opts.once = true;
         const srv = await startGdbServer(m, opts);
         process.stderr.write(`gmpemu: gdb stub listening on 127.0.0.1:${srv.port}\n`);
         const how = await srv.done;

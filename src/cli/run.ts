@@ -1,12 +1,13 @@
 // `gmpemu run PROGRAM.s…`: boot the runtime and run a Go assembly program on
 // the emulated machine. The program's output (fds 1 and 2) goes to ours; the
-// exit status is the program's (2 for a fatal error, as in Go).
-import { writeFileSync, realpathSync, existsSync } from "node:fs";
-import { resolve } from "node:path";
+// exit status is the program's (2 for a fatal error, as in Go). Output files
+// are checked before the run and written after it (src/cli/outpath.ts); a
+// failed write is reported and leaves a non-zero status: the program's if it
+// failed, else 4.
 import type { Command } from "commander";
+import { checkOutputs, runInputs, statusAfterOutputFailure, writeOutput, OutputPathError } from "./outpath.ts";
 import { ChromeTraceBuilder } from "../trace/chrome.ts";
-import { runProgram } from "../runtime/boot.ts";
-import { newstackStats } from "../runtime/newstack.ts";
+import { MIN_PREEMPT_EVERY, runProgram } from "../node/boot.ts";
 import { ENGINE_NAMES } from "../engine/index.ts";
 
 interface RunCliOptions {
@@ -22,6 +23,7 @@ interface RunCliOptions {
   sysmon: boolean;
   schedtrace?: string;
   traceOut?: string;
+  force?: boolean;
 }
 
 /** A duration: "10ms", "250us", "1s", or plain nanoseconds. */
@@ -34,13 +36,9 @@ function duration(name: string, v: string): number {
   return ns;
 }
 
-/** The output path, refused when it names one of the inputs (a typo must not eat the program). */
-export function checkOutputPath(out: string, inputs: readonly string[]): void {
-  const real = (f: string): string => (existsSync(f) ? realpathSync(f) : resolve(f));
-  const o = real(out);
-  for (const f of inputs) {
-    if (real(f) === o) throw new Error(`--trace-out: ${out} is one of the input files; give another file name`);
-  }
+/** The --trace-out path, refused when it would lose something the user gave (src/cli/outpath.ts). */
+export function checkOutputPath(out: string, inputs: readonly string[], force = false): void {
+  checkOutputs([{ option: "--trace-out", path: out, kind: "chrome-trace" }], inputs, { force });
 }
 
 function posInt(name: string, v: string, min = 1): number {
@@ -66,6 +64,7 @@ export function registerRun(program: Command, setStatus: (s: number) => void): v
     .option("--no-sysmon", "do not start sysmon (no preemption by time slice)")
     .option("--schedtrace <ms>", "print Go's GODEBUG=schedtrace line every <ms> ms of virtual time (from sysmon)")
     .option("--trace-out <file.json>", "write the scheduler's events as a Chrome trace (open in Perfetto or chrome://tracing)")
+    .option("--force", "overwrite an existing output file even if it is not of the kind written (never an input)")
     .action((files: string[], o: RunCliOptions) => {
       const opts: Parameters<typeof runProgram>[1] = {
         procs: posInt("--procs", o.procs),
@@ -76,48 +75,61 @@ export function registerRun(program: Command, setStatus: (s: number) => void): v
       if (o.maxInsns !== undefined) opts.maxInsns = posInt("--max-insns", o.maxInsns);
       if (o.asyncpreemptoff) opts.asyncpreemptoff = true;
       if (o.timeslice !== undefined) opts.timeslice = duration("--timeslice", o.timeslice);
-      if (o.preemptEvery !== undefined) opts.preemptEvery = posInt("--preempt-every", o.preemptEvery);
+      if (o.preemptEvery !== undefined) opts.preemptEvery = posInt("--preempt-every", o.preemptEvery, MIN_PREEMPT_EVERY);
       if (o.maxStack !== undefined) opts.maxStack = posInt("--max-stack", o.maxStack, 4096);
       if (!o.sysmon) opts.nosysmon = true;
       if (o.schedtrace !== undefined) opts.schedtrace = posInt("--schedtrace", o.schedtrace);
       let trace: ChromeTraceBuilder | undefined;
       let endNs: (() => number) | undefined;
       if (o.traceOut !== undefined) {
-        checkOutputPath(o.traceOut, files);
+        checkOutputPath(o.traceOut, runInputs(files), o.force === true);
         const tb = new ChromeTraceBuilder();
         trace = tb;
         opts.observe = (m) => {
-          m.sched.listeners.push(tb.listener);
+          m.listeners.push(tb.listener);
           endNs = () => m.kernel.now;
         };
       }
+      // Written however the run ended: a trace of a fatal error is the useful one.
+      let written = true;
+      const writeTrace = (): void => {
+        if (!trace || !endNs || o.traceOut === undefined) return;
+        try {
+          writeOutput("--trace-out", o.traceOut, JSON.stringify(trace.finish(endNs())) + "\n");
+        } catch (e) {
+          if (!(e instanceof OutputPathError)) throw e;
+          process.stderr.write(`gmpemu: ${e.message}\n`);
+          written = false;
+        }
+      };
       let r: ReturnType<typeof runProgram>;
       try {
         r = runProgram(files, opts);
-      } finally {
-        // Written however the run ended: a trace of a fatal error is the useful one.
-        if (trace && endNs && o.traceOut !== undefined) writeFileSync(o.traceOut, JSON.stringify(trace.finish(endNs())) + "\n");
+      } catch (e) {
+        writeTrace();
+        throw e;
       }
+      writeTrace();
       if (o.stats) {
         const m = r.machine;
         process.stderr.write(`gmpemu: ${r.insns} instructions, ${m.bridge.calls} host calls, ${m.kernel.threads.length} threads, virtual time ${m.kernel.now} ns\n`);
-        const ps = m.sched.preempt?.stats;
-        if (ps) {
+        const ps = m.stats.preempt;
+        {
           const refused = [...ps.refused].map(([why, n]) => `${n} ${why}`).join(", ");
           process.stderr.write(
             `gmpemu: preemption: ${ps.requests} requests, ${ps.signals} signals sent, ${m.kernel.signalsDelivered} delivered, ` +
             `${ps.taken} taken (asyncPreempt), ${[...ps.refused.values()].reduce((a, b) => a + b, 0)} refused${refused ? ` (${refused})` : ""}; ` +
             `${ps.sysmonRounds} sysmon rounds, ${ps.handoffs} handoffs\n`);
         }
-        const ns = newstackStats(m.sched);
+        const ns = m.stats.newstack;
         if (ns.newstack > 0) {
           process.stderr.write(`gmpemu: stacks: ${ns.newstack} morestack calls, ${ns.preempt} cooperative preemptions, ${ns.copystack} copies (largest ${ns.maxStackSize} bytes, ${ns.bytesCopied} bytes copied)\n`);
         }
-        const sc = m.syscalls;
+        const sc = m.stats.syscalls;
         if (sc.enters > 0) {
           process.stderr.write(`gmpemu: system calls: ${sc.enters} entered, ${sc.fast} back to their P, ${sc.fastIdle} to an idle P, ${sc.slow} queued (exitsyscall0)\n`);
         }
       }
-      setStatus(r.code);
+      setStatus(written ? r.code : statusAfterOutputFailure(r.code));
     });
 }

@@ -2,7 +2,7 @@
 // line editing and history from node:readline, or `--script FILE` to run
 // commands non-interactively (one per line, # comments), echoing each.
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { Stepper } from "../step/stepper.ts";
 
@@ -27,6 +27,29 @@ const HELP = `commands:
   help  quit
 `;
 
+/** The largest script read (a script is typed by a person; /dev/zero is not one). */
+const SCRIPT_MAX = 1 << 20;
+
+/** A --script file's text, or a one-line error naming the file. */
+function readScript(path: string): string {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new Error(`--script: ${path}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (e as Error).message}`);
+  }
+  if (st.isDirectory()) throw new Error(`--script: ${path}: is a directory`);
+  if (!st.isFile()) throw new Error(`--script: ${path}: not a regular file`);
+  if (st.size > SCRIPT_MAX) throw new Error(`--script: ${path}: larger than ${SCRIPT_MAX} bytes`);
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new Error(`--script: ${path}: cannot read it${code === "EACCES" ? ": permission denied" : ""}`);
+  }
+}
+
 export function registerStep(program: Command, setStatus: (s: number) => void): void {
   program
     .command("step")
@@ -42,6 +65,9 @@ export function registerStep(program: Command, setStatus: (s: number) => void): 
       const procs = Number(o.procs), seed = Number(o.seed);
       if (!Number.isInteger(procs) || procs < 1) throw new Error(`--procs: not an integer >= 1: ${o.procs}`);
       if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed: not an integer >= 0: ${o.seed}`);
+      // The script is read before the machine is built: a typo costs nothing.
+      let script: string | undefined;
+      if (o.script !== undefined) script = readScript(o.script);
       const color = !o.script && process.stdout.isTTY === true;
       const sopts: ConstructorParameters<typeof Stepper>[1] = { procs, seed, engine: o.engine, color, root: process.cwd() };
       if (o.timeslice !== undefined) {
@@ -67,8 +93,8 @@ export function registerStep(program: Command, setStatus: (s: number) => void): 
         }
         return true;
       };
-      if (o.script) {
-        for (const line of readFileSync(o.script, "utf8").split("\n")) {
+      if (script !== undefined) {
+        for (const line of script.split("\n")) {
           if (line.trim() === "" || line.trim().startsWith("#")) continue;
           process.stdout.write(`(gmpemu) ${line.trim()}\n`);
           if (!run(line)) break;

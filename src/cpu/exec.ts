@@ -207,8 +207,15 @@ export class Interpreter {
     return b;
   }
 
-  /** Runs at most max instructions; returns an R_* code. */
-  run(max: number): number {
+  /**
+   * Runs at most max instructions; returns an R_* code. With onHost, a
+   * block that reaches the host range calls onHost(rip) instead of
+   * returning R_HOSTCALL: the host function runs there and then, and its
+   * answer is how many instructions this run may still execute (0 or less:
+   * return R_COUNT). The block chain is kept across the call, so the
+   * return site is found through the caller's block.
+   */
+  run(max: number, onHost: ((rip: number) => number) | null = null): number {
     const c = this.cpu;
     let left = max;
     let prev: Block | null = null;
@@ -216,7 +223,11 @@ export class Interpreter {
     c.stop = STOP_NONE;
     while (left > 0) {
       const rip = c.rip;
-      if (rip >= this.hostStart && rip < this.hostEnd) return R_HOSTCALL;
+      if (rip >= this.hostStart && rip < this.hostEnd) {
+        if (onHost === null) return R_HOSTCALL;
+        left = onHost(rip);
+        continue;
+      }
       if (this.haltRequested) { this.haltRequested = false; return R_HALT; }
       let blk: Block | null = null;
       if (prev !== null) {

@@ -79,6 +79,15 @@ export interface Engine {
 
   /** Runs at most maxInsns instructions; returns why it stopped. */
   run(maxInsns: number): Stop;
+  /**
+   * run(), with host calls made in place (optional: the interpreter has it).
+   * When RIP reaches the host range, onHost(rip) runs the host function
+   * (it may change registers and memory) and returns how many more
+   * instructions this run may execute; 0 or less ends the run with
+   * {kind:"count"}. A run then stops for host calls only through onHost,
+   * which saves the engine's stop and restart for each of them.
+   */
+  runHosted?(maxInsns: number, onHost: (rip: number) => number): Stop;
   /** Executes exactly one instruction (or stops before it: hostcall, fault). */
   step(): Stop;
   /** Instructions retired since creation. */

@@ -52,6 +52,9 @@ export function badRegN(r: RegId, v: number): never {
 }
 export const MAX_REGN = MAX_N;
 
+/** Stops without a payload are shared (callers only read them). */
+const STOP_COUNT: Stop = { kind: "count" };
+
 export class InterpEngine implements Engine {
   readonly name = "interp" as const;
   readonly mem = new Memory();
@@ -121,7 +124,7 @@ export class InterpEngine implements Engine {
     const c = this.cpu;
     if (r >= 0 && r < 16) {
       // Integer steps only (see UnicornEngine.setRegN).
-      const lo = v % TWO32;
+      const lo = v >>> 0; // exact mod 2^32 below 2^53, without a call for a double %
       c.r[2 * r] = lo | 0;
       c.r[2 * r + 1] = ((v - lo) / TWO32) | 0;
       return;
@@ -147,6 +150,10 @@ export class InterpEngine implements Engine {
     return this.toStop(this.interp.run(maxInsns));
   }
 
+  runHosted(maxInsns: number, onHost: (rip: number) => number): Stop {
+    return this.toStop(this.interp.run(maxInsns, onHost));
+  }
+
   step(): Stop {
     return this.toStop(this.interp.run(1));
   }
@@ -156,7 +163,7 @@ export class InterpEngine implements Engine {
 
   private toStop(code: number): Stop {
     switch (code) {
-      case R_COUNT: return { kind: "count" };
+      case R_COUNT: return STOP_COUNT;
       case R_HOSTCALL: return { kind: "hostcall", addr: this.cpu.rip };
       case R_SYSCALL: return { kind: "syscall" };
       case R_BREAKPOINT: return { kind: "breakpoint", addr: this.interp.bpAddr };

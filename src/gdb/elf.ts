@@ -4,17 +4,26 @@
 // (STT_OBJECT) and every host function (absolute STT_FUNC at its bridge
 // address), and a DWARF 4 line table (.debug_line, with the one compile unit
 // in .debug_info that points at it) mapping each instruction to its .s file
-// and line, so gdb shows source. Nothing here is executed: the machine runs
-// in gmpemu; gdb only reads symbols and lines from this file.
+// and line, so gdb shows source; and call frame information (.debug_frame,
+// src/gdb/cfi.ts) for every function and for the host region, so that
+// gdb's `bt` walks through the TypeScript runtime's frames. The
+// continuation tokens of suspended host functions share one symbol,
+// HOSTFRAME_SYMBOL, so gdb names such a frame (`monitor bt` names the
+// function). Nothing here is executed: the machine runs in gmpemu; gdb only
+// reads symbols, lines and frame rules from this file.
 
 import { resolve } from "node:path";
 import type { Image } from "../asm/link.ts";
+import { HOST_BASE } from "../runtime/bridge.ts";
+import { debugFrame, HOST_END, TOKEN_BASE } from "./cfi.ts";
+
+/** The symbol over the continuation tokens: a frame there is a suspended host function. */
+export const HOSTFRAME_SYMBOL = "runtime.hostframe";
 
 const PAGE = 0x1000;
-const SHT_PROGBITS = 1, SHT_SYMTAB = 2, SHT_STRTAB = 3;
+const SHT_PROGBITS = 1, SHT_SYMTAB = 2, SHT_STRTAB = 3, SHT_NOBITS = 8;
 const SHF_WRITE = 1, SHF_ALLOC = 2, SHF_EXECINSTR = 4;
 const STB_GLOBAL = 1, STT_OBJECT = 1, STT_FUNC = 2;
-const SHN_ABS = 0xfff1;
 
 /** A growable little-endian byte buffer. */
 class Buf {
@@ -138,6 +147,13 @@ function debugInfo(image: Image, name: string): { abbrev: Uint8Array; info: Uint
     .uleb(0x12).uleb(0x07) // high_pc: data8
     .uleb(0x3f).uleb(0x19) // external: flag_present
     .uleb(0).uleb(0)
+    .uleb(3).uleb(0x11).u8(1) // DW_TAG_compile_unit without lines (the host region), children
+    .uleb(0x25).uleb(0x08) // producer: string
+    .uleb(0x13).uleb(0x05) // language: data2
+    .uleb(0x03).uleb(0x08) // name: string
+    .uleb(0x11).uleb(0x01) // low_pc: addr
+    .uleb(0x12).uleb(0x07) // high_pc: data8
+    .uleb(0).uleb(0)
     .uleb(0);
   const die = new Buf().uleb(1).str("gmpemu").u16(0x16 /* DW_LANG_Go */).str(name)
     .u32(0).u64(image.textStart).u64(image.textEnd - image.textStart);
@@ -146,7 +162,19 @@ function debugInfo(image: Image, name: string): { abbrev: Uint8Array; info: Uint
   }
   die.uleb(0);
   const d = die.data;
-  const info = new Buf().u32(2 + 4 + 1 + d.length).u16(4).u32(0).u8(8).bytes(d);
+  // The host region as a second unit: each host function by its Go name,
+  // and the continuation tokens as HOSTFRAME_SYMBOL (from one byte early, as
+  // gdb names a caller by its return address - 1; cfi.ts does the same).
+  const host = new Buf().uleb(3).str("gmpemu").u16(0x16).str("src/runtime (TypeScript)")
+    .u64(HOST_BASE).u64(HOST_END - HOST_BASE);
+  for (const [hname, addr] of [...image.undefined].sort((a, b) => a[1] - b[1])) {
+    if (addr >= HOST_BASE && addr < TOKEN_BASE - 1) host.uleb(2).str(hname).u64(addr).u64(1);
+  }
+  host.uleb(2).str(HOSTFRAME_SYMBOL).u64(TOKEN_BASE - 1).u64(HOST_END - (TOKEN_BASE - 1));
+  host.uleb(0);
+  const h = host.data;
+  const info = new Buf().u32(2 + 4 + 1 + d.length).u16(4).u32(0).u8(8).bytes(d)
+    .u32(2 + 4 + 1 + h.length).u16(4).u32(0).u8(8).bytes(h);
   return { abbrev: abbrev.data, info: info.data };
 }
 
@@ -161,6 +189,8 @@ interface Section {
   align: number;
   entsize?: number;
   offset?: number;
+  /** The section's size when it is not data's (SHT_NOBITS). */
+  size?: number;
 }
 
 /** The ELF file's bytes. */
@@ -179,8 +209,12 @@ export function writeElf(image: Image, opts: { name?: string } = {}): Uint8Array
     { name: ".debug_abbrev", type: SHT_PROGBITS, flags: 0, addr: 0, data: abbrev, align: 1 },
     { name: ".debug_info", type: SHT_PROGBITS, flags: 0, addr: 0, data: info, align: 1 },
     { name: ".debug_line", type: SHT_PROGBITS, flags: 0, addr: 0, data: debugLine(image), align: 1 },
+    { name: ".debug_frame", type: SHT_PROGBITS, flags: 0, addr: 0, data: debugFrame(image), align: 8 },
+    // The host region, without contents: gdb names a pc by a symbol only
+    // when the symbol is in a code section.
+    { name: ".host", type: SHT_NOBITS, flags: SHF_ALLOC | SHF_EXECINSTR, addr: HOST_BASE, data: new Uint8Array(0), align: 16, size: HOST_END - HOST_BASE },
   ];
-  const TEXT = 1, DATA = 2;
+  const TEXT = 1, DATA = 2, HOST = 7;
 
   // Symbols: the null symbol, then every symbol as global.
   const strtab = new StrTab();
@@ -192,7 +226,8 @@ export function writeElf(image: Image, opts: { name?: string } = {}): Uint8Array
     if (s.kind === "text") addSym(s.name, s.addr, s.size, STT_FUNC, TEXT);
     else addSym(s.name, s.addr, s.size, STT_OBJECT, DATA);
   }
-  for (const [name, addr] of image.undefined) addSym(name, addr, 1, STT_FUNC, SHN_ABS);
+  for (const [name, addr] of image.undefined) addSym(name, addr, 1, STT_FUNC, HOST);
+  addSym(HOSTFRAME_SYMBOL, TOKEN_BASE - 1, HOST_END - (TOKEN_BASE - 1), STT_FUNC, HOST);
   const symtabIndex = sections.length;
   sections.push({ name: ".symtab", type: SHT_SYMTAB, flags: 0, addr: 0, data: sym.data, link: symtabIndex + 1, info: 1, align: 8, entsize: 24 });
   sections.push({ name: ".strtab", type: SHT_STRTAB, flags: 0, addr: 0, data: strtab.buf.data, align: 1 });
@@ -221,7 +256,7 @@ export function writeElf(image: Image, opts: { name?: string } = {}): Uint8Array
   const shoff = out.len;
   sections.forEach((s, i) => {
     out.u32(nameOff[i]!).u32(s.type).u64(s.flags).u64(s.addr).u64(s.offset ?? 0)
-      .u64(s.data.length).u32(s.link ?? 0).u32(s.info ?? 0).u64(s.align).u64(s.entsize ?? 0);
+      .u64(s.size ?? s.data.length).u32(s.link ?? 0).u32(s.info ?? 0).u64(s.align).u64(s.entsize ?? 0);
   });
   const bytes = out.data;
   const h = new DataView(bytes.buffer);

@@ -27,42 +27,133 @@ export function frame(data: string): string {
   return `$${d}#${checksum(d)}`;
 }
 
+/**
+ * The largest packet the stub accepts: 16384 bytes, advertised in
+ * qSupported as PacketSize=4000 (the protocol writes it in hex). gdb sizes
+ * its packets, $ # and checksum included, to fit; a packet whose data is
+ * longer is dropped as it arrives and answered E01.
+ */
+export const PACKET_SIZE = 0x4000;
+
 /** What the parser found in the byte stream. */
 export type Incoming =
   | { kind: "packet"; data: string }
-  /** A packet whose checksum did not match: answer with "-". */
+  /** A packet that did not arrive whole: a bad checksum or escape, or cut short by the next "$". */
   | { kind: "bad"; data: string }
+  /** A packet longer than PACKET_SIZE, dropped unread. */
+  | { kind: "toolong" }
   | { kind: "ack" }
   | { kind: "nack" }
   | { kind: "interrupt" };
 
+const DOLLAR = 0x24, HASH = 0x23, ESC = 0x7d;
+const IDLE = 0, DATA = 1, CS1 = 2, CS2 = 3, DROP = 4, DROP_CS1 = 5, DROP_CS2 = 6;
+
+function hexVal(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
 /**
- * Splits gdb's byte stream into packets. Bytes are latin1 characters; a
- * packet's escapes (}x) are undone, run-length encoding is not (gdb never
- * sends it).
+ * Splits gdb's byte stream into packets. A state machine over bytes that
+ * keeps at most one packet (PACKET_SIZE bytes): a longer one is skipped to
+ * its "#" with indexOf, whatever its length, and reported as "toolong", so
+ * a 64 MB packet costs a scan, not a buffer. Bytes outside packets other
+ * than + - and ^C are ignored. A packet's escapes (}x) are undone;
+ * run-length encoding is not (gdb never sends it). Data is latin1: one
+ * character per byte.
  */
 export class PacketParser {
-  private buf = "";
+  private state = IDLE;
+  private readonly buf: Uint8Array;
+  private len = 0;
+  private cs = 0;
 
-  feed(chunk: string): Incoming[] {
-    this.buf += chunk;
+  constructor(readonly max = PACKET_SIZE) {
+    this.buf = new Uint8Array(max);
+  }
+
+  /** Bytes held for the packet being read (never more than max). */
+  get buffered(): number { return this.len; }
+
+  feed(chunk: string | Uint8Array): Incoming[] {
+    const b = typeof chunk === "string" ? Buffer.from(chunk, "latin1") : chunk;
     const out: Incoming[] = [];
-    for (;;) {
-      if (this.buf.length === 0) break;
-      const c = this.buf[0]!;
-      if (c === "+") { out.push({ kind: "ack" }); this.buf = this.buf.slice(1); continue; }
-      if (c === "-") { out.push({ kind: "nack" }); this.buf = this.buf.slice(1); continue; }
-      if (c === "\x03") { out.push({ kind: "interrupt" }); this.buf = this.buf.slice(1); continue; }
-      if (c !== "$") { this.buf = this.buf.slice(1); continue; }
-      const hash = this.buf.indexOf("#");
-      if (hash < 0 || this.buf.length < hash + 3) break;
-      const raw = this.buf.slice(1, hash);
-      const cs = this.buf.slice(hash + 1, hash + 3);
-      this.buf = this.buf.slice(hash + 3);
-      const data = raw.replace(/\}([\s\S])/g, (_m, x: string) => String.fromCharCode(x.charCodeAt(0) ^ 0x20));
-      out.push(checksum(raw) === cs.toLowerCase() ? { kind: "packet", data } : { kind: "bad", data });
+    let i = 0;
+    while (i < b.length) {
+      const c = b[i]!;
+      switch (this.state) {
+        case IDLE:
+          i++;
+          if (c === DOLLAR) { this.state = DATA; this.len = 0; }
+          else if (c === 0x2b) out.push({ kind: "ack" });
+          else if (c === 0x2d) out.push({ kind: "nack" });
+          else if (c === 0x03) out.push({ kind: "interrupt" });
+          break;
+        case DATA: {
+          // Copy up to the next "#" or "$" in one go.
+          let end = i;
+          while (end < b.length && b[end] !== HASH && b[end] !== DOLLAR) end++;
+          const n = end - i;
+          if (this.len + n > this.max) {
+            this.state = DROP;
+            this.len = 0;
+            i = end;
+            break;
+          }
+          this.buf.set(b.subarray(i, end), this.len);
+          this.len += n;
+          i = end;
+          if (i < b.length) {
+            if (b[i] === HASH) { this.state = CS1; i++; }
+            else { out.push({ kind: "bad", data: this.text(false)! }); this.len = 0; i++; } // "$": cut short, a new packet starts
+          }
+          break;
+        }
+        case CS1: this.cs = c; this.state = CS2; i++; break;
+        case CS2: {
+          i++;
+          this.state = IDLE;
+          const want = (hexVal(this.cs) << 4) | hexVal(c);
+          let sum = 0;
+          for (let k = 0; k < this.len; k++) sum = (sum + this.buf[k]!) & 0xff;
+          const data = this.text(true);
+          out.push(hexVal(this.cs) >= 0 && hexVal(c) >= 0 && want === sum && data !== undefined
+            ? { kind: "packet", data }
+            : { kind: "bad", data: data ?? this.text(false)! });
+          break;
+        }
+        case DROP: {
+          let end = i;
+          const h = b.indexOf(HASH, i), d = b.indexOf(DOLLAR, i);
+          end = h < 0 ? d : d < 0 ? h : Math.min(h, d);
+          if (end < 0) { i = b.length; break; }
+          i = end + 1;
+          if (b[end] === HASH) this.state = DROP_CS1;
+          else { out.push({ kind: "toolong" }); this.state = DATA; this.len = 0; }
+          break;
+        }
+        case DROP_CS1: i++; this.state = DROP_CS2; break;
+        case DROP_CS2: i++; this.state = IDLE; out.push({ kind: "toolong" }); break;
+      }
     }
     return out;
+  }
+
+  /** The packet's data with escapes undone, or undefined for a dangling "}" (when unescaping). */
+  private text(unescape: boolean): string | undefined {
+    let s = "";
+    for (let k = 0; k < this.len; k++) {
+      let c = this.buf[k]!;
+      if (unescape && c === ESC) {
+        if (++k >= this.len) return undefined;
+        c = this.buf[k]! ^ 0x20;
+      }
+      s += String.fromCharCode(c);
+    }
+    return s;
   }
 }
 
@@ -72,8 +163,13 @@ export function bytesToHex(b: Uint8Array): string {
   return s;
 }
 
+/** Is h an even number of hex digits (possibly none)? */
+export function isHexBytes(h: string): boolean {
+  return h.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(h);
+}
+
 export function hexToBytes(h: string): Uint8Array {
-  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) throw new Error(`bad hex: ${h}`);
+  if (!isHexBytes(h)) throw new Error(`bad hex: ${h.length > 40 ? h.slice(0, 40) + "…" : h}`);
   const b = new Uint8Array(h.length / 2);
   for (let i = 0; i < b.length; i++) b[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
   return b;

@@ -14,9 +14,12 @@
 // safe integer, see faultAddr).
 //
 // The hot path — 8/16/32-bit accesses and 64-bit accesses as two 32-bit
-// halves — allocates nothing and uses no BigInt: one cached page for reads and
-// one for writes (a "last page" TLB), each holding only a page that grants
-// that access, so a hit needs no permission test. Accesses that straddle two
+// halves — allocates nothing and uses no BigInt: a direct-mapped TLB of 64
+// pages for reads and another for writes (indexed by the page number's low
+// bits), each holding only pages that grant that access, so a hit is one
+// compare and needs no permission test. (One "last page" was not enough: a
+// goroutine switch touches the stack, the g, the m and the TLS in turn, and
+// every alternation went to the Map.) Accesses that straddle two
 // pages go byte by byte through the slow path. BigInt helpers exist for cold
 // callers (the engine interface, the kernel).
 //
@@ -27,7 +30,7 @@
 //
 // Host access. `host` (a HostView, the HostMem of src/mem/hostmem.ts) is
 // the permission-ignoring path the runtime, the kernel and the tools use:
-// its own last-page cache, no allocation, EngineMemoryError for an unmapped
+// its own TLB, no allocation, EngineMemoryError for an unmapped
 // byte. The unicorn engine shares it: its guest memory is mapped into
 // unicorn from these very page buffers (mapWith over native memory), so a
 // host read or write there is a typed-array access, not a native call.
@@ -35,7 +38,7 @@
 // Rejected: one flat ArrayBuffer per mapped region (faster for big linear
 // copies, but protect/unmap of part of a region would have to split buffers);
 // a two-level page table array (user space is 2^35 pages, too sparse for an
-// array, and a Map plus the last-page cache is already fast). Pages may
+// array, and a Map behind the TLBs is already fast). Pages may
 // still be views into one larger buffer (mapWith), which is how unicorn's
 // regions and ours stay the same bytes.
 
@@ -53,9 +56,27 @@ const TWO32 = 4294967296;
 /** First address past user space; nothing can be mapped at or above it. */
 export const ADDR_LIMIT = 2 ** 47;
 
+/** Entries of each TLB (a power of two). */
+const TLB_SIZE = 64;
+const TLB_MASK = TLB_SIZE - 1;
+
+/** The bytes of every page not yet written: shared, read-only by contract. */
+const ZERO_U8 = new Uint8Array(PAGE_SIZE);
+const ZERO_DV = new DataView(ZERO_U8.buffer);
+
 export class Page {
-  readonly u8: Uint8Array;
-  readonly dv: DataView;
+  /**
+   * The page's bytes. A page mapped without data starts as the shared zero
+   * page (`lazy`) and gets bytes of its own at its first write (`own`):
+   * Go reserves arenas and stacks far ahead of use, and the host region is
+   * 16 MiB that nothing ever writes, so most mapped pages never need any.
+   * Every write path owns the page first; reads need not.
+   */
+  u8: Uint8Array;
+  dv: DataView;
+  lazy: boolean;
+  /** The bytes are a slot of Memory's slabs (given back when the page is unmapped). */
+  fromSlab = false;
   /**
    * Writes to this page must be reported (Memory.onCodeWrite): set by the
    * interpreter's decode cache while it holds blocks decoded from the page,
@@ -65,10 +86,71 @@ export class Page {
   /** Who owns the buffer when it is a view into a larger one (mapWith); null otherwise. */
   owner: object | null = null;
   constructor(public prot: number, public readonly pn: number, data?: Uint8Array) {
-    this.u8 = data ?? new Uint8Array(PAGE_SIZE);
-    this.dv = new DataView(this.u8.buffer, this.u8.byteOffset, PAGE_SIZE);
+    if (data === undefined) {
+      this.u8 = ZERO_U8;
+      this.dv = ZERO_DV;
+      this.lazy = true;
+    } else {
+      this.u8 = data;
+      this.dv = new DataView(data.buffer, data.byteOffset, PAGE_SIZE);
+      this.lazy = false;
+    }
+  }
+
+  /** Gives a lazy page bytes of its own (zeros) from `slabs`, before a write. */
+  own(slabs: Slabs): void {
+    if (!this.lazy) return;
+    const buf = slabs.take();
+    this.u8 = new Uint8Array(buf, slabs.off, PAGE_SIZE);
+    this.dv = new DataView(buf, slabs.off, PAGE_SIZE);
+    this.lazy = false;
+    this.fromSlab = true;
   }
 }
+
+/**
+ * Page buffers, carved out of 1 MiB slabs: one ArrayBuffer per page made
+ * every page a separate allocation outside the JS heap, which the
+ * collector counts as external memory and answers with full collections
+ * (a program with 100,000 goroutines owns as many stack pages). Freed
+ * pages' slots are zeroed and reused.
+ */
+export class Slabs {
+  private static readonly SLAB = 256 * PAGE_SIZE;
+  private cur: ArrayBuffer | null = null;
+  private next = Slabs.SLAB;
+  private readonly freeBufs: ArrayBuffer[] = [];
+  private readonly freeOffs: number[] = [];
+  /** The offset of the slot the last take() returned. */
+  off = 0;
+
+  /** A zeroed page-sized slot: returns its buffer and leaves its offset in `off`. */
+  take(): ArrayBuffer {
+    const n = this.freeBufs.length;
+    if (n > 0) {
+      const b = this.freeBufs.pop()!;
+      this.off = this.freeOffs.pop()!;
+      new Uint8Array(b, this.off, PAGE_SIZE).fill(0);
+      return b;
+    }
+    if (this.next === Slabs.SLAB) {
+      this.cur = new ArrayBuffer(Slabs.SLAB);
+      this.next = 0;
+    }
+    this.off = this.next;
+    this.next += PAGE_SIZE;
+    return this.cur!;
+  }
+
+  /** Gives a page's slot back (only a page whose bytes came from take()). */
+  give(p: Page): void {
+    this.freeBufs.push(p.u8.buffer as ArrayBuffer);
+    this.freeOffs.push(p.u8.byteOffset);
+  }
+}
+
+/** What an empty TLB slot holds, so the slot arrays hold only Pages. */
+const NO_PAGE = new Page(0, -1);
 
 /** A memory access that the address space refused. */
 export class MemFault extends Error {
@@ -97,15 +179,17 @@ export interface MemSnapshot {
 
 export class Memory {
   private readonly pages = new Map<number, Page>();
+  /** Where pages mapped without data get their bytes at their first write. */
+  readonly slabs = new Slabs();
   /** The host's permission-ignoring accessors (HostMem) over this memory. */
   readonly host: HostView = new HostView(this, this.pages);
-  // Last-page caches: the page number and page of the last successful read
-  // (a page with PROT_READ) and write (a page with PROT_WRITE). NaN: empty
-  // (it equals no page number, not even the -1 of an address just below 0).
-  private rpn = NaN;
-  private rpage: Page | null = null;
-  private wpn = NaN;
-  private wpage: Page | null = null;
+  // The TLBs: slot pn & TLB_MASK holds the page number (NaN: empty; it equals
+  // no page number, not even the -1 of an address just below 0) and the page
+  // of a recent successful read (a page with PROT_READ) or write (PROT_WRITE).
+  private readonly rtag = new Float64Array(TLB_SIZE).fill(NaN);
+  private readonly rpg: Page[] = new Array<Page>(TLB_SIZE).fill(NO_PAGE);
+  private readonly wtag = new Float64Array(TLB_SIZE).fill(NaN);
+  private readonly wpg: Page[] = new Array<Page>(TLB_SIZE).fill(NO_PAGE);
 
   /** Called with the page number when a page flagged as code is written. */
   onCodeWrite: ((pn: number) => void) | null = null;
@@ -128,8 +212,7 @@ export class Memory {
   }
 
   private flushTlb(): void {
-    this.rpn = NaN; this.rpage = null;
-    this.wpn = NaN; this.wpage = null;
+    this.rtag.fill(NaN); this.wtag.fill(NaN);
     this.host.flush();
   }
 
@@ -169,7 +252,11 @@ export class Memory {
     this.checkRange(addr, size, "unmap");
     const first = addr / PAGE_SIZE, n = size / PAGE_SIZE;
     for (let pn = first; pn < first + n; pn++) {
-      if (this.pages.delete(pn)) this.onProtChange?.(pn);
+      const p = this.pages.get(pn);
+      if (p === undefined) continue;
+      this.pages.delete(pn);
+      if (!p.lazy && p.fromSlab) this.slabs.give(p);
+      this.onProtChange?.(pn);
     }
     this.flushTlb();
   }
@@ -227,7 +314,7 @@ export class Memory {
     const pn = Math.floor(a / PAGE_SIZE);
     const p = this.pages.get(pn);
     if (p === undefined || (p.prot & PROT_READ) === 0) throw new MemFault(a, "read");
-    this.rpn = pn; this.rpage = p;
+    this.rtag[pn & TLB_MASK] = pn; this.rpg[pn & TLB_MASK] = p;
     return p;
   }
 
@@ -235,7 +322,8 @@ export class Memory {
     const pn = Math.floor(a / PAGE_SIZE);
     const p = this.pages.get(pn);
     if (p === undefined || (p.prot & PROT_WRITE) === 0) throw new MemFault(a, "write");
-    this.wpn = pn; this.wpage = p;
+    p.own(this.slabs);
+    this.wtag[pn & TLB_MASK] = pn; this.wpg[pn & TLB_MASK] = p;
     return p;
   }
 
@@ -251,7 +339,7 @@ export class Memory {
 
   read8(a: number): number {
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.rpn ? this.rpage! : this.readPage(a);
+    const p = this.rtag[pn & TLB_MASK] === pn ? this.rpg[pn & TLB_MASK]! : this.readPage(a);
     return p.u8[a & PAGE_MASK]!;
   }
 
@@ -259,7 +347,7 @@ export class Memory {
     const off = a & PAGE_MASK;
     if (off > PAGE_SIZE - 2) return this.read8(a) | (this.read8(a + 1) << 8);
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.rpn ? this.rpage! : this.readPage(a);
+    const p = this.rtag[pn & TLB_MASK] === pn ? this.rpg[pn & TLB_MASK]! : this.readPage(a);
     return p.dv.getUint16(off, true);
   }
 
@@ -268,7 +356,7 @@ export class Memory {
     const off = a & PAGE_MASK;
     if (off > PAGE_SIZE - 4) return this.slowRead32(a);
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.rpn ? this.rpage! : this.readPage(a);
+    const p = this.rtag[pn & TLB_MASK] === pn ? this.rpg[pn & TLB_MASK]! : this.readPage(a);
     return p.dv.getInt32(off, true);
   }
 
@@ -289,14 +377,14 @@ export class Memory {
       return lo;
     }
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.rpn ? this.rpage! : this.readPage(a);
+    const p = this.rtag[pn & TLB_MASK] === pn ? this.rpg[pn & TLB_MASK]! : this.readPage(a);
     this.hi = p.dv.getInt32(off + 4, true);
     return p.dv.getInt32(off, true);
   }
 
   write8(a: number, v: number): void {
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.wpn ? this.wpage! : this.writePage(a);
+    const p = this.wtag[pn & TLB_MASK] === pn ? this.wpg[pn & TLB_MASK]! : this.writePage(a);
     p.u8[a & PAGE_MASK] = v;
     if (p.code) this.onCodeWrite?.(pn);
   }
@@ -305,7 +393,7 @@ export class Memory {
     const off = a & PAGE_MASK;
     if (off > PAGE_SIZE - 2) { this.probeWrite(a, 2); this.write8(a, v); this.write8(a + 1, v >> 8); return; }
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.wpn ? this.wpage! : this.writePage(a);
+    const p = this.wtag[pn & TLB_MASK] === pn ? this.wpg[pn & TLB_MASK]! : this.writePage(a);
     p.dv.setUint16(off, v & 0xffff, true);
     if (p.code) this.onCodeWrite?.(pn);
   }
@@ -314,7 +402,7 @@ export class Memory {
     const off = a & PAGE_MASK;
     if (off > PAGE_SIZE - 4) { this.probeWrite(a, 4); this.slowWrite32(a, v); return; }
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.wpn ? this.wpage! : this.writePage(a);
+    const p = this.wtag[pn & TLB_MASK] === pn ? this.wpg[pn & TLB_MASK]! : this.writePage(a);
     p.dv.setInt32(off, v, true);
     if (p.code) this.onCodeWrite?.(pn);
   }
@@ -327,7 +415,7 @@ export class Memory {
     const off = a & PAGE_MASK;
     if (off > PAGE_SIZE - 8) { this.probeWrite(a, 8); this.slowWrite32(a, lo); this.slowWrite32(a + 4, hi); return; }
     const pn = Math.floor(a / PAGE_SIZE);
-    const p = pn === this.wpn ? this.wpage! : this.writePage(a);
+    const p = this.wtag[pn & TLB_MASK] === pn ? this.wpg[pn & TLB_MASK]! : this.writePage(a);
     p.dv.setInt32(off, lo, true);
     p.dv.setInt32(off + 4, hi, true);
     if (p.code) this.onCodeWrite?.(pn);
@@ -395,6 +483,7 @@ export class Memory {
       const pn = Math.floor(a / PAGE_SIZE);
       const p = this.pages.get(pn);
       if (!p) throw new MemFault(a, "write");
+      p.own(this.slabs);
       const off = a & PAGE_MASK;
       const n = Math.min(bytes.length - i, PAGE_SIZE - off);
       p.u8.set(bytes.subarray(i, i + n), off);
@@ -436,14 +525,17 @@ export class Memory {
 
   snapshot(): MemSnapshot {
     const pages = new Map<number, { prot: number; data: Uint8Array }>();
-    for (const [pn, p] of this.pages) pages.set(pn, { prot: p.prot, data: p.u8.slice() });
+    for (const [pn, p] of this.pages) pages.set(pn, { prot: p.prot, data: p.lazy ? ZERO_U8 : p.u8.slice() });
     return { pages };
   }
 
   restore(s: MemSnapshot): void {
-    for (const pn of this.pages.keys()) this.onProtChange?.(pn);
+    for (const [pn, p] of this.pages) {
+      if (!p.lazy && p.fromSlab) this.slabs.give(p);
+      this.onProtChange?.(pn);
+    }
     this.pages.clear();
-    for (const [pn, { prot, data }] of s.pages) this.pages.set(pn, new Page(prot, pn, data.slice()));
+    for (const [pn, { prot, data }] of s.pages) this.pages.set(pn, new Page(prot, pn, data === ZERO_U8 ? undefined : data.slice()));
     this.flushTlb();
   }
 }
@@ -457,27 +549,31 @@ const SMALL = 32;
 
 /**
  * HostMem over a Memory: every access ignores permissions but not mapping.
- * Its last-page cache is separate from the CPU's (a host access must not
+ * Its TLB is separate from the CPU's (a host access must not
  * evict the page the guest is working on) and is flushed with them.
  */
 export class HostView implements HostMem {
-  private pn = NaN;
-  private pg: Page | null = null;
+  // A direct-mapped TLB as the CPU's (the runtime walks g, m, p and sched
+  // in turn), holding any mapped page.
+  private readonly tag = new Float64Array(TLB_SIZE).fill(NaN);
+  private readonly pg: Page[] = new Array<Page>(TLB_SIZE).fill(NO_PAGE);
 
   constructor(private readonly mem: Memory, private readonly pages: Map<number, Page>) {}
 
   flush(): void {
-    this.pn = NaN;
-    this.pg = null;
+    this.tag.fill(NaN);
   }
 
   private page(a: number): Page {
     const pn = Math.floor(a / PAGE_SIZE);
-    if (pn === this.pn) return this.pg!;
+    const i = pn & TLB_MASK;
+    if (this.tag[i] === pn) return this.pg[i]!;
     const p = this.pages.get(pn);
     if (p === undefined) throw new EngineMemoryError(a);
-    this.pn = pn;
-    this.pg = p;
+    // Host accesses read and write through one TLB: own the page on the way in.
+    p.own(this.mem.slabs);
+    this.tag[i] = pn;
+    this.pg[i] = p;
     return p;
   }
 
@@ -501,6 +597,38 @@ export class HostView implements HostMem {
       return (this.u8(a) | (this.u8(a + 1) << 8) | (this.u8(a + 2) << 16) | (this.u8(a + 3) << 24)) >>> 0;
     }
     return this.page(a).dv.getUint32(off, true);
+  }
+
+  word(a: number): number {
+    const off = a & PAGE_MASK;
+    let lo: number, hi: number;
+    if (off > PAGE_SIZE - 8) {
+      lo = this.u32(a);
+      hi = this.u32(a + 4);
+    } else {
+      const dv = this.page(a).dv;
+      lo = dv.getUint32(off, true);
+      hi = dv.getUint32(off + 4, true);
+    }
+    return hi < 0x20_0000 ? hi * TWO32 + lo : -1;
+  }
+
+  setWord(a: number, v: number): void {
+    // ToUint32 is exact modulo 2^32 for any integer below 2^53 (and, unlike
+    // %, needs no call into the runtime for a double).
+    const lo = v >>> 0;
+    const hi = (v - lo) / TWO32;
+    const off = a & PAGE_MASK;
+    if (off > PAGE_SIZE - 8) {
+      this.page(a - off + PAGE_SIZE); // both pages mapped before anything is written
+      this.setU32(a, lo);
+      this.setU32(a + 4, hi);
+      return;
+    }
+    const p = this.page(a);
+    p.dv.setUint32(off, lo, true);
+    p.dv.setUint32(off + 4, hi, true);
+    if (p.code) this.wrote(p);
   }
 
   setU8(a: number, v: number): void {

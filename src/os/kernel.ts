@@ -24,6 +24,30 @@
 // rt_sigreturn, with delivery on the thread's signal stack (signal.ts).
 // Anything else returns -ENOSYS, as a kernel without the feature would.
 //
+// Departures from Linux, all of them (the runtime's from Go's are in
+// docs/ARCHITECTURE.md):
+//   - one CPU: threads never run at the same time, and switch only at
+//     instruction boundaries, system calls and host calls;
+//   - time is the instruction count (1 ns each); clock_gettime's clocks
+//     are all that one clock, starting at 0;
+//   - write goes to fds 1 and 2 only; every other fd is EBADF, and there is
+//     no file, process or network call at all (open, mmap, socket, execve,
+//     fork ... are ENOSYS): a guest can reach nothing outside the machine;
+//   - clone makes threads only (CLONE_VM | CLONE_THREAD); at most
+//     MAX_THREADS live threads (EAGAIN past it, as RLIMIT_NPROC gives);
+//   - futex: WAIT and WAKE, private or not, no requeue or PI;
+//   - signals: a thread blocked in futex or nanosleep keeps a signal
+//     pending until it runs again (Linux would interrupt the call and, with
+//     SA_RESTART, restart it: the registers come out the same); only
+//     SA_SIGINFO handlers with a restorer are delivered; with no handler, a
+//     signal takes its default action: SIGKILL and the terminating signals
+//     end the process with status 128+signo, the rest are ignored (there
+//     are no stopped processes and no core dumps);
+//   - a fault the guest causes (a page fault, #GP, #UD, #DE) is reported to
+//     the layer above as the machine stopping, with no signal frame: the Go
+//     runtime's own handler is not installed for SIGSEGV (gmpemu's runtime
+//     reports faults itself, in Go's words).
+//
 // Rejected: real host threads (Workers). Determinism is the point, and a
 // single engine interleaved by a seeded PRNG gives it for free.
 
@@ -39,7 +63,12 @@ export const SYS = {
   futex: 202, clock_gettime: 228, exit_group: 231, tgkill: 234,
 } as const;
 
-const ENOSYS = 38, EAGAIN = 11, ETIMEDOUT = 110, EINVAL = 22, EFAULT = 14, ESRCH = 3, EPERM = 1;
+const ENOSYS = 38, EAGAIN = 11, ETIMEDOUT = 110, EINVAL = 22, EFAULT = 14, ESRCH = 3, EPERM = 1, EBADF = 9;
+/** Live threads a process may have (clone fails with EAGAIN past it, as RLIMIT_NPROC makes it). */
+export const MAX_THREADS = 4096;
+const SIGKILL = 9;
+/** Signals whose default action ends the process (SIGKILL, and the terminating and core-dumping ones). */
+const DEFAULT_TERMINATES = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 24, 25, 26, 27, 29, 30, 31]);
 const SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
 const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_PRIVATE_FLAG = 128;
 const CLONE_SETTLS = 0x80000;
@@ -71,6 +100,10 @@ export interface KernelOptions {
   stderr?: (b: Uint8Array) => void;
   /** Calls onTick every this many instructions (for --preempt-every). */
   tickEvery?: number;
+  /** What to do when RIP reaches a host address (the runtime's bridge); without it, such a stop ends the run. */
+  onHostCall?: HostCallHandler;
+  /** Called every tickEvery instructions with the running thread. */
+  onTick?: (t: Thread) => void;
 }
 
 /** Why the whole machine stopped. */
@@ -107,15 +140,16 @@ export class Kernel {
   /** Virtual time in nanoseconds. */
   now = 0;
   readonly rand: Rand;
-  onHostCall: HostCallHandler | undefined;
-  /** Called at every thread switch (for traces). */
+  private readonly onHostCall: HostCallHandler | undefined;
+  private readonly onTick: ((t: Thread) => void) | undefined;
+  /** Observers: called at every thread switch (for traces). */
   onSwitch: ((from: Thread | undefined, to: Thread) => void) | undefined;
   /** Called when a signal is delivered (after the frame is built, before the handler runs). */
   onSignal: ((t: Thread, sig: number, d: Delivered) => void) | undefined;
-  /** Called every tickEvery instructions with the running thread. */
-  onTick: ((t: Thread) => void) | undefined;
   /** Installed signal actions (rt_sigaction), by signal number. */
   readonly sigactions = new Map<number, SigAction>();
+  /** Host calls handled (they count against run's budget). */
+  hostCalls = 0;
   /** Signals delivered and rt_sigreturns, for --stats and tests. */
   signalsDelivered = 0;
   sigreturns = 0;
@@ -132,6 +166,8 @@ export class Kernel {
     this.rand = new Rand(opts.seed ?? 1);
     this.quantum = opts.quantum ?? [2000, 20000];
     this.tickEvery = opts.tickEvery ?? 0;
+    this.onHostCall = opts.onHostCall;
+    this.onTick = opts.onTick;
     this.nextTick = this.tickEvery > 0 ? this.tickEvery : Number.MAX_SAFE_INTEGER;
     const so = opts.stdout ?? ((b) => process.stdout.write(b));
     const se = opts.stderr ?? ((b) => process.stderr.write(b));
@@ -178,7 +214,7 @@ export class Kernel {
    * a debugger's time slice, so that one spinning thread cannot keep the
    * others (sysmon) from ever running.
    */
-  requestSwitch(): void { this.rotate = true; }
+  requestSwitch(): void { this.rotate = true; this.unfinished = undefined; }
   private rotate = false;
 
   /** Ends the current slice at the next opportunity (sched_yield, a block). */
@@ -208,39 +244,92 @@ export class Kernel {
     }
   }
 
-  /** Picks the next thread to run; advances the clock when all are blocked. */
-  private pick(): Thread | undefined {
-    this.expire();
-    let ready = this.threads.filter((t) => t.state === "runnable");
-    if (ready.length === 0) {
-      const waits = this.threads.filter((t) => t.deadline !== undefined && t.state !== "exited");
-      if (waits.length === 0) return undefined;
-      this.now = Math.max(this.now, Math.min(...waits.map((t) => t.deadline!)));
-      this.expire();
-      ready = this.threads.filter((t) => t.state === "runnable");
-    }
-    return ready.length === 1 ? ready[0] : ready[this.rand.int(0, ready.length - 1)];
+  /** The number of runnable threads. */
+  private runnable(): number {
+    let n = 0;
+    for (const t of this.threads) if (t.state === "runnable") n++;
+    return n;
   }
 
-  /** Runs until exit_group, a stop the kernel does not handle, a deadlock, or maxInsns. */
+  /**
+   * Picks the next thread to run (the k-th runnable one, in creation order,
+   * k from the seeded PRNG when there is a choice); advances the clock to
+   * the earliest deadline when all are blocked.
+   */
+  private pick(): Thread | undefined {
+    this.expire();
+    let n = this.runnable();
+    if (n === 0) {
+      let next = Infinity;
+      for (const t of this.threads) if (t.deadline !== undefined && t.state !== "exited" && t.deadline < next) next = t.deadline;
+      if (next === Infinity) return undefined;
+      this.now = Math.max(this.now, next);
+      this.expire();
+      n = this.runnable();
+    }
+    let k = n === 1 ? 0 : this.rand.int(0, n - 1);
+    for (const t of this.threads) if (t.state === "runnable" && k-- === 0) return t;
+    return undefined;
+  }
+
+  /**
+   * Runs until exit_group, a stop the kernel does not handle, a deadlock, or
+   * maxInsns. The budget bounds host calls too (a host function can return
+   * into another without an instruction between), so every run ends.
+   */
   run(maxInsns = Number.MAX_SAFE_INTEGER): Exit {
     const e = this.engine;
     const start = e.icount;
+    const hostStart = this.hostCalls;
+    // Host calls in place (runHosted) when the engine has them and there is
+    // a bridge: inHost then makes, after each call, the same decisions this
+    // loop makes after a hostcall stop, so the runs are the same.
+    const hosted = e.runHosted !== undefined && this.onHostCall !== undefined;
+    this.hostLimit = start + hostStart + maxInsns;
     for (;;) {
       if (this.exitCode !== undefined) return { kind: "exit", code: this.exitCode };
-      const t = this.pick();
-      if (!t) return { kind: "deadlock" };
-      this.switchTo(t);
-      this.sliceEnds = false;
-      let budget = this.rand.int(this.quantum[0], this.quantum[1]);
+      // A run that ended on its budget left its slice to the next run, so
+      // that many short runs interleave threads exactly as one long run.
+      let t: Thread, budget: number;
+      const r = this.unfinished;
+      this.unfinished = undefined;
+      if (r !== undefined && r.t === this.cur && r.t.state === "runnable") {
+        t = r.t;
+        budget = r.budget;
+      } else {
+        const p = this.pick();
+        if (!p) return { kind: "deadlock" };
+        t = p;
+        this.switchTo(t);
+        this.sliceEnds = false;
+        budget = this.rand.int(this.quantum[0], this.quantum[1]);
+      }
       while (!this.sliceEnds && t.state === "runnable" && budget > 0) {
-        const left = maxInsns - (e.icount - start);
-        if (left <= 0) return { kind: "budget" };
-        if (t.sig.pending & ~t.sig.mask) this.deliverPending(t);
+        // Host calls count against the budget with the instructions.
+        const left = maxInsns - (e.icount - start) - (this.hostCalls - hostStart);
+        if (left <= 0) {
+          this.unfinished = { t, budget };
+          return { kind: "budget" };
+        }
+        if (t.sig.pending & ~t.sig.mask) {
+          this.deliverPending(t);
+          if (this.exitCode !== undefined) break;
+        }
         const before = e.icount;
-        const stop = e.run(Math.min(budget, left, Math.max(1, this.nextTick - e.icount)));
-        const ran = e.icount - before;
-        budget -= ran;
+        const n = Math.min(budget, left, Math.max(1, this.nextTick - e.icount));
+        let stop: Stop;
+        if (hosted) {
+          this.hostThread = t;
+          this.sliceEnd = before + budget;
+          this.accounted = before;
+          stop = e.runHosted!(n, this.inHost);
+          this.hostThread = undefined;
+        } else {
+          this.accounted = before;
+          stop = e.run(n);
+        }
+        budget -= e.icount - before;
+        const ran = e.icount - this.accounted;
         t.icount += ran;
         this.now += ran;
         const end = this.handle(t, stop);
@@ -255,6 +344,40 @@ export class Kernel {
     }
   }
 
+  /** The slice a run left when its budget ran out (see run); stepOnce and requestSwitch drop it. */
+  private unfinished: { t: Thread; budget: number } | undefined;
+
+  // runHosted's state: the thread running, the icount at which its slice
+  // ends, the icount + host calls at which run's budget ends, and the icount
+  // up to which t.icount and the clock are brought.
+  private hostThread: Thread | undefined;
+  private sliceEnd = 0;
+  private hostLimit = 0;
+  private accounted = 0;
+
+  /**
+   * A host call made in place: the clock and the thread's count first
+   * (host functions read nanotime), then the call, then what the loop in
+   * run() would decide before running on: 0 to stop (exit, the slice ends,
+   * the thread blocks, a tick is due, a signal is pending, a budget is
+   * spent), or how far the run may go.
+   */
+  private readonly inHost = (rip: number): number => {
+    const t = this.hostThread!;
+    const ic = this.engine.icount;
+    const ran = ic - this.accounted;
+    t.icount += ran;
+    this.now += ran;
+    this.accounted = ic;
+    this.hostCalls++;
+    this.onHostCall!(t, rip);
+    if (this.exitCode !== undefined || this.sliceEnds || t.state !== "runnable" || ic >= this.nextTick) return 0;
+    if (t.sig.pending & ~t.sig.mask) return 0;
+    const left = this.hostLimit - ic - this.hostCalls;
+    const budget = this.sliceEnd - ic;
+    return Math.min(budget, left, Math.max(1, this.nextTick - ic));
+  };
+
   /** Handles a stop of thread t: a system call, a host call; anything else ends the run. */
   private handle(t: Thread, stop: Stop): Exit | undefined {
     switch (stop.kind) {
@@ -262,6 +385,7 @@ export class Kernel {
       case "syscall": this.syscall(t); return undefined;
       case "hostcall":
         if (!this.onHostCall) return { kind: "stop", stop, thread: t };
+        this.hostCalls++;
         this.onHostCall(t, stop.addr);
         return undefined;
       default:
@@ -277,6 +401,7 @@ export class Kernel {
    */
   stepOnce(): Exit | undefined {
     if (this.exitCode !== undefined) return { kind: "exit", code: this.exitCode };
+    this.unfinished = undefined;
     let t = this.cur;
     if (!t || t.state !== "runnable" || this.rotate) {
       this.rotate = false;
@@ -284,7 +409,10 @@ export class Kernel {
       if (!t) return { kind: "deadlock" };
       this.switchTo(t);
     }
-    if (t.sig.pending & ~t.sig.mask) this.deliverPending(t);
+    if (t.sig.pending & ~t.sig.mask) {
+      this.deliverPending(t);
+      if (this.exitCode !== undefined) return { kind: "exit", code: this.exitCode };
+    }
     const before = this.engine.icount;
     const stop = this.engine.step();
     const ran = this.engine.icount - before;
@@ -308,8 +436,15 @@ export class Kernel {
     while (((ready >> BigInt(sig - 1)) & 1n) === 0n) sig++;
     t.sig.pending &= ~sigbit(sig);
     const act = this.sigactions.get(sig);
-    // No handler: SIGURG's (and the runtime's other signals') default here is to ignore.
-    if (!act || act.handler === 0n || act.handler === 1n) return;
+    if (!act || act.handler === 0n) {
+      // SIG_DFL: terminate for most signals, ignore the rest (SIGURG, SIGCHLD, SIGWINCH ...).
+      if (DEFAULT_TERMINATES.has(sig)) {
+        this.exitCode = 128 + sig;
+        this.sliceEnds = true;
+      }
+      return;
+    }
+    if (act.handler === 1n) return; // SIG_IGN
     const d = deliverSignal(this.engine, t.sig, sig, act, this.threads[0]?.tid ?? 1);
     this.signalsDelivered++;
     this.onSignal?.(t, sig, d);
@@ -330,7 +465,7 @@ export class Kernel {
     switch (nr) {
       case SYS.write: {
         const fd = n(0), len = n(2);
-        if (fd !== 1 && fd !== 2) return this.ret(-EINVAL);
+        if (fd !== 1 && fd !== 2) return this.ret(-EBADF);
         if (len < 0) return this.ret(-EINVAL);
         try {
           this.out(fd, this.engine.read(n(1), len));
@@ -361,7 +496,11 @@ export class Kernel {
         const dv = new DataView(buf.buffer);
         dv.setBigInt64(0, BigInt(Math.floor(this.now / 1e9)), true);
         dv.setBigInt64(8, BigInt(this.now % 1e9), true);
-        this.engine.write(ts, buf);
+        try {
+          this.engine.write(ts, buf);
+        } catch {
+          return this.ret(-EFAULT);
+        }
         return this.ret(0);
       }
       case SYS.nanosleep: {
@@ -377,6 +516,9 @@ export class Kernel {
       case SYS.futex: return this.futex(t, n(0), n(1), n(2), n(3));
       case SYS.clone: {
         const flags = n(0), stack = n(1), tls = n(4);
+        let live = 0;
+        for (const x of this.threads) if (x.state !== "exited") live++;
+        if (live >= MAX_THREADS) return this.ret(-EAGAIN);
         this.save(t);
         const child = this.newThread({ rip: Number(t.regs[REG_RIP]), rsp: stack });
         child.regs = [...t.regs];
@@ -443,6 +585,12 @@ export class Kernel {
         if (sig < 0 || sig > 64) return this.ret(-EINVAL);
         const target = this.threads.find((x) => x.tid === tid && x.state !== "exited");
         if (!target) return this.ret(-ESRCH);
+        if (sig === SIGKILL) {
+          // Cannot be caught or blocked: the whole process ends at once.
+          this.exitCode = 128 + SIGKILL;
+          this.sliceEnds = true;
+          return this.ret(0);
+        }
         if (sig !== 0) this.raise(target, sig);
         return this.ret(0);
       }

@@ -3,11 +3,13 @@
 // The image is the runtime's assembly (asm/*.s, package runtime) linked with
 // the program's (package main); every symbol neither defines is a host
 // function of the bridge, and a symbol that is neither is an error at link
-// time, as with Go's linker. The loader maps the image, the runtime lays out
-// its globals (adopting runtime·m0 and runtime·g0 from the image), and the
-// kernel starts one thread at runtime·rt0_go with SP at the top of an OS
-// stack, the way Linux starts a process. From there everything is the
-// program: rt0_go sets up TLS (arch_prctl), calls schedinit, newproc and
+// time, as with Go's linker. The machine is built in one pass: the host
+// table (every runtime file's register(), in a fixed order, so host
+// addresses never change), the link, the Runtime (which lays out the
+// globals and builds the kernel and the bridge), then the image is mapped
+// and the kernel starts one thread at runtime·rt0_go with SP at the top of
+// an OS stack, the way Linux starts a process. From there everything is
+// the program: rt0_go sets up TLS (arch_prctl), calls schedinit, newproc and
 // mstart; runtime.main runs main.main and exits.
 //
 // Endings, in Go's words and exit statuses: exit_group (the program's
@@ -15,68 +17,77 @@
 // unrecovered panic ("panic: ...", status 2), a fault ("unexpected fault
 // address", SIGSEGV, status 2), each followed by the goroutine dump.
 
-import { readdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { assembleFile, type ObjFile } from "../asm/assemble.ts";
-import { link, LinkError, type Image, type LinkedSym } from "../asm/link.ts";
+import { assembleFile, type AsmResult, type ObjFile } from "../asm/assemble.ts";
+import type { SourceProvider } from "../asm/source.ts";
+import { link, LinkError, type Image } from "../asm/link.ts";
 import { AsmErrors, type AsmError } from "../asm/prog.ts";
-import { PROT_READ, PROT_WRITE, REG_RIP, type Engine } from "../engine/engine.ts";
+import { PROT_READ, PROT_WRITE, REG_RIP } from "../engine/engine.ts";
 import { createEngine } from "../engine/index.ts";
 import { mapImage } from "../engine/load.ts";
-import { Kernel, type Exit } from "../os/kernel.ts";
-import { Bridge } from "./bridge.ts";
-import { GoPanic, Runtime2Calls } from "./chan.ts";
+import type { Exit, KernelOptions } from "../os/kernel.ts";
+import { HostTable } from "./bridge.ts";
 import { newRuntime } from "./init.ts";
-import { configureNewstack, defaultMaxStack } from "./newstack.ts";
-import { GoThrow } from "./panic.ts";
-import { readgstatus } from "./proc.ts";
-import { g as gT, gobuf, m as mT, off } from "./runtime2.ts";
-import { Sched, waitReasonStrings } from "./sched.ts";
-import { Preempt, type PreemptOptions } from "./preempt.ts";
-import { registerSyscalls, type SyscallStats } from "./syscall.ts";
+import { GoPanic, GoThrow } from "./panic.ts";
+import type { Runtime, RuntimeOptions } from "./rt.ts";
+import { register as registerStack } from "./stack.ts";
+import { register as registerProc } from "./proc.ts";
+import { register as registerChan } from "./chan.ts";
+import { register as registerSema } from "./sema.ts";
+import { register as registerSleep } from "./sleep.ts";
+import { register as registerPrint } from "./print.ts";
+import { register as registerMalloc } from "./malloc.ts";
+import { register as registerSysmon } from "./sysmon.ts";
+import { register as registerSignal, forcePreempt } from "./signal_unix.ts";
+import { register as registerMain } from "./main.ts";
+import { register as registerSyscall } from "./syscall.ts";
+import { goroutineDump } from "./traceback.ts";
 
-export const ASM_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../asm");
 /** The main thread's OS stack (Linux puts it just below the top of user space). */
 export const OS_STACK_TOP = 0x7fff_f000_0000;
 export const OS_STACK_SIZE = 256 << 10;
 
-export interface RunOptions {
-  procs?: number;
-  seed?: number;
+/**
+ * The shortest --preempt-every interval. A forced preemption's round trip
+ * (the signal frame, sigtramp and sigreturn, asyncPreempt saving and then
+ * restoring every register) takes about 40 of a goroutine's instructions,
+ * so a shorter interval could preempt it again before it ran one of its
+ * own: the program would never progress (measured on hello.s: 30 never
+ * ends, 40 ends slowly, 50 at once).
+ */
+export const MIN_PREEMPT_EVERY = 64;
+
+export interface RunOptions extends RuntimeOptions {
   engine?: string;
   /** Stop after this many instructions (a budget, not a timeout). */
   maxInsns?: number;
   stdout?: (b: Uint8Array) => void;
   stderr?: (b: Uint8Array) => void;
-  /** GODEBUG=asyncpreemptoff=1: sysmon asks, but sends no signal. */
-  asyncpreemptoff?: boolean;
-  /** forcePreemptNS in virtual ns (--timeslice); Go's 10 ms by default. */
-  timeslice?: number;
-  /** Raise a preemption signal every N instructions (--preempt-every). */
+  /** Raise a preemption signal every N instructions (--preempt-every, at least MIN_PREEMPT_EVERY). */
   preemptEvery?: number;
-  /** GODEBUG=schedtrace=MS: a SCHED line every MS ms of virtual time, from sysmon. */
-  schedtrace?: number;
-  /** Run without sysmon (tests that count a switch's instructions). */
-  nosysmon?: boolean;
   /** Extra include directories for the program's files. */
   includeDirs?: string[];
-  /** The goroutine stack limit in bytes (Go's maxstacksize, debug.SetMaxStack); default 1,000,000,000. */
-  maxStack?: number;
   /** Called with the machine once it is built, before it runs (scheduler listeners, traces). */
   observe?: (m: Machine) => void;
+  /** How tracebacks show a source file's path (Go prints absolute paths). Default: as given. */
+  showPath?: (file: string) => string;
 }
 
-export interface Machine {
-  engine: Engine;
-  kernel: Kernel;
-  bridge: Bridge;
-  sched: Sched;
-  calls: Runtime2Calls;
-  image: Image;
-  /** entersyscall/exitsyscall counts. */
-  syscalls: SyscallStats;
+/** Where a program's sources come from: the host's (src/node/boot.ts for Node). */
+export interface ProgramSources {
+  /** The runtime's assembly files (asm/*.s), in link order. */
+  runtimeFiles: readonly string[];
+  /** Where the assembler reads files and #includes (node:fs on Node, memory in a browser). */
+  source: SourceProvider;
+  /** runtimeFiles already assembled (a host's cache, src/node/imagecache.ts): not assembled again. */
+  runtimeObjs?: readonly ObjFile[];
+  /** Lossy immediates are errors, not warnings (--strict). */
+  strict?: boolean;
+  /** Where the assembler's warnings go ("file:line:col: warning: ..."), before the program runs. */
+  warn?: (line: string) => void;
 }
+
+/** A machine: the runtime, with its engine, kernel, bridge and image. */
+export type Machine = Runtime;
 
 export interface RunResult {
   code: number;
@@ -86,76 +97,85 @@ export interface RunResult {
   machine: Machine;
 }
 
-/** The runtime's own assembly files. */
-export function runtimeAsmFiles(): string[] {
-  return readdirSync(ASM_DIR).filter((f) => f.endsWith(".s")).sort().map((f) => join(ASM_DIR, f));
+let table: HostTable<Runtime> | undefined;
+
+/**
+ * The host functions of the runtime, declared once per process in a fixed
+ * order (host addresses are part of a run's determinism).
+ */
+export function hostTable(): HostTable<Runtime> {
+  if (table === undefined) {
+    const t = new HostTable<Runtime>();
+    t.section("src/runtime/proc.ts", registerProc);
+    t.section("src/runtime/main.ts", registerMain);
+    t.section("src/runtime/chan.ts", registerChan);
+    t.section("src/runtime/sema.ts", registerSema);
+    t.section("src/runtime/sleep.ts", registerSleep);
+    t.section("src/runtime/print.ts", registerPrint);
+    t.section("src/runtime/malloc.ts", registerMalloc);
+    t.section("src/runtime/sysmon.ts", registerSysmon);
+    t.section("src/runtime/signal_unix.ts", registerSignal);
+    t.section("src/runtime/syscall.ts", registerSyscall);
+    t.section("src/runtime/stack.ts", registerStack);
+    table = t;
+  }
+  return table;
 }
 
 /** Assembles and links the runtime and the program, resolving the rest to host functions. */
-export function buildMachine(files: readonly string[], opts: RunOptions = {}): Machine {
-  const engine = createEngine(opts.engine ?? "interp");
-  const kopts: ConstructorParameters<typeof Kernel>[1] = { seed: opts.seed ?? 1 };
-  if (opts.stdout) kopts.stdout = opts.stdout;
-  if (opts.stderr) kopts.stderr = opts.stderr;
-  if (opts.preemptEvery) kopts.tickEvery = opts.preemptEvery;
-  const kernel = new Kernel(engine, kopts);
-  const bridge = new Bridge(engine);
-  const sched = new Sched(bridge, kernel, { procs: opts.procs ?? 1 });
-  const calls = new Runtime2Calls(sched);
-  sched.register();
-  calls.register();
-  const popts: PreemptOptions = {};
-  if (opts.asyncpreemptoff) popts.asyncpreemptoff = true;
-  if (opts.timeslice !== undefined) popts.timeslice = opts.timeslice;
-  if (opts.nosysmon) popts.nosysmon = true;
-  if (opts.schedtrace) popts.schedtrace = opts.schedtrace;
-  const preempt = new Preempt(sched, bridge, kernel, popts);
-  sched.preempt = preempt;
-  preempt.register();
-  const syscalls = registerSyscalls(sched);
-
+export function linkProgram(files: readonly string[], src: ProgramSources, includeDirs: readonly string[] = []): Image {
+  const t = hostTable();
   const errors: AsmError[] = [];
   const objs: ObjFile[] = [];
-  for (const f of runtimeAsmFiles()) {
-    const r = assembleFile(f, { pkg: "runtime" });
+  let tooMany = false;
+  const add = (r: AsmResult): void => {
     errors.push(...r.errors);
+    tooMany ||= r.tooMany;
+    for (const w of r.warnings) src.warn?.(w.format());
     objs.push(r.obj);
-  }
-  for (const f of files) {
-    const r = assembleFile(f, { pkg: "main", includeDirs: opts.includeDirs ?? [] });
-    errors.push(...r.errors);
-    objs.push(r.obj);
-  }
-  if (errors.length) throw new AsmErrors(errors);
+  };
+  if (src.runtimeObjs !== undefined) objs.push(...src.runtimeObjs);
+  else for (const f of src.runtimeFiles) add(assembleFile(f, { pkg: "runtime", source: src.source }));
+  for (const f of files) add(assembleFile(f, { pkg: "main", includeDirs: [...includeDirs], source: src.source, strict: src.strict === true }));
+  if (errors.length) throw new AsmErrors(errors, tooMany);
   let image: Image;
   try {
-    image = link(objs, { resolve: bridge.resolve, requireDefined: true });
+    image = link(objs, { resolve: t.resolve, requireDefined: true });
   } catch (e) {
     if (e instanceof LinkError) throw new AsmErrors(e.errors);
     throw e;
   }
   if (image.addrOf("main.main") === undefined) throw new Error("the program has no main·main (TEXT ·main(SB))");
+  return image;
+}
 
-  preempt.image = image;
+/** Builds the machine for a program, ready to run. */
+export function buildMachine(files: readonly string[], opts: RunOptions & ProgramSources): Machine {
+  const image = linkProgram(files, opts, opts.includeDirs ?? []);
+  const engine = createEngine(opts.engine ?? "interp");
+  const kopts: KernelOptions = { seed: opts.seed ?? 1 };
+  if (opts.stdout) kopts.stdout = opts.stdout;
+  if (opts.stderr) kopts.stderr = opts.stderr;
+  if (opts.preemptEvery !== undefined) {
+    if (!Number.isInteger(opts.preemptEvery) || opts.preemptEvery < MIN_PREEMPT_EVERY) {
+      throw new Error(`--preempt-every: ${opts.preemptEvery} is too short: a goroutine could be preempted before it runs an instruction of its own (at least ${MIN_PREEMPT_EVERY})`);
+    }
+    kopts.tickEvery = opts.preemptEvery;
+  }
   mapImage(engine, image);
   const rt = newRuntime(engine, {
-    m0: image.addrOf("runtime.m0")!, g0: image.addrOf("runtime.g0")!, seed: opts.seed ?? 1,
-  });
-  sched.attach(rt);
-  configureNewstack(sched, { maxStack: opts.maxStack ?? defaultMaxStack, funcFrame: (pc) => image.symAt(pc)?.frame });
-  bridge.symbols = (n) => image.lookup(n)?.addr;
-  bridge.install();
-  kernel.onHostCall = (t, addr) => bridge.onHostCall(t, addr);
-
+    ...opts, m0: image.addrOf("runtime.m0")!, g0: image.addrOf("runtime.g0")!, seed: opts.seed ?? 1,
+  }, { table: hostTable(), image, kernel: kopts, onTick: forcePreempt });
+  rt.bridge.install();
   engine.map(OS_STACK_TOP - OS_STACK_SIZE, OS_STACK_SIZE, PROT_READ | PROT_WRITE);
   const entry = image.addrOf("runtime.rt0_go");
   if (entry === undefined) throw new Error("asm/: no runtime·rt0_go");
-  kernel.newThread({ rip: entry, rsp: OS_STACK_TOP - 64 });
-  return { engine, kernel, bridge, sched, calls, image, syscalls };
+  rt.kernel.newThread({ rip: entry, rsp: OS_STACK_TOP - 64 });
+  return rt;
 }
 
 /** Runs a program to its end; never throws for what the program does (only for bad input). */
-export function runProgram(files: readonly string[], opts: RunOptions = {}): RunResult {
+export function runProgram(files: readonly string[], opts: RunOptions & ProgramSources): RunResult {
   const m = buildMachine(files, opts);
   opts.observe?.(m);
   // The engine is closed only after the endings below have read it for
@@ -167,22 +187,62 @@ export function runProgram(files: readonly string[], opts: RunOptions = {}): Run
   }
 }
 
+
+/**
+ * runProgram for callers that must keep an event loop turning (a test
+ * worker, a web page's worker): the machine runs `every` instructions (and
+ * host calls) at a time, and `turn()` is awaited between. The kernel keeps
+ * a slice that a budget cut short for the next run, so the result is the
+ * same, byte for byte, as runProgram's.
+ */
+export async function runProgramAsync(files: readonly string[], opts: RunOptions & ProgramSources, turn: () => Promise<void>, every = 1_000_000): Promise<RunResult> {
+  const m = buildMachine(files, opts);
+  opts.observe?.(m);
+  try {
+    const limit = opts.maxInsns ?? Number.MAX_SAFE_INTEGER;
+    const spent = (): number => m.engine.icount + m.kernel.hostCalls;
+    const start = spent();
+    let out: Exit | GoThrow;
+    try {
+      for (;;) {
+        const left = limit - (spent() - start);
+        const exit = m.kernel.run(Math.min(every, left));
+        if (exit.kind !== "budget" || spent() - start >= limit) { out = exit; break; }
+        await turn();
+      }
+    } catch (e) {
+      if (!(e instanceof GoThrow)) throw e;
+      out = e;
+    }
+    return report(m, opts, out);
+  } finally {
+    m.engine.close();
+  }
+}
+
 function finishRun(m: Machine, opts: RunOptions): RunResult {
+  let out: Exit | GoThrow;
+  try {
+    out = m.kernel.run(opts.maxInsns);
+  } catch (e) {
+    if (!(e instanceof GoThrow)) throw e;
+    out = e;
+  }
+  return report(m, opts, out);
+}
+
+/** How a run ended, in Go's words on stderr, and its exit status. */
+function report(m: Machine, opts: RunOptions, out: Exit | GoThrow): RunResult {
   const err = (s: string): void => (opts.stderr ?? ((b) => process.stderr.write(b)))(new TextEncoder().encode(s));
   const dump = (all: boolean): string => {
-    const d = goroutineDump(m, all);
+    const d = goroutineDump(m, all, opts.showPath);
     return d ? "\n" + d : "";
   };
-  let exit: Exit;
-  try {
-    exit = m.kernel.run(opts.maxInsns);
-  } catch (e) {
-    if (e instanceof GoThrow) {
-      err(e.text() + dump(e.kind === "throw" && !(e instanceof GoPanic)));
-      return { code: 2, how: e instanceof GoPanic ? "panic" : "throw", insns: m.engine.icount, machine: m };
-    }
-    throw e;
+  if (out instanceof GoThrow) {
+    err(out.text() + dump(out.kind === "throw" && !(out instanceof GoPanic)));
+    return { code: 2, how: out instanceof GoPanic ? "panic" : "throw", insns: m.engine.icount, machine: m };
   }
+  const exit = out;
   const insns = m.engine.icount;
   switch (exit.kind) {
     case "exit": return { code: exit.code, how: "exit", insns, machine: m };
@@ -194,7 +254,8 @@ function finishRun(m: Machine, opts: RunOptions): RunResult {
       return { code: 2, how: "deadlock", insns, machine: m };
     case "stop": {
       const stop = exit.stop;
-      const rip = Number(exit.thread.regs[REG_RIP]);
+      // RIP as the unsigned 64-bit value it is (a jump can leave it non-canonical).
+      const rip = BigInt.asUintN(64, exit.thread.regs[REG_RIP]!);
       if (stop.kind === "fault" && stop.fault.type === "page") {
         const a = `0x${stop.fault.addr.toString(16)}`;
         err(`unexpected fault address ${a}\nfatal error: fault\n[signal SIGSEGV: segmentation violation code=0x1 addr=${a} pc=0x${rip.toString(16)}]\n` + dump(true));
@@ -209,115 +270,4 @@ function finishRun(m: Machine, opts: RunOptions): RunResult {
       return { code: 2, how: "fault", insns, machine: m };
     }
   }
-}
-
-const g_sched = off(gT, "sched"), g_goid = off(gT, "goid"), g_waitreason = off(gT, "waitreason"), g_m = off(gT, "m");
-const gobuf_pc = off(gobuf, "pc"), gobuf_sp = off(gobuf, "sp"), gobuf_bp = off(gobuf, "bp");
-const m_curg = off(mT, "curg");
-/** One frame of a stack walk: a suspended host function, or assembly at pc. */
-export type Frame =
-  | { kind: "host"; depth: number; name: string; frameSp: number }
-  | { kind: "asm"; depth: number; sym: LinkedSym; pc: number };
-
-/**
- * Walks a stack from (pc, sp, bp), at most max frames: assembly frames by
- * the frame pointer (by SP for a frameless function, or one still in its
- * prologue), host functions through the bridge's suspensions (their return
- * address is at their frameSp). Ends at a bottom frame (goexit, mstart,
- * rt0_go), at an address that is no code, or at pc 0.
- */
-export function* unwind(m: Machine, pc: number, sp: number, bp: number, max: number): Generator<Frame> {
-  const { bridge, image } = m;
-  const mem = m.sched.rt.mem;
-  for (let depth = 0; depth < max && pc !== 0; depth++) {
-    const susp = bridge.suspension(pc);
-    const named = bridge.nameAt(pc);
-    const hostName = susp?.name ?? (named !== undefined && !named.endsWith("(continuation)") ? named : undefined);
-    if (hostName !== undefined) {
-      const frameSp = susp?.frameSp ?? sp;
-      yield { kind: "host", depth, name: hostName, frameSp };
-      pc = Number(mem.u64(frameSp));
-      sp = frameSp + 8;
-      continue;
-    }
-    const sym = image.symAt(pc);
-    if (!sym) return;
-    yield { kind: "asm", depth, sym, pc };
-    if (sym.name === "runtime.goexit" || sym.name === "runtime.mstart" || sym.name === "runtime.rt0_go") return;
-    // The caller: through the saved frame pointer when this function has a
-    // frame and is past the prologue that saves it.
-    if (sym.frame !== undefined && sym.frame > 0 && bp !== 0 && pc !== sym.addr) {
-      pc = Number(mem.u64(bp + 8));
-      sp = bp + 16;
-      bp = Number(mem.u64(bp));
-    } else {
-      pc = Number(mem.u64(sp));
-      sp += 8;
-    }
-  }
-}
-
-/** Go's printArgs: hex words, at most ten, then "...". */
-function argList(words: readonly bigint[]): string {
-  const shown = words.slice(0, 10).map((w) => `0x${w.toString(16)}`);
-  if (words.length > 10) shown.push("...");
-  return shown.join(", ");
-}
-
-const statusNames = ["idle", "runnable", "running", "syscall", "waiting", "moribund", "dead", "enqueue", "copystack", "preempted"];
-
-/**
- * Go's goroutine dump: for each live goroutine, its header and its frames
- * (function, file:line, +offset). Frames are found by the frame-pointer
- * chain, and across host frames through the bridge's suspensions. With
- * `all` false (Go's fatal), runtime frames are hidden, as Go hides them.
- */
-export function goroutineDump(m: Machine, all: boolean): string {
-  const { sched, engine, bridge, image } = m;
-  const rt = sched.rt;
-  const mem = rt.mem;
-  const out: string[] = [];
-  let cur = 0;
-  try { cur = sched.getg(); } catch { cur = 0; }
-  const curIsUser = cur !== 0 && mem.ptr(mem.ptr(cur + g_m) + m_curg) === cur;
-  const gs = rt.allgs.slice().sort((a, b) => (a === cur ? -1 : b === cur ? 1 : mem.int(a + g_goid) - mem.int(b + g_goid)));
-  for (const gp of gs) {
-    const st = readgstatus(rt, gp) & ~0x1000;
-    if (st === 6 /* _Gdead */) continue;
-    // Go's tracebackothers leaves out the runtime's own goroutines.
-    if (gp !== cur && sched.isSystemGoroutine(gp)) continue;
-    const running = gp === cur && curIsUser;
-    let status = running ? "running" : statusNames[st] ?? `status ${st}`;
-    if (st === 4 && !running) status = waitReasonStrings[mem.u8(gp + g_waitreason)] || "waiting";
-    const frames: string[] = [];
-    let pc: number, sp: number, bp: number;
-    if (running) {
-      const a = bridge.active;
-      pc = a ? bridge.addrOf(a.name) : Number(engine.getReg(REG_RIP));
-      sp = a ? a.frameSp : Number(engine.getReg(4));
-      bp = Number(engine.getReg(5));
-    } else {
-      pc = mem.ptr(gp + g_sched + gobuf_pc);
-      sp = mem.ptr(gp + g_sched + gobuf_sp);
-      bp = mem.ptr(gp + g_sched + gobuf_bp);
-    }
-    for (const f of unwind(m, pc, sp, bp, 100)) {
-      if (f.kind === "host") {
-        if (all || !f.name.startsWith("runtime.")) {
-          const words = bridge.argWords(f.name, f.frameSp, (a, size) => (size === 8 ? mem.u64(a) : BigInt(mem.u32(a))));
-          frames.push(`${f.name}(${argList(words)})\n\t(host function)`);
-        }
-        continue;
-      }
-      const line = image.pcToLine(f.depth === 0 ? f.pc : f.pc - 1);
-      // Go prints an assembly function's arguments only when a Go
-      // prototype gives it an argument map; ours have none, so "()".
-      if (all || !f.sym.name.startsWith("runtime.")) {
-        frames.push(`${f.sym.name}()\n\t${line ? `${resolve(line.file)}:${line.line}` : "?"} +0x${(f.pc - f.sym.addr).toString(16)}`);
-      }
-    }
-    out.push(`goroutine ${mem.int(gp + g_goid)} [${status}]:\n${frames.join("\n")}${frames.length ? "\n" : ""}`);
-    if (!all) break; // Go's default (GOTRACEBACK=single) for a fatal: the current or first goroutine
-  }
-  return out.join("\n");
 }

@@ -1,76 +1,124 @@
 // The bridge between machine code and the runtime written in TypeScript.
 //
 // A host function is a runtime function with no machine code: the linker
-// gives its symbol (`runtime.schedule`, `runtime.newproc` ...) an address on
+// gives its symbol (`runtime.schedule`, `runtime.newproc` ...) an address in
 // the host region, and when a thread's RIP reaches that address the engine
 // stops and the bridge runs the TypeScript function instead. It is called
-// exactly like an ABI0 function: the return address at 0(SP), arguments
-// from 8(SP) up, results after the arguments; it returns by popping the
-// return address into RIP, as RET would.
+// exactly like an ABI0 function: the return address at 0(SP), arguments from
+// 8(SP) up, results after the arguments; it returns by popping the return
+// address into RIP, as RET would.
 //
-// Host functions are generators, because the real ones call back into
-// machine code: `gopark` calls `mcall(park_m)` and continues only when
-// some later `gogo` resumes its goroutine, perhaps on another thread;
-// `notesleep` calls the `runtime·futex` stub, whose SYSCALL blocks the
-// thread in the kernel. A generator yields a request:
+// Host functions call back into machine code: `gopark` calls
+// `mcall(park_m)` and goes on only when some later `gogo` resumes its
+// goroutine, perhaps on another thread; `notesleep` calls the `runtime·futex`
+// stub, whose SYSCALL blocks the thread in the kernel. Such a call writes
+// the callee's ABI0 frame below the host function's own frame (and below
+// any locals it reserved there), pushes a return address, and jumps; the
+// kernel may run other threads before the callee returns. What runs when it
+// does return, and how the host function's state survives meanwhile, comes
+// in two kinds:
 //
-//   call  — call machine code: the bridge writes the arguments below the
-//           host function's frame, pushes a *continuation token* as the
-//           return address (a fresh address in the host region), and jumps.
-//           When RIP reaches the token — by RET, or by gogo restoring a
-//           gobuf whose pc is the token, on whichever thread — the bridge
-//           resumes the generator with the callee's results.
-//   jump  — transfer control for good (execute → gogo): the generator and
-//           its frame are abandoned, as the Go function's frame is.
+//   resume points  A host function written as plain code ends its first
+//                  part with `h.callThen(target, sig, resume)`; `resume` is
+//                  a second plain function with an address of its own in
+//                  the host region, pushed as the return address. Whatever
+//                  the second part needs lives in emulated memory, where Go
+//                  keeps it (the sudog, gp.param, the frame's locals), so a
+//                  resume point costs no allocation and no JavaScript state:
+//                  the host function's frame is found again from SP alone
+//                  (see `resumeAddr`). `h.tailcall` is the common case, a
+//                  call whose resume point just returns.
+//   generators     A host function written as a generator yields
+//                  `h.call(...)`; the bridge pushes a fresh *continuation
+//                  token* and keeps the suspended generator until RIP
+//                  reaches the token. Used where the code after the call
+//                  holds JavaScript state (loops over Ps, sysmon's round)
+//                  and for cold paths, where readability beats the
+//                  allocation of a generator.
 //
-// A token is a real return address in emulated memory: mcall saves it in
-// g.sched.pc, a traceback sees it, and the debugger can name it. Tokens are
-// recycled once resumed.
+// Either way the return address is a real address in emulated memory: mcall
+// saves it in g.sched.pc, a traceback walks through it (`frameOfReturn`),
+// and the debugger names it (`nameAt`). `h.jump` transfers control for good
+// (execute → gogo): the host frame is abandoned, as the Go function's is.
 //
-// Argument frames follow ABI0 for the types used here, written as a
-// signature string: `p` an 8-byte word, `i` a 4-byte word; arguments, then
-// `:` and results. Each is aligned to its size, results start 8-aligned
-// (Go's rules), so `futex` is "p i i p p i : i" with its result at +40.
+// The hot path allocates nothing: arguments and results are read and
+// written in the frame through the HostCall (`h.arg(i)`, `h.ret(i, v)`),
+// one HostCall object is reused by every plain activation, signatures are
+// parsed once, and requests are two constant markers. A host function that
+// returns a generator takes the HostCall with it (the bridge makes a new one
+// for the next call).
 //
-// Invariants: a host function runs without interruption until it yields or
-// returns (the kernel switches threads only between engine runs); a token is
+// Signatures follow ABI0 for the types used here, written as a string: `p`
+// an 8-byte word, `i` a 4-byte word, `b` a byte (a bool); arguments, then `:` and results. Each
+// is aligned to its size, results start 8-aligned (Go's rules), so `futex`
+// is "p i i p p i : i" with its result at +40.
+//
+// Invariants: a host function runs without interruption until it returns or
+// calls (the kernel switches threads only between engine runs); a token is
 // resumed at most once; an address in the host region that is neither a
-// function nor a live token is a fatal error, never a silent return.
+// function, nor a resume point, nor a live token is a fatal error, never a
+// silent return.
 //
-// Rejected: snapshotting generator state (JavaScript cannot), so a
-// machine snapshot while host frames are suspended is not restorable by
-// itself; reverse execution goes through deterministic replay instead.
+// Rejected: snapshotting generator state (JavaScript cannot), so a machine
+// with suspended generators is not restorable from an engine snapshot;
+// reverse execution goes through deterministic replay instead. Rejected
+// too: running a callee to completion inside the host function (a nested
+// engine run): the kernel could no longer switch threads at the call, so
+// the interleaving of a run would differ from Go's.
 
-import { PROT_READ, PROT_EXEC, PROT_WRITE, REG_FS_BASE, REG_RIP, regId, type Engine } from "../engine/engine.ts";
+import { TLS_G_OFFSET } from "../asm/link.ts";
+import { R14, RSP } from "../x86/regs.ts";
+import { PROT_EXEC, PROT_READ, PROT_WRITE, REG_FS_BASE, REG_RIP, type Engine } from "../engine/engine.ts";
 import type { Thread } from "../os/kernel.ts";
+import { EngineMemoryError } from "../mem/hostmem.ts";
+import { BadWord, type Mem } from "./mem.ts";
+import { GoFault } from "./panic.ts";
 
-/** The host region: functions first, then continuation tokens. Within rel32 of the text. */
+/** The host region: functions, resume points, then continuation tokens. Within rel32 of the text. */
 export const HOST_BASE = 0x7f00_0000;
 export const HOST_FUNCS = 0x1_0000; // 4096 functions, 16 bytes apart
+const RESUME_BASE = HOST_BASE + HOST_FUNCS; // 4096 resume points, 16 bytes apart
+const TOKEN_BASE = RESUME_BASE + 0x1_0000;
 export const HOST_SIZE = 0x100_0000;
-const TOKEN_BASE = HOST_BASE + HOST_FUNCS;
 
-export type HostReq =
-  | { kind: "call"; addr: number; sig: string; args: readonly bigint[]; regs?: Readonly<Record<number, bigint>> }
-  | { kind: "jump"; addr: number; sig: string; args: readonly bigint[]; regs?: Readonly<Record<number, bigint>>; sp?: number };
 
-/** What a host function is: a plain function or a generator over requests. */
-export type HostGen = Generator<HostReq, readonly bigint[] | void, readonly bigint[]>;
-export type HostImpl = (h: HostCall) => HostGen | readonly bigint[] | void;
+/** A request a host function makes: returned (plain code) or yielded (a generator). */
+export interface Req { readonly kind: "call" | "jump" }
+/** The call was set up; for a generator, the bridge pushes a token. */
+export const CALLED: Req = Object.freeze({ kind: "call" });
+/** Control went elsewhere for good. */
+export const JUMPED: Req = Object.freeze({ kind: "jump" });
 
-interface Slot { off: number; size: 4 | 8 }
-interface Layout { args: Slot[]; rets: Slot[]; size: number }
+/**
+ * A generator host function: yields CALLED (from `h.call`), and returns
+ * nothing (return to the caller, results written with `h.ret`) or JUMPED.
+ */
+export type HostGen<T = void | Req> = Generator<Req, T, void>;
+/** What a host function, a resume point, or a helper on their path returns. */
+export type HostResult = void | Req | HostGen;
+export type HostImpl<C> = (ctx: C, h: HostCall<C>) => HostResult;
 
-const layouts = new Map<string, Layout>();
+interface Slot { readonly off: number; readonly size: 1 | 4 | 8 }
 
-/** ABI0 frame layout of a signature like "p i : i". */
-export function frameLayout(sig: string): Layout {
-  const hit = layouts.get(sig);
+/** An ABI0 frame layout, parsed once from its signature string. */
+export interface Sig {
+  readonly text: string;
+  readonly args: readonly Slot[];
+  readonly rets: readonly Slot[];
+  /** Bytes of arguments and results. */
+  readonly size: number;
+}
+
+const sigs = new Map<string, Sig>();
+
+/** The layout of a signature like "p i : i". */
+export function sig(text: string): Sig {
+  const hit = sigs.get(text);
   if (hit) return hit;
-  const [a = "", r = ""] = sig.split(":");
+  const [a = "", r = ""] = text.split(":");
   let off = 0;
   const slots = (s: string): Slot[] => s.trim().split(/\s+/).filter(Boolean).map((k) => {
-    const size: 4 | 8 = k === "i" ? 4 : k === "p" ? 8 : badSig(sig);
+    const size: 1 | 4 | 8 = k === "b" ? 1 : k === "i" ? 4 : k === "p" ? 8 : badSig(text);
     off = Math.ceil(off / size) * size;
     const slot: Slot = { off, size };
     off += size;
@@ -79,234 +127,570 @@ export function frameLayout(sig: string): Layout {
   const args = slots(a);
   off = Math.ceil(off / 8) * 8;
   const rets = slots(r);
-  const l = { args, rets, size: Math.ceil(off / 8) * 8 };
-  layouts.set(sig, l);
+  const l: Sig = { text, args, rets, size: Math.ceil(off / 8) * 8 };
+  sigs.set(text, l);
   return l;
 }
 
-function badSig(sig: string): never {
-  throw new Error(`bridge: bad signature "${sig}"`);
+function badSig(text: string): never {
+  throw new Error(`bridge: bad signature "${text}"`);
 }
 
-interface HostFn {
-  name: string;
-  addr: number;
-  sig: string;
-  impl: HostImpl;
+/** A host function, declared once for every machine (the table is static). */
+export interface HostFnDef<C> {
+  readonly name: string;
+  /** The source file that defines it (for tracebacks and the debugger). */
+  readonly file: string;
+  readonly sig: Sig;
+  /** Bytes of locals the function keeps below its frame (h.locals) across calls. */
+  readonly locals: number;
+  readonly impl: HostImpl<C>;
 }
 
-interface Suspension {
-  gen: HostGen;
-  fn: HostFn;
-  /** SP of the host function's frame (its return address is at frameSp). */
-  frameSp: number;
-  callSig: string;
-  /** The function's view of its call, whose sp moves with frameSp. */
-  h: HostCall | undefined;
+/** A resume point: the part of a host function that runs when its call returns. */
+export interface ResumeDef<C> {
+  readonly name: string;
+  /** Its address in the host region (and +8: see Bridge.resumeAddr). */
+  readonly addr: number;
+  readonly fn: HostFnDef<C>;
+  /** The signature of the call it resumes from (its results are read with h.result). */
+  readonly callSig: Sig;
+  readonly impl: HostImpl<C>;
 }
 
-/** The view a host function has of its call. */
-export class HostCall {
-  constructor(
-    readonly bridge: Bridge,
-    readonly thread: Thread,
-    readonly name: string,
-    /** Arguments, as read from the frame. */
-    readonly args: readonly bigint[],
-    /**
-     * SP at entry: the return address is at sp, arguments at sp+8. Not
-     * readonly: when the goroutine's stack is copied (copystack), the
-     * bridge moves it with the frame (Bridge.moveFrames).
-     */
-    public sp: number,
-  ) {}
-  get engine(): Engine { return this.bridge.engine; }
-  /** The caller's PC (the return address). */
-  get pc(): number { return Number(this.engine.readU64(this.sp)); }
-  /** A request to call machine code at a symbol or address; yield it to get the results. */
-  call(target: string | number, sig: string, args: readonly bigint[], regs?: Record<number, bigint>): HostReq {
-    const r: HostReq = { kind: "call", addr: this.bridge.addrOf(target), sig, args };
-    if (regs) r.regs = regs;
-    return r;
+/**
+ * The host functions of a runtime: names → addresses, fixed by declaration
+ * order, so the linker can resolve symbols before any machine exists.
+ */
+export class HostTable<C> {
+  readonly fns: HostFnDef<C>[] = [];
+  readonly resumes: ResumeDef<C>[] = [];
+  private readonly byName = new Map<string, number>();
+  private file = "";
+
+  /** Runs register(t) for one source file: what it defines is recorded as that file's. */
+  section(file: string, register: (t: HostTable<C>) => void): void {
+    this.file = file;
+    try {
+      register(this);
+    } finally {
+      this.file = "";
+    }
   }
-  /** A request to transfer control for good. */
-  jump(target: string | number, sig: string, args: readonly bigint[], regs?: Record<number, bigint>, sp?: number): HostReq {
-    const r: HostReq = { kind: "jump", addr: this.bridge.addrOf(target), sig, args };
-    if (regs) r.regs = regs;
-    if (sp !== undefined) r.sp = sp;
-    return r;
+
+  /** The file that defines host function `name`, if any. */
+  fileOf(name: string): string | undefined {
+    const i = this.byName.get(name);
+    return i === undefined ? undefined : this.fns[i]!.file;
   }
-}
 
-export class Bridge {
-  private readonly byName = new Map<string, HostFn>();
-  private readonly byAddr = new Map<number, HostFn>();
-  private readonly tokens = new Map<number, Suspension>();
-  private readonly freeTokens: number[] = [];
-  private nextToken = TOKEN_BASE;
-  /** Addresses of machine-code symbols, for call requests by name. */
-  symbols: (name: string) => number | undefined = () => undefined;
-  /** Host calls made (for statistics and traces). */
-  calls = 0;
-  /** The host function running now and its frame SP, for tracebacks of a throw. */
-  active: { name: string; frameSp: number } | undefined;
-
-  constructor(readonly engine: Engine) {}
-
-  /** Declares a host function. Its address is fixed by declaration order. */
-  define(name: string, sig: string, impl: HostImpl): void {
+  /** Declares a host function; returns its definition (for resume points). */
+  define(name: string, sigText: string, impl: HostImpl<C>, locals = 0): HostFnDef<C> {
     if (this.byName.has(name)) throw new Error(`bridge: ${name} defined twice`);
-    const addr = HOST_BASE + 16 * this.byName.size;
-    if (addr >= TOKEN_BASE) throw new Error("bridge: too many host functions");
-    const fn = { name, addr, sig, impl };
-    this.byName.set(name, fn);
-    this.byAddr.set(addr, fn);
+    if (this.fns.length >= HOST_FUNCS / 16) throw new Error("bridge: too many host functions");
+    if (locals % 16 !== 0) throw new Error(`bridge: ${name}: locals must be a multiple of 16`);
+    const def: HostFnDef<C> = { name, file: this.file, sig: sig(sigText), locals, impl };
+    this.byName.set(name, this.fns.length);
+    this.fns.push(def);
+    return def;
   }
 
-  has(name: string): boolean { return this.byName.has(name); }
-
-  /** The argument words of host function `name` in a frame whose return address is at frameSp. */
-  argWords(name: string, frameSp: number, read: (addr: number, size: 4 | 8) => bigint): bigint[] {
-    const fn = this.byName.get(name);
-    if (!fn) return [];
-    return frameLayout(fn.sig).args.map((a) => read(frameSp + 8 + a.off, a.size));
+  /** Declares a resume point of fn, for calls with signature callSig. */
+  resume(fn: HostFnDef<C>, callSigText: string, impl: HostImpl<C>, label = "resume"): ResumeDef<C> {
+    if (this.resumes.length >= 0x1_0000 / 16) throw new Error("bridge: too many resume points");
+    const def: ResumeDef<C> = { name: `${fn.name}·${label}`, addr: RESUME_BASE + 16 * this.resumes.length, fn, callSig: sig(callSigText), impl };
+    this.resumes.push(def);
+    return def;
   }
 
-  /** The linker's resolver for undefined symbols. */
-  resolve = (name: string): number | undefined => this.byName.get(name)?.addr;
+  /** The address of host function `name`, or undefined: the linker's resolver. */
+  resolve = (name: string): number | undefined => {
+    const i = this.byName.get(name);
+    return i === undefined ? undefined : HOST_BASE + 16 * i;
+  };
 
-  addrOf(target: string | number): number {
-    if (typeof target === "number") return target;
-    const a = this.symbols(target) ?? this.byName.get(target)?.addr;
-    if (a === undefined) throw new Error(`bridge: no symbol ${target}`);
-    return a;
+  addrOfFn(def: HostFnDef<C>): number {
+    return this.resolve(def.name)!;
+  }
+}
+
+/** A generator suspended at a continuation token. */
+interface Suspension<C> {
+  gen: HostGen;
+  h: HostCall<C>;
+  callSig: Sig;
+  /** Where the token is (SP of the callee's frame at the call). */
+  callSp: number;
+}
+
+/**
+ * The view a host function has of its call. One is reused by every plain
+ * activation; a generator keeps the one it was given.
+ */
+export class HostCall<C> {
+  /** The running host function (a resume point runs as its function). */
+  fn!: HostFnDef<C>;
+  thread!: Thread;
+  /** SP at entry: the return address is at frameSp, arguments at frameSp+8. */
+  frameSp = 0;
+  /** SP just after the last call returned (its results are there), and its signature. */
+  private resultSp = 0;
+  private callSig: Sig | undefined;
+  /**
+   * Bytes a generator set aside below its frame and locals for the call in
+   * flight (a timespec for futex, a sigaction): `h.scratch(n)`. Resume
+   * points cannot use it (their frame is found from SP and fn.locals).
+   */
+  extra = 0;
+  /** Where the last h.call put its return address (the bridge fills in the token), and its signature. */
+  pendingRet = 0;
+  pendingSig: Sig | undefined;
+
+  constructor(readonly bridge: Bridge<C>) {}
+
+  get mem(): Mem { return this.bridge.mem; }
+  get name(): string { return this.fn.name; }
+  /** The caller's PC (the return address). */
+  get pc(): number { return this.mem.ptr(this.frameSp); }
+  /** The caller's SP after the return. */
+  get callerSp(): number { return this.frameSp + 8; }
+  /** The function's locals (h.fn.locals bytes) end at the return address. */
+  get locals(): number { return this.frameSp - this.fn.locals; }
+
+  /**
+   * n bytes of memory below the frame (16-aligned), for a generator to pass
+   * to its next call; the call's frame goes below them. Valid until the
+   * next scratch().
+   */
+  scratch(n: number): number {
+    this.extra = Math.ceil(n / 16) * 16;
+    return this.frameSp - this.fn.locals - this.extra;
   }
 
-  /** The suspended host frame a continuation token belongs to. */
-  suspension(addr: number): { name: string; frameSp: number } | undefined {
-    const s = this.tokens.get(addr);
-    return s ? { name: s.fn.name, frameSp: s.frameSp } : undefined;
+  /** Argument i as an unsigned number (exact below 2^53: addresses, sizes). */
+  arg(i: number): number {
+    const s = this.fn.sig.args[i]!;
+    const a = this.frameSp + 8 + s.off;
+    return s.size === 8 ? this.mem.word(a) : s.size === 4 ? this.mem.u32(a) : this.mem.u8(a);
+  }
+
+  /** Argument i as a signed integer (int64 or int32), exact when it is a safe integer. */
+  argInt(i: number): number {
+    const s = this.fn.sig.args[i]!;
+    const a = this.frameSp + 8 + s.off;
+    return s.size === 8 ? this.mem.sword(a) : s.size === 4 ? this.mem.i32(a) : (this.mem.u8(a) << 24) >> 24;
+  }
+
+  /** Argument i as the 64-bit word it is (cold callers). */
+  argU64(i: number): bigint {
+    const s = this.fn.sig.args[i]!;
+    const a = this.frameSp + 8 + s.off;
+    return s.size === 8 ? this.mem.u64(a) : BigInt(s.size === 4 ? this.mem.u32(a) : this.mem.u8(a));
+  }
+
+  /** Sets result i (an integer; negative values are two's complement). */
+  ret(i: number, v: number): void {
+    const s = this.fn.sig.rets[i]!;
+    const a = this.frameSp + 8 + s.off;
+    writeWord(this.mem, a, s.size, v);
+  }
+
+  /** Result i of the call that just returned, unsigned (i32 results: signed). */
+  result(i: number): number {
+    const sg = this.callSig;
+    if (sg === undefined) throw new Error("bridge: no call has returned");
+    const s = sg.rets[i]!;
+    const a = this.resultSp + s.off;
+    return s.size === 8 ? this.mem.word(a) : s.size === 4 ? this.mem.i32(a) : this.mem.u8(a);
+  }
+
+  /** Called by the bridge when a call of this activation returns. */
+  returned(sp: number, callSig: Sig): void {
+    this.extra = 0;
+    this.resultSp = sp;
+    this.callSig = callSig;
   }
 
   /**
-   * copystack's hook: a goroutine stack [lo, hi) moved by delta bytes. Every
-   * suspended host frame on it (a host function that called into machine
-   * code on that goroutine, as runtime.main calls main.main) moves with it:
-   * its frameSp, where it returns and where its next call's frame goes, and
-   * its HostCall's sp. Returns how many frames moved. A host function must
-   * not keep other stack addresses in its locals across a call: those are
-   * not found here.
+   * Calls machine code at `target` from a generator: `yield h.call(...)`.
+   * Arguments are integers (or addresses) below 2^53, or negative int32s.
    */
-  moveFrames(lo: number, hi: number, delta: number): number {
-    let n = 0;
-    for (const s of this.tokens.values()) {
-      if (s.frameSp >= lo && s.frameSp < hi) {
-        s.frameSp += delta;
-        n++;
-      }
-      if (s.h && s.h.sp >= lo && s.h.sp < hi) s.h.sp += delta;
-    }
-    return n;
+  call(target: number, s: Sig, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): Req {
+    this.pendingRet = this.bridge.setupCall(this, target, s, 0, a0, a1, a2, a3, a4, a5);
+    this.pendingSig = s;
+    return CALLED;
   }
 
-  /** Name of a host address: a function, or a continuation token of one. */
-  nameAt(addr: number): string | undefined {
-    const f = this.byAddr.get(addr);
-    if (f) return f.name;
-    const s = this.tokens.get(addr);
-    return s ? `${s.fn.name} (continuation)` : undefined;
+  /** Calls machine code from plain code; `resume` runs when it returns. */
+  callThen(target: number, resume: ResumeDef<C>, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): Req {
+    if (resume.fn !== this.fn) throw new Error(`bridge: ${this.fn.name} resumes at ${resume.name}`);
+    this.bridge.setupCall(this, target, resume.callSig, resume, a0, a1, a2, a3, a4, a5);
+    return CALLED;
+  }
+
+  /** Calls machine code from plain code and returns to the caller when it returns. */
+  tailcall(target: number, s: Sig, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): Req {
+    this.bridge.setupCall(this, target, s, this.bridge.returnResume(this.fn, s), a0, a1, a2, a3, a4, a5);
+    return CALLED;
+  }
+
+  /** Transfers control for good, with the frame below the host frame or at `sp`. */
+  jump(target: number, s: Sig, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): Req {
+    this.bridge.setupJump(this, target, s, -1, a0, a1, a2, a3, a4, a5);
+    return JUMPED;
+  }
+
+  jumpSp(target: number, s: Sig, sp: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): Req {
+    this.bridge.setupJump(this, target, s, sp, a0, a1, a2, a3, a4, a5);
+    return JUMPED;
+  }
+}
+
+function writeWord(mem: Mem, a: number, size: 1 | 4 | 8, v: number): void {
+  if (size === 1) mem.setU8(a, v & 0xff);
+  else if (size === 4) mem.setU32(a, v >>> 0);
+  else mem.setWord(a, v);
+}
+
+/** The frame of a host function found from a return address in the host region. */
+export interface HostFrame { name: string; frameSp: number }
+
+export class Bridge<C> {
+  private readonly tokens = new Map<number, Suspension<C>>();
+  private readonly freeTokens: number[] = [];
+  private nextToken = TOKEN_BASE;
+  /** "Return to the caller" resume points, per function and call signature (made on first use). */
+  private readonly returns = new Map<HostFnDef<C>, Map<Sig, ResumeDef<C>>>();
+  private readonly extraResumes: ResumeDef<C>[] = [];
+  /** The HostCall plain activations share. */
+  private cur: HostCall<C>;
+  /** Host calls made (for statistics and traces). */
+  calls = 0;
+  /** The host function running now and its frame SP, for tracebacks of a throw (fn undefined: none). */
+  activeFn: HostFnDef<C> | undefined;
+  activeFrameSp = 0;
+
+  constructor(
+    readonly engine: Engine,
+    readonly mem: Mem,
+    readonly table: HostTable<C>,
+    readonly ctx: C,
+  ) {
+    this.cur = new HostCall(this);
   }
 
   /** Maps the host region (INT3-filled, so that executing it by mistake traps) and declares it to the engine. */
   install(): void {
     const e = this.engine;
     e.map(HOST_BASE, HOST_SIZE, PROT_READ | PROT_WRITE);
-    e.write(HOST_BASE, new Uint8Array(HOST_FUNCS).fill(0xcc));
+    e.write(HOST_BASE, new Uint8Array(TOKEN_BASE - HOST_BASE).fill(0xcc));
     e.protect(HOST_BASE, HOST_SIZE, PROT_READ | PROT_EXEC);
     e.setHostRange(HOST_BASE, HOST_BASE + HOST_SIZE);
+  }
+
+  has(name: string): boolean { return this.table.resolve(name) !== undefined; }
+
+  /** The address of host function `name`; throws if there is none. */
+  addrOf(name: string): number {
+    const a = this.table.resolve(name);
+    if (a === undefined) throw new Error(`bridge: no host function ${name}`);
+    return a;
+  }
+
+  /** The argument words of host function `name` in a frame whose return address is at frameSp. */
+  argWords(name: string, frameSp: number): bigint[] {
+    const a = this.table.resolve(name);
+    if (a === undefined) return [];
+    const def = this.table.fns[(a - HOST_BASE) / 16]!;
+    return def.sig.args.map((s) => {
+      const a = frameSp + 8 + s.off;
+      return s.size === 8 ? this.mem.u64(a) : BigInt(s.size === 4 ? this.mem.u32(a) : this.mem.u8(a));
+    });
+  }
+
+  /** The resume point's address for a frame at frameSp: see resumeAddr. */
+  private resumeDefAt(addr: number): ResumeDef<C> | undefined {
+    if (addr < RESUME_BASE || addr >= TOKEN_BASE) return undefined;
+    const i = Math.floor((addr - RESUME_BASE) / 16);
+    return i < this.table.resumes.length ? this.table.resumes[i] : this.extraResumes[i - this.table.resumes.length];
+  }
+
+  /** The "return to the caller" resume point of fn after a call with signature s. */
+  returnResume(fn: HostFnDef<C>, s: Sig): ResumeDef<C> {
+    let m = this.returns.get(fn);
+    if (m === undefined) this.returns.set(fn, (m = new Map()));
+    let r = m.get(s);
+    if (r === undefined) {
+      const i = this.table.resumes.length + this.extraResumes.length;
+      if (i >= 0x1_0000 / 16) throw new Error("bridge: too many resume points");
+      r = { name: `${fn.name}·return`, addr: RESUME_BASE + 16 * i, fn, callSig: s, impl: () => undefined };
+      this.extraResumes.push(r);
+      m.set(s, r);
+    }
+    return r;
+  }
+
+  /**
+   * Where the callee's frame goes: below the host frame's locals (or at
+   * `top` for a jump with an explicit SP), 16-byte aligned for the callee's
+   * comfort, with the return address just below the arguments.
+   */
+  private callSpFor(top: number, s: Sig): number {
+    return Math.floor((top - s.size) / 16) * 16 - 8;
+  }
+
+  /**
+   * A resume point's return address encodes the one bit that SP alone does
+   * not give back: callSp + 8 = floor((frameSp - locals - size) / 16) * 16,
+   * and frameSp - locals - size is a multiple of 8, so frameSp is one of two
+   * addresses; the token is the resume point's address plus the padding (0
+   * or 8). When the call returns, SP + size + locals + padding is frameSp
+   * again, however the stack was moved meanwhile (copystack moves it by a
+   * multiple of the page size).
+   */
+  private resumeAddr(def: ResumeDef<C>, frameSp: number, callSp: number): number {
+    const pad = frameSp - def.fn.locals - def.callSig.size - (callSp + 8);
+    if (pad !== 0 && pad !== 8) throw new Error(`bridge: ${def.name}: padding ${pad}`);
+    return def.addr + pad;
+  }
+
+  /** Writes a call's frame and registers; returns where its return address goes. */
+  setupCall(h: HostCall<C>, target: number, s: Sig, resume: ResumeDef<C> | 0, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): number {
+    if (resume !== 0 && h.extra !== 0) throw new Error(`bridge: ${h.fn.name}: a resume point after scratch()`);
+    const top = h.frameSp - h.fn.locals - h.extra;
+    const callSp = this.callSpFor(top, s);
+    const ret = resume === 0 ? 0 : this.resumeAddr(resume, h.frameSp, callSp);
+    this.writeFrame(callSp, ret, s, a0, a1, a2, a3, a4, a5);
+    this.enter(target, callSp);
+    return callSp;
+  }
+
+  setupJump(h: HostCall<C>, target: number, s: Sig, sp: number, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): void {
+    const callSp = this.callSpFor(sp >= 0 ? sp : h.frameSp - h.fn.locals, s);
+    this.writeFrame(callSp, 0, s, a0, a1, a2, a3, a4, a5);
+    this.enter(target, callSp);
+  }
+
+  private writeFrame(callSp: number, ret: number, s: Sig, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): void {
+    const mem = this.mem;
+    mem.setPtr(callSp, ret);
+    const args = s.args;
+    const n = args.length;
+    if (n > 6) throw new Error(`bridge: ${s.text}: more than 6 arguments`);
+    if (n > 0) writeWord(mem, callSp + 8 + args[0]!.off, args[0]!.size, a0);
+    if (n > 1) writeWord(mem, callSp + 8 + args[1]!.off, args[1]!.size, a1);
+    if (n > 2) writeWord(mem, callSp + 8 + args[2]!.off, args[2]!.size, a2);
+    if (n > 3) writeWord(mem, callSp + 8 + args[3]!.off, args[3]!.size, a3);
+    if (n > 4) writeWord(mem, callSp + 8 + args[4]!.off, args[4]!.size, a4);
+    if (n > 5) writeWord(mem, callSp + 8 + args[5]!.off, args[5]!.size, a5);
+  }
+
+  private enter(target: number, callSp: number): void {
+    const e = this.engine;
+    // Go's ABI0-to-ABIInternal wrappers load the g register from TLS: the
+    // callee (mcall, say) may read R14, which the program may have used
+    // for anything (ABI0 code keeps no g there).
+    const fs = e.getRegN(REG_FS_BASE);
+    if (fs !== 0) e.setRegN(R14, this.mem.ptr(fs + TLS_G_OFFSET));
+    e.setRegN(RSP, callSp);
+    e.setRegN(REG_RIP, target);
+  }
+
+  /**
+   * The host frame that a return address in the host region belongs to,
+   * given SP just above it (where RET would leave SP): for tracebacks and
+   * the debugger.
+   */
+  frameOfReturn(pc: number, sp: number): HostFrame | undefined {
+    const r = this.resumeDefAt(pc);
+    if (r !== undefined) {
+      const pad = (pc - RESUME_BASE) % 16;
+      return { name: r.fn.name, frameSp: sp + r.callSig.size + r.fn.locals + pad };
+    }
+    const s = this.tokens.get(pc);
+    if (s !== undefined) return { name: s.h.fn.name, frameSp: s.h.frameSp };
+    return undefined;
+  }
+
+  /**
+   * For a debugger's unwinder (gdb's CFI): how far above SP — where RET of
+   * a callee leaves it, just above a return address into the host region —
+   * the host frame's CFA is (its frame SP + 8). Undefined for an address
+   * that is no return address.
+   */
+  cfaOffsetOfReturn(pc: number): number | undefined {
+    const r = this.resumeDefAt(pc);
+    if (r !== undefined) return r.callSig.size + r.fn.locals + ((pc - RESUME_BASE) % 16) + 8;
+    const s = this.tokens.get(pc);
+    return s === undefined ? undefined : s.h.frameSp - s.callSp;
+  }
+
+  /**
+   * copystack's hook: a goroutine stack [lo, hi) moved by delta bytes. Every
+   * generator suspended with its frame on that stack (runtime.main waiting
+   * for main.main to return) moves with it. Resume points need nothing: their
+   * frame is found from SP. Returns how many frames moved.
+   */
+  moveFrames(lo: number, hi: number, delta: number): number {
+    let n = 0;
+    for (const s of this.tokens.values()) {
+      if (s.h.frameSp >= lo && s.h.frameSp < hi) {
+        s.h.frameSp += delta;
+        s.callSp += delta;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Name of a host address: a function, a resume point, or a continuation token of one. */
+  nameAt(addr: number): string | undefined {
+    if (addr >= HOST_BASE && addr < RESUME_BASE && (addr - HOST_BASE) % 16 === 0) {
+      return this.table.fns[(addr - HOST_BASE) / 16]?.name;
+    }
+    const r = this.resumeDefAt(addr);
+    if (r !== undefined) return `${r.name}`;
+    const s = this.tokens.get(addr);
+    return s ? `${s.h.fn.name} (continuation)` : undefined;
+  }
+
+  /** The host function an address is the entry of (not a resume point or token). */
+  fnAt(addr: number): HostFnDef<C> | undefined {
+    if (addr < HOST_BASE || addr >= RESUME_BASE || (addr - HOST_BASE) % 16 !== 0) return undefined;
+    return this.table.fns[(addr - HOST_BASE) / 16];
   }
 
   /** The kernel's host-call handler: RIP is at `addr` on thread t. */
   onHostCall(t: Thread, addr: number): void {
     this.calls++;
-    const e = this.engine;
-    const sp = Number(e.getReg(4));
+    const sp = this.engine.getRegN(RSP);
+    if (addr < RESUME_BASE) {
+      const def = addr >= HOST_BASE && (addr - HOST_BASE) % 16 === 0 ? this.table.fns[(addr - HOST_BASE) / 16] : undefined;
+      if (def === undefined) throw new HostFault(addr, "no host function here");
+      const h = this.cur;
+      h.fn = def;
+      h.thread = t;
+      h.frameSp = sp;
+      h.extra = 0;
+      h.pendingSig = undefined;
+      this.settle(h, this.run(def.impl, h));
+      return;
+    }
+    const r = this.resumeDefAt(addr);
+    if (r !== undefined) {
+      const pad = (addr - RESUME_BASE) % 16;
+      if (pad !== 0 && pad !== 8) throw new HostFault(addr, "not a resume point");
+      const h = this.cur;
+      h.fn = r.fn;
+      h.thread = t;
+      h.pendingSig = undefined;
+      h.frameSp = sp + r.callSig.size + r.fn.locals + pad;
+      h.returned(sp, r.callSig);
+      this.settle(h, this.run(r.impl, h));
+      return;
+    }
     const s = this.tokens.get(addr);
-    if (s) {
-      this.tokens.delete(addr);
-      this.freeTokens.push(addr);
-      // The callee returned (RET popped the token) or gogo resumed us: SP is
-      // just above the token; the results follow the arguments.
-      const l = frameLayout(s.callSig);
-      const rets = l.rets.map((r) => this.readSlot(sp + r.off, r.size));
-      this.drive(t, s.gen, s.fn, s.frameSp, rets, s.h);
-      return;
-    }
-    const fn = this.byAddr.get(addr);
-    if (!fn) throw new HostFault(addr, addr >= TOKEN_BASE ? "a stale continuation (resumed twice?)" : "no host function here");
-    const l = frameLayout(fn.sig);
-    const args = l.args.map((a) => this.readSlot(sp + 8 + a.off, a.size));
-    const h = new HostCall(this, t, fn.name, args, sp);
-    this.active = { name: fn.name, frameSp: sp };
-    const r = fn.impl(h);
-    this.active = undefined;
-    if (r && typeof (r as HostGen).next === "function") this.drive(t, r as HostGen, fn, sp, [], h);
-    else this.finish(fn, sp, (r as readonly bigint[] | undefined) ?? []);
+    if (s === undefined) throw new HostFault(addr, "a stale continuation (resumed twice?)");
+    this.tokens.delete(addr);
+    this.freeTokens.push(addr);
+    // The callee returned (RET popped the token) or gogo resumed us: SP is
+    // just above the token; the results follow the arguments.
+    s.h.thread = t;
+    s.h.returned(sp, s.callSig);
+    this.drive(s.gen, s.h);
   }
 
-  private drive(t: Thread, gen: HostGen, fn: HostFn, frameSp: number, input: readonly bigint[], h: HostCall | undefined): void {
-    const e = this.engine;
-    this.active = { name: fn.name, frameSp };
-    const res = gen.next(input);
-    this.active = undefined;
+  private run(impl: HostImpl<C>, h: HostCall<C>): HostResult {
+    this.activeFn = h.fn;
+    this.activeFrameSp = h.frameSp;
+    try {
+      return impl(this.ctx, h);
+    } catch (e) {
+      throw this.asFault(e, h);
+    } finally {
+      this.activeFn = undefined;
+    }
+  }
+
+  /**
+   * A host function that touched memory that is not mapped, or took a bad
+   * word for a pointer, faults as Go's runtime code would (GoFault), at its
+   * own address; anything else goes up as it is.
+   */
+  private asFault(e: unknown, h: HostCall<C>): unknown {
+    if (e instanceof EngineMemoryError) return new GoFault(BigInt.asUintN(64, BigInt(Math.trunc(e.addr))), this.table.resolve(h.fn.name) ?? 0);
+    if (e instanceof BadWord) return new GoFault(e.value, this.table.resolve(h.fn.name) ?? 0);
+    return e;
+  }
+
+  /** What a plain activation returned: done (RET), a request already set up, or a generator to drive. */
+  private settle(h: HostCall<C>, r: HostResult): void {
+    if (r === undefined) {
+      this.finish(h);
+      return;
+    }
+    if (r === CALLED || r === JUMPED) return;
+    // A generator: it owns h from now on.
+    this.cur = new HostCall(this);
+    this.drive(r as HostGen, h);
+  }
+
+  private drive(gen: HostGen, h: HostCall<C>): void {
+    this.activeFn = h.fn;
+    this.activeFrameSp = h.frameSp;
+    let res: IteratorResult<Req, void | Req>;
+    try {
+      res = gen.next();
+    } catch (e) {
+      throw this.asFault(e, h);
+    } finally {
+      this.activeFn = undefined;
+    }
     if (res.done) {
-      this.finish(fn, frameSp, res.value ?? []);
+      // JUMPED: gone for good; CALLED: a resume point (callThen) takes over.
+      if (res.value === JUMPED) return;
+      if (res.value === CALLED) {
+        if (h.pendingSig !== undefined) throw new Error(`bridge: ${h.fn.name} returned h.call(); yield it`);
+        return;
+      }
+      this.finish(h);
       return;
     }
-    const req = res.value;
-    const l = frameLayout(req.sig);
-    // The callee's frame goes below the host function's own (whose return
-    // address is at frameSp), 16-byte aligned for the callee's comfort.
-    const top = req.kind === "jump" && req.sp !== undefined ? req.sp : frameSp;
-    const callSp = Math.floor((top - l.size) / 16) * 16 - 8;
-    let ret = 0;
-    if (req.kind === "call") {
-      ret = this.freeTokens.pop() ?? this.nextToken++;
-      if (ret >= HOST_BASE + HOST_SIZE) throw new Error("bridge: out of continuation tokens");
-      this.tokens.set(ret, { gen, fn, frameSp, callSig: req.sig, h });
+    if (res.value !== CALLED) {
+      if (res.value === JUMPED) throw new Error(`bridge: ${h.fn.name} yielded a jump; return it`);
+      throw new Error(`bridge: ${h.fn.name} yielded ${String(res.value)}`);
     }
-    e.writeU64(callSp, BigInt(ret));
-    l.args.forEach((a, i) => this.writeSlot(callSp + 8 + a.off, a.size, req.args[i] ?? 0n));
-    // Go's ABI0-to-ABIInternal wrappers load the g register from TLS: the
-    // callee (mcall, say) may read R14, which the program may have used
-    // for anything (ABI0 code keeps no g there).
-    const fs = Number(e.getReg(REG_FS_BASE));
-    if (fs !== 0) e.setReg(14, e.readU64(fs - 8));
-    for (const [r, v] of Object.entries(req.regs ?? {})) e.setReg(regId(Number(r)), v);
-    e.setReg(4, BigInt(callSp));
-    e.setReg(REG_RIP, BigInt(req.addr));
-    void t;
+    const ret = this.freeTokens.pop() ?? this.nextToken++;
+    if (ret >= HOST_BASE + HOST_SIZE) throw new Error("bridge: out of continuation tokens");
+    this.tokens.set(ret, { gen, h, callSig: this.lastCallSig(h), callSp: h.pendingRet });
+    this.mem.setPtr(h.pendingRet, ret);
   }
 
-  private finish(fn: HostFn, frameSp: number, rets: readonly bigint[]): void {
+  /** The signature of h's pending call: it says where the results are when it returns. */
+  private lastCallSig(h: HostCall<C>): Sig {
+    const s = h.pendingSig;
+    if (s === undefined) throw new Error(`bridge: ${h.fn.name}: no call to suspend on`);
+    h.pendingSig = undefined;
+    return s;
+  }
+
+  /** RET: the results are in the frame; pop the return address. */
+  private finish(h: HostCall<C>): void {
     const e = this.engine;
-    const l = frameLayout(fn.sig);
-    l.rets.forEach((r, i) => this.writeSlot(frameSp + 8 + r.off, r.size, rets[i] ?? 0n));
-    e.setReg(REG_RIP, e.readU64(frameSp));
-    e.setReg(4, BigInt(frameSp + 8));
+    e.setRegN(REG_RIP, this.mem.ptr(h.frameSp));
+    e.setRegN(RSP, h.frameSp + 8);
   }
+}
 
-  private readSlot(addr: number, size: 4 | 8): bigint {
-    if (size === 8) return this.engine.readU64(addr);
-    return BigInt(new DataView(this.engine.read(addr, 4).buffer).getUint32(0, true));
-  }
+/** Runs a HostResult to its end inside a generator: `return yield* finish(r)`. */
+export function* finish(r: HostResult): HostGen {
+  if (r === undefined || r === CALLED || r === JUMPED) return r;
+  return yield* (r as HostGen);
+}
 
-  private writeSlot(addr: number, size: 4 | 8, v: bigint): void {
-    if (size === 8) return this.engine.writeU64(addr, v);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, Number(BigInt.asUintN(32, v)), true);
-    this.engine.write(addr, b);
-  }
+/** A HostGen<void> | undefined run to its end inside a generator. */
+export function* maybe(g: HostGen<void> | undefined): HostGen<void> {
+  if (g !== undefined) yield* g;
 }
 
 /** RIP reached the host region where nothing lives: a wild jump or return. */

@@ -23,45 +23,39 @@
 // blocks in Go; here each gets its own slot of its size class), heap bitmaps,
 // profiling samples, GC assists.
 
-import {
-  _type, g as gT, m as mT, mcache, maxSmallSize, mspan, numSpanClasses, off, p as pT, pageShift, _PageMask, _PageSize,
-} from "./runtime2.ts";
+import { _PageMask, _PageSize, maxSmallSize, numSpanClasses, pageShift } from "./runtime2.ts";
 import {
   class_to_allocnpages, class_to_size, makeSpanClass, sizeToClass, spanClassSizeclass,
 } from "./sizeclasses.ts";
+import { cacheallocOf, fixalloc_alloc, heapSweepgen, mheap_alloc, mheap_init } from "./mheap.ts";
 import {
-  fixalloc_alloc, mheap_alloc, mheap_cachealloc, mheap_init, mheap_sweepgen, mspan_allocCount, mspan_elemsize,
-  mspan_freeIndexForScan, mspan_freeindex, mspan_limit, mspan_needzero, mspan_nelems, mspan_startAddr, mspan_sweepgen,
-} from "./mheap.ts";
+  _type_ptrdata, g_m, m_gsignal, m_mallocing, m_p, mcache_alloc, mcache_flushGen, mspan__size, mspan_allocCount,
+  mspan_elemsize, mspan_freeIndexForScan, mspan_freeindex, mspan_limit, mspan_needzero, mspan_nelems,
+  mspan_startAddr, mspan_sweepgen, p_mcache, rtglobals_mcache0,
+} from "./offsets.ts";
 import { lock, unlock } from "./lock_futex.ts";
 import { throw_ } from "./panic.ts";
+import type { HostTable } from "./bridge.ts";
 import type { Runtime } from "./rt.ts";
 
 export { persistentalloc } from "./rt.ts";
 
-const mcache_alloc = off(mcache, "alloc");
-const mcache_flushGen = off(mcache, "flushGen");
-const g_m = off(gT, "m");
-const m_p = off(mT, "p");
-const m_mallocing = off(mT, "mallocing");
-const m_gsignal = off(mT, "gsignal");
-const p_mcache = off(pT, "mcache");
-const type_ptrdata = off(_type, "ptrdata");
+const type_ptrdata = _type_ptrdata;
 
 // mallocinit: the heap, the empty span, and mcache0 for bootstrapping.
 export function mallocinit(rt: Runtime): void {
   if (_PageSize !== 1 << pageShift) throw_("mallocinit: page size");
   mheap_init(rt);
   // emptymspan is all zeros: no elements, nothing allocated.
-  rt.mem.zero(rt.emptymspan, mspan.size);
-  rt.mem.setPtr(rt.gvar("mcache0"), allocmcache(rt));
+  rt.mem.zero(rt.emptymspan, mspan__size);
+  rt.mem.setPtr(rt.gvar(rtglobals_mcache0), allocmcache(rt));
 }
 
 // allocmcache
 export function allocmcache(rt: Runtime): number {
   lock(rt, rt.mheap_);
-  const c = fixalloc_alloc(rt, mheap_cachealloc(rt));
-  rt.mem.setU32(c + mcache_flushGen, mheap_sweepgen(rt));
+  const c = fixalloc_alloc(rt, cacheallocOf(rt));
+  rt.mem.setU32(c + mcache_flushGen, heapSweepgen(rt));
   unlock(rt, rt.mheap_);
   for (let i = 0; i < numSpanClasses; i++) rt.mem.setPtr(c + mcache_alloc + 8 * i, rt.emptymspan);
   return c;
@@ -84,7 +78,7 @@ export function mcache_refill(rt: Runtime, c: number, spc: number): void {
   // The full span is not given back anywhere: without a GC it stays full.
   const ns = mcentral_grow(rt, spc);
   if (mem.u16(ns + mspan_allocCount) === mem.ptr(ns + mspan_nelems)) throw_("span has no free space");
-  mem.setU32(ns + mspan_sweepgen, mheap_sweepgen(rt) + 3);
+  mem.setU32(ns + mspan_sweepgen, heapSweepgen(rt) + 3);
   mem.setPtr(slot, ns);
 }
 
@@ -165,4 +159,9 @@ export function mallocgc(rt: Runtime, size: number, typ: number, needzero: boole
   // releasem
   if (mp !== 0) mem.setU32(mp + m_mallocing, 0);
   return x;
+}
+
+/** Declares runtime.mallocgc for programs (size, typ, needzero). */
+export function register(t: HostTable<Runtime>): void {
+  t.define("runtime.mallocgc", "p p p : p", (rt, h) => { h.ret(0, mallocgc(rt, h.arg(0), h.arg(1), (h.arg(2) & 0xff) !== 0)); });
 }

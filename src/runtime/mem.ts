@@ -11,8 +11,7 @@
 // Field access reads like the assembly does, base plus offset, with offsets
 // taken once from the layouts in runtime2.ts:
 //
-//   const g_schedlink = off(g, "schedlink");
-//   mem.ptr(gp + g_schedlink)
+//   mem.ptr(gp + g_schedlink)        (g_schedlink from offsets.ts)
 //
 // Widths: u8/u16/u32 (and i32) are JS numbers; u64/i64 are bigints, for the
 // words that can hold any 64-bit value (stackguard0 = stackPreempt, fastrand
@@ -25,149 +24,157 @@
 // instruction boundaries, and a host function runs without interruption, so
 // nothing can come between the load and the store of a "CAS".
 //
+// Every access goes through the engine's HostMem (src/mem/hostmem.ts):
+// page typed arrays on both engines, no allocation and no BigInt except
+// for the 64-bit values u64/i64 return.
+//
 // Rejected: JS view objects with a getter per field (G(gp).status). They are
 // pleasant to read but allocate per access and need a second description of
 // every field's type; offsets from runtime2.ts are already the one truth.
 
 import type { Engine } from "../engine/engine.ts";
+import type { HostMem } from "../mem/hostmem.ts";
 
 const TWO32 = 0x1_0000_0000;
+
+/**
+ * A word the runtime took for a pointer (or a count) that is none: a bad
+ * value a program handed the runtime. The bridge reports it as the fault
+ * Go would take dereferencing it.
+ */
+export class BadWord extends Error {
+  constructor(readonly value: bigint, what: string) {
+    super(what);
+  }
+}
 /** User-space addresses end here. */
 export const ADDR_LIMIT = 2 ** 47;
-const ZERO_CHUNK = 64 << 10;
 
 export class Mem {
-  private readonly b1 = new Uint8Array(1);
-  private readonly b2 = new Uint8Array(2);
-  private readonly b4 = new Uint8Array(4);
-  private readonly b8 = new Uint8Array(8);
-  private zeros: Uint8Array | null = null;
+  private readonly h: HostMem;
 
-  constructor(readonly engine: Engine) {}
+  constructor(readonly engine: Engine) {
+    this.h = engine.hmem;
+  }
 
   u8(a: number): number {
-    return this.engine.read(a, 1)[0]!;
+    return this.h.u8(a);
   }
 
   setU8(a: number, v: number): void {
-    this.b1[0] = v;
-    this.engine.write(a, this.b1);
+    this.h.setU8(a, v);
   }
 
   u16(a: number): number {
-    const b = this.engine.read(a, 2);
-    return b[0]! | (b[1]! << 8);
+    return this.h.u16(a);
   }
 
   setU16(a: number, v: number): void {
-    this.b2[0] = v;
-    this.b2[1] = v >>> 8;
-    this.engine.write(a, this.b2);
+    this.h.setU16(a, v);
   }
 
   u32(a: number): number {
-    const b = this.engine.read(a, 4);
-    return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+    return this.h.u32(a);
   }
 
   i32(a: number): number {
-    return this.u32(a) | 0;
+    return this.h.u32(a) | 0;
   }
 
   setU32(a: number, v: number): void {
-    const b = this.b4;
-    b[0] = v;
-    b[1] = v >>> 8;
-    b[2] = v >>> 16;
-    b[3] = v >>> 24;
-    this.engine.write(a, b);
+    this.h.setU32(a, v);
   }
 
   setI32(a: number, v: number): void {
-    this.setU32(a, v);
+    this.h.setU32(a, v);
   }
 
   u64(a: number): bigint {
-    return this.engine.readU64(a);
+    return (BigInt(this.h.u32(a + 4)) << 32n) | BigInt(this.h.u32(a));
   }
 
   i64(a: number): bigint {
-    return BigInt.asIntN(64, this.engine.readU64(a));
+    return BigInt.asIntN(64, this.u64(a));
   }
 
   setU64(a: number, v: bigint): void {
-    this.engine.writeU64(a, BigInt.asUintN(64, v));
+    const u = BigInt.asUintN(64, v);
+    this.h.setU32(a, Number(u & 0xffff_ffffn));
+    this.h.setU32(a + 4, Number(u >> 32n));
+  }
+
+  /** A 64-bit word as an unsigned number: exact below 2^53 (ABI frame slots, any integer). */
+  word(a: number): number {
+    const w = this.h.word(a);
+    return w >= 0 ? w : this.h.u32(a) + this.h.u32(a + 4) * TWO32;
+  }
+
+  /** A 64-bit word as a signed number: exact when it is a safe integer. */
+  sword(a: number): number {
+    const w = this.h.word(a);
+    return w >= 0 ? w : this.h.u32(a) + (this.h.u32(a + 4) | 0) * TWO32;
+  }
+
+  /** Writes an integer (negative: two's complement) as a 64-bit word. */
+  setWord(a: number, v: number): void {
+    if (v >= 0 && v <= Number.MAX_SAFE_INTEGER) {
+      this.h.setWord(a, Math.floor(v));
+    } else {
+      // Beyond 2^53, or negative (two's complement: 2^64 + v), in halves.
+      const hi = Math.floor(v / TWO32);
+      this.h.setU32(a, (v - hi * TWO32) >>> 0);
+      this.h.setU32(a + 4, hi >>> 0);
+    }
   }
 
   /** A pointer (or 0). Throws on a word that is not a user-space address. */
   ptr(a: number): number {
-    const b = this.engine.read(a, 8);
-    const lo = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
-    const hi = (b[4]! | (b[5]! << 8) | (b[6]! << 16) | (b[7]! << 24)) >>> 0;
-    if (hi >= ADDR_LIMIT / TWO32) {
-      throw new Error(`mem.ptr: word at 0x${a.toString(16)} is 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")}, not an address`);
-    }
-    return hi * TWO32 + lo;
+    const w = this.h.word(a);
+    if (w >= 0 && w < ADDR_LIMIT) return w;
+    const lo = this.h.u32(a), hi = this.h.u32(a + 4);
+    throw new BadWord((BigInt(hi) << 32n) | BigInt(lo), `mem.ptr: word at 0x${a.toString(16)} is 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")}, not an address`);
   }
 
   setPtr(a: number, v: number): void {
-    if (!(v >= 0 && v < ADDR_LIMIT && Number.isInteger(v))) {
-      throw new Error(`mem.setPtr: ${v} is not an address`);
+    if (!(v >= 0 && v < ADDR_LIMIT && Math.floor(v) === v)) {
+      throw new BadWord(Number.isFinite(v) ? BigInt.asUintN(64, BigInt(Math.trunc(v))) : 0n, `mem.setPtr: ${v} is not an address`);
     }
-    this.put64(a, v);
+    this.h.setWord(a, v);
   }
 
   /** A signed 64-bit integer that fits a JS number exactly (counts, ids, sizes). */
   int(a: number): number {
-    const v = this.i64(a);
-    const n = Number(v);
-    if (!Number.isSafeInteger(n)) throw new Error(`mem.int: word at 0x${a.toString(16)} is ${v}, beyond 2^53`);
-    return n;
+    const w = this.h.word(a);
+    if (w >= 0) return w;
+    const lo = this.h.u32(a);
+    const hi = this.h.u32(a + 4) | 0;
+    // Exact when -2^21 <= hi < 2^21.
+    if (hi >= 0x20_0000 || hi < -0x20_0000) {
+      throw new BadWord(this.u64(a), `mem.int: word at 0x${a.toString(16)} is ${this.i64(a)}, beyond 2^53`);
+    }
+    return hi * TWO32 + lo;
   }
 
   setInt(a: number, v: number): void {
     if (!Number.isSafeInteger(v)) throw new Error(`mem.setInt: ${v} is not a safe integer`);
-    if (v >= 0) this.put64(a, v);
-    else this.engine.writeU64(a, BigInt.asUintN(64, BigInt(v)));
-  }
-
-  /** Writes a non-negative integer below 2^53 as a 64-bit word. */
-  private put64(a: number, v: number): void {
-    const lo = v % TWO32;
-    const hi = (v - lo) / TWO32;
-    const b = this.b8;
-    b[0] = lo;
-    b[1] = lo >>> 8;
-    b[2] = lo >>> 16;
-    b[3] = lo >>> 24;
-    b[4] = hi;
-    b[5] = hi >>> 8;
-    b[6] = hi >>> 16;
-    b[7] = hi >>> 24;
-    this.engine.write(a, b);
+    this.setWord(a, v);
   }
 
   bytes(a: number, n: number): Uint8Array {
-    return this.engine.read(a, n);
+    return this.h.read(a, n);
   }
 
   setBytes(a: number, b: Uint8Array): void {
-    this.engine.write(a, b);
+    this.h.write(a, b);
   }
 
   /** memclrNoHeapPointers: n bytes of zeros at a. */
   zero(a: number, n: number): void {
-    this.zeros ??= new Uint8Array(ZERO_CHUNK);
-    while (n > 0) {
-      const k = Math.min(n, ZERO_CHUNK);
-      this.engine.write(a, k === ZERO_CHUNK ? this.zeros : this.zeros.subarray(0, k));
-      a += k;
-      n -= k;
-    }
+    if (n > 0) this.h.fill(a, n, 0);
   }
 
-  /** memmove for the runtime's own copies (non-overlapping or forward-safe: read whole, then write). */
+  /** memmove for the runtime's own copies. */
   copy(dst: number, src: number, n: number): void {
-    if (n > 0) this.engine.write(dst, this.engine.read(src, n));
+    if (n > 0) this.h.copy(dst, src, n);
   }
 }

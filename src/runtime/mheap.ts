@@ -31,110 +31,67 @@
 // per snapshot.
 
 import { PROT_READ, PROT_WRITE } from "../engine/engine.ts";
+import { _FixAllocChunk, heapArenaBytes, maxArenasCap, mSpanDead, mSpanInUse, mSpanManual, pageSize, pagesPerArena, spanAllocHeap } from "./runtime2.ts";
 import {
-  _FixAllocChunk, heapArenaBytes, mSpanDead, mSpanInUse, mSpanList, mSpanManual, mspan, mcache,
-  off, pageSize, pagesPerArena, spanAllocHeap, struct,
-} from "./runtime2.ts";
+  fixalloc_chunk, fixalloc_inuse, fixalloc_list, fixalloc_nalloc, fixalloc_nchunk, fixalloc_size, mSpanList_first as list_first,
+  mSpanList_last as list_last, mcache__size, mheap_arenas, mheap_cachealloc, mheap_curArenaBase, mheap_curArenaEnd,
+  mheap_free, mheap_lock, mheap_mapped, mheap_pagesInUse, mheap_spanalloc, mheap_sweepgen, mspan__size,
+  mspan_allocCache, mspan_allocCount, mspan_divMul, mspan_elemsize, mspan_freeIndexForScan, mspan_freeindex,
+  mspan_limit, mspan_list, mspan_manualFreeList, mspan_needzero, mspan_nelems, mspan_next, mspan_npages,
+  mspan_prev, mspan_spanclass, mspan_startAddr, mspan_state, mspan_sweepgen,
+} from "./offsets.ts";
 import { class_to_divmagic, class_to_size, spanClassSizeclass } from "./sizeclasses.ts";
 import { lock, unlock } from "./lock_futex.ts";
 import { hex, throw_ } from "./panic.ts";
-import { MHEAP_SIZE, alignUp, persistentalloc, type Runtime } from "./rt.ts";
-
-/** Go's fixalloc: a free list of fixed-size blocks over persistentalloc'd chunks. */
-export const fixalloc = struct("fixalloc", 40, {
-  size: [0, 8], list: [8, 8], chunk: [16, 8], nchunk: [24, 4], nalloc: [28, 4], inuse: [32, 8],
-});
-
-/** Arenas the mheap can index (heap limit = base + maxArenasCap × 64 MiB). */
-export const maxArenasCap = 64;
-
-/** The mheap: our layout. */
-export const mheap = struct("mheap", MHEAP_SIZE, {
-  lock: [0, 8],
-  /** Free runs of pages (mspans in state mSpanDead), first fit. */
-  free: [8, 16],
-  /** [curArenaBase, curArenaEnd): reserved heap address space not yet handed out. */
-  curArenaBase: [24, 8],
-  curArenaEnd: [32, 8],
-  /** End of the part of the heap mapped in the engine. */
-  mapped: [40, 8],
-  pagesInUse: [48, 8],
-  sweepgen: [56, 4],
-  spanalloc: [64, 40],
-  cachealloc: [104, 40],
-  /** *heapArena (a [pagesPerArena]*mspan table) per arena, from the heap base. */
-  arenas: [144, 8 * maxArenasCap],
-});
+import { alignUp, persistentalloc, type Runtime } from "./rt.ts";
 
 const heapMapChunk = 256 << 10;
 
-const H = mheap.fields;
-const FA = fixalloc.fields;
-export const mspan_next = off(mspan, "next");
-export const mspan_prev = off(mspan, "prev");
-export const mspan_list = off(mspan, "list");
-export const mspan_startAddr = off(mspan, "startAddr");
-export const mspan_npages = off(mspan, "npages");
-export const mspan_manualFreeList = off(mspan, "manualFreeList");
-export const mspan_freeindex = off(mspan, "freeindex");
-export const mspan_nelems = off(mspan, "nelems");
-export const mspan_allocCache = off(mspan, "allocCache");
-export const mspan_sweepgen = off(mspan, "sweepgen");
-export const mspan_divMul = off(mspan, "divMul");
-export const mspan_allocCount = off(mspan, "allocCount");
-export const mspan_spanclass = off(mspan, "spanclass");
-export const mspan_state = off(mspan, "state");
-export const mspan_needzero = off(mspan, "needzero");
-export const mspan_elemsize = off(mspan, "elemsize");
-export const mspan_limit = off(mspan, "limit");
-export const mspan_freeIndexForScan = off(mspan, "freeIndexForScan");
-const list_first = off(mSpanList, "first");
-const list_last = off(mSpanList, "last");
 
 // --- fixalloc ------------------------------------------------------------------
 
 // (*fixalloc).init
 export function fixalloc_init(rt: Runtime, f: number, size: number): void {
   const mem = rt.mem;
-  mem.setPtr(f + FA.size.off, size);
-  mem.setPtr(f + FA.list.off, 0);
-  mem.setPtr(f + FA.chunk.off, 0);
-  mem.setU32(f + FA.nchunk.off, 0);
-  mem.setU32(f + FA.nalloc.off, Math.floor(_FixAllocChunk / size) * size);
-  mem.setPtr(f + FA.inuse.off, 0);
+  mem.setPtr(f + fixalloc_size, size);
+  mem.setPtr(f + fixalloc_list, 0);
+  mem.setPtr(f + fixalloc_chunk, 0);
+  mem.setU32(f + fixalloc_nchunk, 0);
+  mem.setU32(f + fixalloc_nalloc, Math.floor(_FixAllocChunk / size) * size);
+  mem.setPtr(f + fixalloc_inuse, 0);
 }
 
 // (*fixalloc).alloc (zeroing, as Go's fixallocs for mspan and mcache do)
 export function fixalloc_alloc(rt: Runtime, f: number): number {
   const mem = rt.mem;
-  const size = mem.ptr(f + FA.size.off);
+  const size = mem.ptr(f + fixalloc_size);
   if (size === 0) throw_("runtime: use of FixAlloc_Alloc before FixAlloc_Init\n");
-  const inuse = mem.ptr(f + FA.inuse.off);
-  const list = mem.ptr(f + FA.list.off);
+  const inuse = mem.ptr(f + fixalloc_inuse);
+  const list = mem.ptr(f + fixalloc_list);
   if (list !== 0) {
-    mem.setPtr(f + FA.list.off, mem.ptr(list));
-    mem.setPtr(f + FA.inuse.off, inuse + size);
+    mem.setPtr(f + fixalloc_list, mem.ptr(list));
+    mem.setPtr(f + fixalloc_inuse, inuse + size);
     mem.zero(list, size);
     return list;
   }
-  if (mem.u32(f + FA.nchunk.off) < size) {
-    const nalloc = mem.u32(f + FA.nalloc.off);
-    mem.setPtr(f + FA.chunk.off, persistentalloc(rt, nalloc, 0));
-    mem.setU32(f + FA.nchunk.off, nalloc);
+  if (mem.u32(f + fixalloc_nchunk) < size) {
+    const nalloc = mem.u32(f + fixalloc_nalloc);
+    mem.setPtr(f + fixalloc_chunk, persistentalloc(rt, nalloc, 0));
+    mem.setU32(f + fixalloc_nchunk, nalloc);
   }
-  const v = mem.ptr(f + FA.chunk.off);
-  mem.setPtr(f + FA.chunk.off, v + size);
-  mem.setU32(f + FA.nchunk.off, mem.u32(f + FA.nchunk.off) - size);
-  mem.setPtr(f + FA.inuse.off, inuse + size);
+  const v = mem.ptr(f + fixalloc_chunk);
+  mem.setPtr(f + fixalloc_chunk, v + size);
+  mem.setU32(f + fixalloc_nchunk, mem.u32(f + fixalloc_nchunk) - size);
+  mem.setPtr(f + fixalloc_inuse, inuse + size);
   return v;
 }
 
 // (*fixalloc).free
 export function fixalloc_free(rt: Runtime, f: number, p: number): void {
   const mem = rt.mem;
-  mem.setPtr(f + FA.inuse.off, mem.ptr(f + FA.inuse.off) - mem.ptr(f + FA.size.off));
-  mem.setPtr(p, mem.ptr(f + FA.list.off));
-  mem.setPtr(f + FA.list.off, p);
+  mem.setPtr(f + fixalloc_inuse, mem.ptr(f + fixalloc_inuse) - mem.ptr(f + fixalloc_size));
+  mem.setPtr(p, mem.ptr(f + fixalloc_list));
+  mem.setPtr(f + fixalloc_list, p);
 }
 
 // --- mSpanList -------------------------------------------------------------------
@@ -150,7 +107,7 @@ export function mSpanList_isEmpty(rt: Runtime, list: number): boolean {
   return rt.mem.ptr(list + list_first) === 0;
 }
 
-export function mSpanList_first(rt: Runtime, list: number): number {
+export function mSpanList_getFirst(rt: Runtime, list: number): number {
   return rt.mem.ptr(list + list_first);
 }
 
@@ -195,7 +152,7 @@ export function spanBase(rt: Runtime, s: number): number {
 // (*mspan).init
 function span_init(rt: Runtime, s: number, base: number, npages: number): void {
   // A span record comes zeroed from fixalloc or is re-initialised here.
-  rt.mem.zero(s, mspan.size);
+  rt.mem.zero(s, mspan__size);
   rt.mem.setPtr(s + mspan_startAddr, base);
   rt.mem.setPtr(s + mspan_npages, npages);
   rt.mem.setU8(s + mspan_state, mSpanDead);
@@ -205,7 +162,7 @@ function span_init(rt: Runtime, s: number, base: number, npages: number): void {
 function arenaOf(rt: Runtime, p: number): number {
   if (p < rt.heapBase || p >= rt.heapLimit) return 0;
   const ai = Math.floor((p - rt.heapBase) / heapArenaBytes);
-  return rt.mem.ptr(rt.mheap_ + H.arenas.off + 8 * ai);
+  return rt.mem.ptr(rt.mheap_ + mheap_arenas + 8 * ai);
 }
 
 // spanOf: the span containing p, or 0 if p is outside the heap's reserved arenas.
@@ -240,25 +197,25 @@ export function mheap_init(rt: Runtime): void {
   const h = rt.mheap_;
   const mem = rt.mem;
   if (rt.maxArenas > maxArenasCap) throw_("mheap: too many arenas");
-  fixalloc_init(rt, h + H.spanalloc.off, mspan.size);
-  fixalloc_init(rt, h + H.cachealloc.off, mcache.size);
-  mSpanList_init(rt, h + H.free.off);
-  mem.setPtr(h + H.curArenaBase.off, rt.heapBase);
-  mem.setPtr(h + H.curArenaEnd.off, rt.heapBase);
-  mem.setPtr(h + H.mapped.off, rt.heapBase);
+  fixalloc_init(rt, h + mheap_spanalloc, mspan__size);
+  fixalloc_init(rt, h + mheap_cachealloc, mcache__size);
+  mSpanList_init(rt, h + mheap_free);
+  mem.setPtr(h + mheap_curArenaBase, rt.heapBase);
+  mem.setPtr(h + mheap_curArenaEnd, rt.heapBase);
+  mem.setPtr(h + mheap_mapped, rt.heapBase);
 }
 
 /** The address of mheap_.cachealloc, the fixalloc of mcaches. */
-export function mheap_cachealloc(rt: Runtime): number {
-  return rt.mheap_ + H.cachealloc.off;
+export function cacheallocOf(rt: Runtime): number {
+  return rt.mheap_ + mheap_cachealloc;
 }
 
-export function mheap_sweepgen(rt: Runtime): number {
-  return rt.mem.u32(rt.mheap_ + H.sweepgen.off);
+export function heapSweepgen(rt: Runtime): number {
+  return rt.mem.u32(rt.mheap_ + mheap_sweepgen);
 }
 
-export function mheap_pagesInUse(rt: Runtime): number {
-  return rt.mem.ptr(rt.mheap_ + H.pagesInUse.off);
+export function heapPagesInUse(rt: Runtime): number {
+  return rt.mem.ptr(rt.mheap_ + mheap_pagesInUse);
 }
 
 // (*mheap).grow: hands out npage fresh pages from the current arena,
@@ -267,8 +224,8 @@ function mheap_grow(rt: Runtime, npage: number): number {
   const mem = rt.mem;
   const h = rt.mheap_;
   const ask = npage * pageSize;
-  const base = mem.ptr(h + H.curArenaBase.off);
-  let end = mem.ptr(h + H.curArenaEnd.off);
+  const base = mem.ptr(h + mheap_curArenaBase);
+  let end = mem.ptr(h + mheap_curArenaEnd);
   const nbase = base + ask;
   while (nbase > end) {
     if (end + heapArenaBytes > rt.heapLimit) {
@@ -277,16 +234,16 @@ function mheap_grow(rt: Runtime, npage: number): number {
     // Reserve the next arena: its span table.
     const ai = (end - rt.heapBase) / heapArenaBytes;
     const table = persistentalloc(rt, 8 * pagesPerArena, 8);
-    mem.setPtr(h + H.arenas.off + 8 * ai, table);
+    mem.setPtr(h + mheap_arenas + 8 * ai, table);
     end += heapArenaBytes;
-    mem.setPtr(h + H.curArenaEnd.off, end);
+    mem.setPtr(h + mheap_curArenaEnd, end);
   }
-  mem.setPtr(h + H.curArenaBase.off, nbase);
-  const mapped = mem.ptr(h + H.mapped.off);
+  mem.setPtr(h + mheap_curArenaBase, nbase);
+  const mapped = mem.ptr(h + mheap_mapped);
   if (nbase > mapped) {
     const nmapped = Math.min(alignUp(nbase, heapMapChunk), end);
     rt.engine.map(mapped, nmapped - mapped, PROT_READ | PROT_WRITE);
-    mem.setPtr(h + H.mapped.off, nmapped);
+    mem.setPtr(h + mheap_mapped, nmapped);
   }
   return base;
 }
@@ -296,18 +253,18 @@ function mheap_grow(rt: Runtime, npage: number): number {
 function mheap_allocSpan(rt: Runtime, npages: number, typ: number, spanclass: number): number {
   const mem = rt.mem;
   const h = rt.mheap_;
-  const free = h + H.free.off;
-  lock(rt, h + H.lock.off);
+  const free = h + mheap_free;
+  lock(rt, h + mheap_lock);
   let base = 0;
   let needzero = 0;
-  for (let r = mSpanList_first(rt, free); r !== 0; r = mem.ptr(r + mspan_next)) {
+  for (let r = mSpanList_getFirst(rt, free); r !== 0; r = mem.ptr(r + mspan_next)) {
     const n = mem.ptr(r + mspan_npages);
     if (n < npages) continue;
     base = mem.ptr(r + mspan_startAddr);
     needzero = 1;
     if (n === npages) {
       mSpanList_remove(rt, free, r);
-      fixalloc_free(rt, h + H.spanalloc.off, r);
+      fixalloc_free(rt, h + mheap_spanalloc, r);
     } else {
       // Keep the tail as the free run; its last page still points to r.
       const rest = base + npages * pageSize;
@@ -319,7 +276,7 @@ function mheap_allocSpan(rt: Runtime, npages: number, typ: number, spanclass: nu
   }
   if (base === 0) base = mheap_grow(rt, npages);
 
-  const s = fixalloc_alloc(rt, h + H.spanalloc.off);
+  const s = fixalloc_alloc(rt, h + mheap_spanalloc);
   span_init(rt, s, base, npages);
   mem.setU8(s + mspan_needzero, needzero);
   const nbytes = npages * pageSize;
@@ -344,12 +301,12 @@ function mheap_allocSpan(rt: Runtime, npages: number, typ: number, spanclass: nu
     mem.setPtr(s + mspan_freeindex, 0);
     mem.setPtr(s + mspan_freeIndexForScan, 0);
     mem.setU64(s + mspan_allocCache, 0xffff_ffff_ffff_ffffn);
-    mem.setU32(s + mspan_sweepgen, mem.u32(h + H.sweepgen.off));
+    mem.setU32(s + mspan_sweepgen, mem.u32(h + mheap_sweepgen));
     mem.setU8(s + mspan_state, mSpanInUse);
   }
   setSpans(rt, base, npages, s);
-  mem.setPtr(h + H.pagesInUse.off, mem.ptr(h + H.pagesInUse.off) + npages);
-  unlock(rt, h + H.lock.off);
+  mem.setPtr(h + mheap_pagesInUse, mem.ptr(h + mheap_pagesInUse) + npages);
+  unlock(rt, h + mheap_lock);
   return s;
 }
 
@@ -367,9 +324,9 @@ export function mheap_allocManual(rt: Runtime, npages: number, typ: number): num
 // (*mheap).freeManual
 export function mheap_freeManual(rt: Runtime, s: number, _typ: number): void {
   rt.mem.setU8(s + mspan_needzero, 1);
-  lock(rt, rt.mheap_ + H.lock.off);
+  lock(rt, rt.mheap_ + mheap_lock);
   mheap_freeSpanLocked(rt, s);
-  unlock(rt, rt.mheap_ + H.lock.off);
+  unlock(rt, rt.mheap_ + mheap_lock);
 }
 
 // (*mheap).freeSpanLocked: returns s's pages to the free runs, merged with
@@ -377,7 +334,7 @@ export function mheap_freeManual(rt: Runtime, s: number, _typ: number): void {
 function mheap_freeSpanLocked(rt: Runtime, s: number): void {
   const mem = rt.mem;
   const h = rt.mheap_;
-  const free = h + H.free.off;
+  const free = h + mheap_free;
   const state = mem.u8(s + mspan_state);
   if (state !== mSpanManual && state !== mSpanInUse) {
     throw_("mheap.freeSpanLocked - invalid free", `runtime: s.state=${state} s=${hex(s)}`);
@@ -385,7 +342,7 @@ function mheap_freeSpanLocked(rt: Runtime, s: number): void {
   if (mem.ptr(s + mspan_list) !== 0) throw_("mheap.freeSpanLocked - span is on a list");
   let base = mem.ptr(s + mspan_startAddr);
   let npages = mem.ptr(s + mspan_npages);
-  mem.setPtr(h + H.pagesInUse.off, mem.ptr(h + H.pagesInUse.off) - npages);
+  mem.setPtr(h + mheap_pagesInUse, mem.ptr(h + mheap_pagesInUse) - npages);
 
   const isFreeRun = (r: number): boolean =>
     r !== 0 && mem.u8(r + mspan_state) === mSpanDead && mem.ptr(r + mspan_list) === free;
@@ -394,14 +351,14 @@ function mheap_freeSpanLocked(rt: Runtime, s: number): void {
     mSpanList_remove(rt, free, before);
     base = mem.ptr(before + mspan_startAddr);
     npages += mem.ptr(before + mspan_npages);
-    fixalloc_free(rt, h + H.spanalloc.off, before);
+    fixalloc_free(rt, h + mheap_spanalloc, before);
   }
   const end = base + npages * pageSize;
-  const after = end < mem.ptr(h + H.curArenaBase.off) ? spanOf(rt, end) : 0;
+  const after = end < mem.ptr(h + mheap_curArenaBase) ? spanOf(rt, end) : 0;
   if (isFreeRun(after)) {
     mSpanList_remove(rt, free, after);
     npages += mem.ptr(after + mspan_npages);
-    fixalloc_free(rt, h + H.spanalloc.off, after);
+    fixalloc_free(rt, h + mheap_spanalloc, after);
   }
   span_init(rt, s, base, npages);
   mem.setU8(s + mspan_needzero, 1);
@@ -414,7 +371,7 @@ function mheap_freeSpanLocked(rt: Runtime, s: number): void {
 export function mheap_freeRuns(rt: Runtime): [number, number][] {
   const out: [number, number][] = [];
   const mem = rt.mem;
-  for (let r = mSpanList_first(rt, rt.mheap_ + H.free.off); r !== 0; r = mem.ptr(r + mspan_next)) {
+  for (let r = mSpanList_getFirst(rt, rt.mheap_ + mheap_free); r !== 0; r = mem.ptr(r + mspan_next)) {
     out.push([mem.ptr(r + mspan_startAddr), mem.ptr(r + mspan_npages)]);
   }
   return out;

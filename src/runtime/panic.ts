@@ -43,6 +43,23 @@ export class GoThrow extends Error {
   }
 }
 
+/**
+ * A fault in the runtime: a host function read or wrote memory that is
+ * not mapped (a bad pointer handed to chansend, newproc ...). Go's runtime
+ * takes the SIGSEGV, sees it in runtime code, and throws with the signal's
+ * line; so do we, with the host function's address as the pc.
+ */
+export class GoFault extends GoThrow {
+  constructor(readonly addr: bigint, readonly pc: number) {
+    super("unexpected signal during runtime execution", "throw");
+    this.name = "GoFault";
+  }
+
+  override text(): string {
+    return `fatal error: ${this.msg}\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x${this.addr.toString(16)} pc=0x${this.pc.toString(16)}]\n`;
+  }
+}
+
 /** throw: a runtime invariant is broken. `prints` are the lines Go prints before it. */
 export function throw_(msg: string, ...prints: string[]): never {
   throw new GoThrow(msg, "throw", prints);
@@ -56,4 +73,16 @@ export function fatal(msg: string): never {
 /** A number as Go's print(hex(v)) shows it: 0x and lower-case digits. */
 export function hex(v: number | bigint): string {
   return "0x" + v.toString(16);
+}
+
+/** A Go panic the program cannot recover from here: printed as Go prints an unrecovered panic. */
+export class GoPanic extends GoThrow {
+  override text(): string {
+    return `panic: ${this.msg}\n`;
+  }
+}
+
+/** gopanic with a runtime error string: fatal here, as there is no recover. */
+export function gopanic(msg: string): never {
+  throw new GoPanic(msg, "fatal");
 }

@@ -362,6 +362,42 @@ export const stackpoolElem = struct("stackpool[i]", 64, { item: [0, 24] });
 /** stack.go's stackLarge: struct { lock mutex; free [heapAddrBits - pageShift]mSpanList }. */
 export const stackLargeT = struct("stackLarge", 568, { lock: [0, 8], free: [8, 560] });
 
+// --- runtime types go_asm.h leaves out -----------------------------------------
+//
+// Go's go_asm.h exports only the types the runtime's assembly names. These
+// are Go types too (the DWARF of a Go 1.19 binary has them, and
+// test/runtime/dwarf.test.ts checks them there); the TypeScript runtime
+// keeps its timers, semaphores and string headers in emulated memory with
+// them, so a debugger reading memory sees what it would see in Go.
+
+/** time.go's timer: one per sleeping goroutine (g.timer), on its P's heap. */
+export const timer = struct("timer", 72, {
+  pp: [0, 8], when: [8, 8], period: [16, 8], f: [24, 8], arg: [32, 16], seq: [48, 8],
+  nextwhen: [56, 8], status: [64, 4],
+});
+/** sema.go's semaRoot: a treap of sudogs, one per address waited on. */
+export const semaRoot = struct("semaRoot", 24, { lock: [0, 8], treap: [8, 8], nwait: [16, 4] });
+/** proc.go's sysmontick: what sysmon last saw of a P. */
+export const sysmontick = struct("sysmontick", 32, {
+  schedtick: [0, 4], schedwhen: [8, 8], syscalltick: [16, 4], syscallwhen: [24, 8],
+});
+/** A string header (string.go's stringStruct). */
+export const stringStruct = struct("stringStruct", 16, { str: [0, 8], len: [8, 8] });
+/** A slice header (slice.go's slice). */
+export const slice = struct("slice", 24, { array: [0, 8], len: [8, 8], cap: [16, 8] });
+/** An empty interface (runtime2.go's eface). */
+export const eface = struct("eface", 16, { _type: [0, 8], data: [8, 8] });
+
+/** defs_linux_amd64.go's timespec (futex timeouts, nanosleep). */
+export const timespec = struct("timespec", 16, { tv_sec: [0, 8], tv_nsec: [8, 8] });
+/** defs_linux_amd64.go's sigactiont, what rt_sigaction reads. */
+export const sigactiont = struct("sigactiont", 32, { sa_handler: [0, 8], sa_flags: [8, 8], sa_restorer: [16, 8], sa_mask: [24, 8] });
+/** defs_linux_amd64.go's stackt, what sigaltstack reads. */
+export const stackt = struct("stackt", 24, { ss_sp: [0, 8], ss_flags: [8, 4], ss_size: [16, 8] });
+
+/** Go types the runtime uses that go_asm.h does not export (offsets.ts has them too). */
+export const RUNTIME_STRUCTS: readonly StructDef[] = [timer, semaRoot, sysmontick, stringStruct, slice, eface, timespec, sigactiont, stackt];
+
 // --- constants (Go 1.19 values) ---------------------------------------------
 
 /** G status (runtime2.go). */
@@ -525,5 +561,148 @@ export function genGoAsmH(): string {
     for (const [k, f] of Object.entries(s.fields)) out.push(`#define ${s.name}_${k} ${f.off}`);
   }
   for (const [k, v] of Object.entries(CONSTS)) out.push(`#define const_${k} ${v}`);
+  return out.join("\n") + "\n";
+}
+
+/**
+ * gmpemu's own layout: a block for Go's global variables that have no
+ * linker symbol here (allgs, allp, mainStarted, debuglock, semtable ...),
+ * at the start of the persistent region (rt.ts). Not a Go type, so no
+ * oracle checks it; offsets.ts names its fields like the rest.
+ */
+export const rtglobals = struct("rtglobals", 1280, {
+  /** persistentalloc's bump pointer and the end of the mapped persistent region. */
+  persistentNext: [0, 8],
+  persistentEnd: [8, 8],
+  allglock: [16, 8],
+  /** allgs []*g: array, len, cap. */
+  allgs: [24, 24],
+  allglen: [48, 8],
+  allpLock: [56, 8],
+  /** allp []*p: array, len, cap. */
+  allp: [64, 24],
+  gomaxprocs: [88, 4],
+  ncpu: [92, 4],
+  allm: [96, 8],
+  m0: [104, 8],
+  g0: [112, 8],
+  mcache0: [120, 8],
+  /** mallocgc(0) returns &zerobase. */
+  zerobase: [128, 8],
+  gcphase: [136, 4],
+  startingStackSize: [140, 4],
+  fastrandseed: [144, 8],
+  /** stackpool [_NumStackOrders]struct{item stackpoolItem; pad}: 4 × 64 bytes. */
+  stackpool: [192, 256],
+  /** stackLarge struct{lock mutex; free [35]mSpanList}. */
+  stackLarge: [448, 568],
+  /** The empty span every mcache.alloc slot starts with. */
+  emptymspan: [1016, 144],
+  /** Address of the mheap (layout in mheap.ts). */
+  mheap: [1160, 8],
+  /** Address of sched. */
+  sched: [1168, 8],
+  /** proc.go's mainStarted: runtime.main has begun (newproc may start Ms). */
+  mainStarted: [1176, 1],
+  /** print.go's debuglock: serializes printlock'd output. */
+  debuglock: [1184, 8],
+  /** Address of sema.go's semtable ([251]struct{root semaRoot; pad}: 251 × 64 bytes). */
+  semtable: [1192, 8],
+  /** The M blocked waiting for the next timer, Go's M in netpoll (0: none). */
+  netpollWaiter: [1200, 8],
+  /** proc.go's runtimeInitTime: when runtime.main started. */
+  runtimeInitTime: [1208, 8],
+  /** proc.go's newmHandoff: Ms for the template thread to start (newm from a locked M). */
+  newmHandoffLock: [1216, 8],
+  newmHandoffNewm: [1224, 8],
+  newmHandoffWaiting: [1232, 1],
+  newmHandoffWake: [1240, 8],
+  haveTemplateThread: [1248, 4],
+});
+
+/** Go's fixalloc: a free list of fixed-size blocks over persistentalloc'd chunks. */
+export const fixalloc = struct("fixalloc", 40, {
+  size: [0, 8], list: [8, 8], chunk: [16, 8], nchunk: [24, 4], nalloc: [28, 4], inuse: [32, 8],
+});
+
+/** Arenas the mheap can index (heap limit = base + maxArenasCap × 64 MiB). */
+export const maxArenasCap = 64;
+
+/** The mheap: our layout. */
+export const mheap = struct("mheap", 656, {
+  lock: [0, 8],
+  /** Free runs of pages (mspans in state mSpanDead), first fit. */
+  free: [8, 16],
+  /** [curArenaBase, curArenaEnd): reserved heap address space not yet handed out. */
+  curArenaBase: [24, 8],
+  curArenaEnd: [32, 8],
+  /** End of the part of the heap mapped in the engine. */
+  mapped: [40, 8],
+  pagesInUse: [48, 8],
+  sweepgen: [56, 4],
+  spanalloc: [64, 40],
+  cachealloc: [104, 40],
+  /** *heapArena (a [pagesPerArena]*mspan table) per arena, from the heap base. */
+  arenas: [144, 8 * maxArenasCap],
+});
+
+/**
+ * newproc's closure, {newproc_m, fn, gp, pc}: Go's compiler builds it on
+ * newproc's stack for the func literal it passes to systemstack.
+ */
+export const newprocClosure = struct("newprocClosure", 32, { fn: [0, 8], arg: [8, 8], gp: [16, 8], pc: [24, 8] });
+/** A frame with a frame pointer: BP points at the saved BP, the return address is above it. */
+export const bpFrame = struct("bpFrame", 16, { savedbp: [0, 8], retpc: [8, 8] });
+
+/** gmpemu's own layouts (offsets.ts has them; no oracle does). */
+export const OWN_STRUCTS: readonly StructDef[] = [rtglobals, fixalloc, mheap, newprocClosure, bpFrame];
+
+/**
+ * The anonymous structs, flattened into their parent: `schedt_gFree_n` is
+ * the offset of sched.gFree.n from the start of a schedt.
+ */
+export const ANON_FIELDS: readonly (readonly [StructDef, StructDef, string])[] = [
+  // Not anonymous, but read so often that g_stack_lo reads better than g_stack + stack_lo.
+  [g, stack, "stack"],
+  [schedt, schedtDisable, "disable"],
+  [schedt, schedtGFree, "gFree"],
+  [p, pGFree, "gFree"],
+];
+
+/**
+ * Generates src/runtime/offsets.ts: every declared field as a constant with
+ * go_asm.h's name (`g_sched`, `gobuf_sp`, `m_g0`, `p_runqhead`), each
+ * struct's size (`g__size`), the flattened anonymous fields, and the width
+ * of every field (FIELD_WIDTH), which test/runtime/offsets.test.ts holds
+ * each access in src/runtime to.
+ */
+export function genOffsetsTs(): string {
+  const out: string[] = [
+    "// Code generated by gmpemu from src/runtime/runtime2.ts; DO NOT EDIT.",
+    "// Regenerate with: npm run gen",
+    "//",
+    "// Field offsets of the Go 1.19 runtime's structs, named as go_asm.h names",
+    "// them. The TypeScript runtime reads memory with these and nothing else:",
+    "// no other file computes an offset.",
+    "",
+  ];
+  const widths: string[] = [];
+  const emit = (name: string, v: number, width?: number): void => {
+    out.push(`export const ${name} = ${v};`);
+    if (width !== undefined) widths.push(`  ${name}: ${width},`);
+  };
+  for (const s of [...STRUCTS, ...RUNTIME_STRUCTS, ...OWN_STRUCTS]) {
+    emit(`${s.name}__size`, s.size);
+    for (const [k, f] of Object.entries(s.fields)) emit(`${s.name}_${k}`, f.off, f.size);
+  }
+  for (const [parent, sub, field] of ANON_FIELDS) {
+    const base = (parent.fields as Record<string, FieldDef>)[field]!.off;
+    for (const [k, f] of Object.entries(sub.fields)) emit(`${parent.name}_${field}_${k}`, base + f.off, f.size);
+  }
+  emit("stackpoolElem__size", stackpoolElem.size);
+  for (const [k, f] of Object.entries(stackpoolElem.fields)) emit(`stackpoolElem_${k}`, f.off, f.size);
+  for (const [k, f] of Object.entries(stackLargeT.fields)) emit(`stackLarge_${k}`, f.off, f.size);
+  out.push("", "/** The width in bytes of each field above (an embedded struct's whole width). */");
+  out.push("export const FIELD_WIDTH: Readonly<Record<string, number>> = {", ...widths, "};");
   return out.join("\n") + "\n";
 }

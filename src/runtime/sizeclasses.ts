@@ -72,3 +72,10 @@ export function spanClassSizeclass(spc: number): number {
 export function spanClassNoscan(spc: number): boolean {
   return (spc & 1) !== 0;
 }
+
+// roundupsize (msize.go): the size mallocgc really allocates for size bytes:
+// its size class's size when small, whole pages when large.
+export function roundupsize(size: number): number {
+  if (size < 32768) return class_to_size[sizeToClass(size)]!;
+  return Math.ceil(size / 8192) * 8192;
+}

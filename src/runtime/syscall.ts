@@ -19,167 +19,155 @@
 // virtual time and the handoff happens at the same virtual moment on
 // every run with the same seed.
 
-import type { HostCall, HostGen } from "./bridge.ts";
-import { lock, unlock } from "./lock_futex.ts";
-import { throw_ } from "./panic.ts";
-import { casgstatus, globrunqput } from "./proc.ts";
-import type { Sched } from "./sched.ts";
+import { RAX } from "../x86/regs.ts";
+import { finish, type HostGen, type HostResult, type HostTable } from "./bridge.ts";
+import { emit } from "./events.ts";
+import { lock, notewakeup, unlock } from "./lock_futex.ts";
 import {
-  g as gT, m as mT, off, p as pT, schedt, stack as stackT, _Grunnable, _Grunning, _Gsyscall, _Pidle,
-  _Psyscall, _StackGuard, stackPreempt,
-} from "./runtime2.ts";
+  g_goid, g_m, g_preempt, g_sched, g_stack_lo, g_stackguard0, g_syscallpc, g_syscallsp, g_throwsplit,
+  g_waitsince, gobuf_pc, gobuf_sp, m_locks, m_oldp, m_p, m_syscalltick, p_m, p_status, p_syscalltick, schedt_lock,
+  schedt_pidle, schedt_sysmonnote, schedt_sysmonwait,
+} from "./offsets.ts";
+import { SIG_P } from "./os_linux.ts";
+import { throw_ } from "./panic.ts";
+import { casgstatus } from "./gstatus.ts";
+import { acquirep, dropg, execute, pidleget, schedule, stopm } from "./proc.ts";
+import type { H, Runtime } from "./rt.ts";
+import { globrunqput } from "./runq.ts";
+import { _Grunnable, _Grunning, _Gsyscall, _Pidle, _Psyscall, _StackGuard, stackPreempt } from "./runtime2.ts";
 
-const o = {
-  g_m: off(gT, "m"),
-  g_sched_pc: off(gT, "sched") + 0,
-  g_sched_sp: off(gT, "sched") + 8,
-  g_syscallsp: off(gT, "syscallsp"),
-  g_syscallpc: off(gT, "syscallpc"),
-  g_stackguard0: off(gT, "stackguard0"),
-  g_stack_lo: off(gT, "stack") + off(stackT, "lo"),
-  g_throwsplit: off(gT, "throwsplit"),
-  g_preempt: off(gT, "preempt"),
-  g_waitsince: off(gT, "waitsince"),
-  m_p: off(mT, "p"),
-  m_oldp: off(mT, "oldp"),
-  m_locks: off(mT, "locks"),
-  m_syscalltick: off(mT, "syscalltick"),
-  p_m: off(pT, "m"),
-  p_status: off(pT, "status"),
-  p_syscalltick: off(pT, "syscalltick"),
-  s_lock: off(schedt, "lock"),
-  s_pidle: off(schedt, "pidle"),
-  s_sysmonwait: off(schedt, "sysmonwait"),
-  s_sysmonnote: off(schedt, "sysmonnote"),
-};
-
-export interface SyscallStats {
-  /** entersyscall calls. */
-  enters: number;
-  /** Calls that came back to their own P (exitsyscallfast). */
-  fast: number;
-  /** Calls that came back to another idle P. */
-  fastIdle: number;
-  /** Calls that found no P: exitsyscall0 queued the goroutine. */
-  slow: number;
+// If sysmon sleeps because every P was idle, wake it: a P in a system call
+// is one it must watch. Undefined when it is awake.
+function wakeSysmon(rt: Runtime, h: H): HostGen<void> | undefined {
+  const mem = rt.mem, s = rt.sched;
+  if (mem.u32(s + schedt_sysmonwait) === 0) return undefined;
+  mem.setU32(s + schedt_sysmonwait, 0);
+  return notewakeup(rt, h, s + schedt_sysmonnote);
 }
 
-export function registerSyscalls(s: Sched): SyscallStats {
-  const stats: SyscallStats = { enters: 0, fast: 0, fastIdle: 0, slow: 0 };
-  const b = s.bridge;
-  const mem = () => s.rt.mem;
-
-  // If sysmon sleeps because every P was idle, wake it: a P in a system
-  // call is one it must watch.
-  function* wakeSysmon(h: HostCall): HostGen {
-    const m = mem(), sched = s.rt.sched;
-    if (m.u32(sched + o.s_sysmonwait) !== 0) {
-      m.setU32(sched + o.s_sysmonwait, 0);
-      yield* s.notewakeup(sched + o.s_sysmonnote, h);
-    }
+// entersyscall (reentersyscall with the caller's pc and sp).
+function entersyscall(rt: Runtime, h: H): HostResult {
+  const mem = rt.mem;
+  const gp = rt.getg();
+  const mp = mem.ptr(gp + g_m);
+  rt.stats.syscalls.enters++;
+  mem.setI32(mp + m_locks, mem.i32(mp + m_locks) + 1);
+  // Any stack check fails from here on: nothing may grow the stack now.
+  mem.setU64(gp + g_stackguard0, stackPreempt);
+  mem.setU8(gp + g_throwsplit, 1);
+  const pc = h.pc, sp = h.callerSp;
+  mem.setPtr(gp + g_sched + gobuf_pc, pc);
+  mem.setPtr(gp + g_sched + gobuf_sp, sp);
+  mem.setPtr(gp + g_syscallsp, sp);
+  mem.setPtr(gp + g_syscallpc, pc);
+  casgstatus(rt, gp, _Grunning, _Gsyscall);
+  emit(rt, "syscall", gp, undefined, mem.int(gp + g_goid));
+  const w = wakeSysmon(rt, h);
+  if (w === undefined) {
+    entersyscallFinish(rt, mp);
+    return undefined;
   }
+  return (function* () {
+    yield* w;
+    entersyscallFinish(rt, mp);
+  })();
+}
 
-  // entersyscall (reentersyscall with the caller's pc and sp).
-  b.define("runtime.entersyscall", "", function* (h) {
-    const m = mem();
-    const gp = s.getg();
-    const mp = m.ptr(gp + o.g_m);
-    stats.enters++;
-    m.setI32(mp + o.m_locks, m.i32(mp + o.m_locks) + 1);
-    // Any stack check fails from here on: nothing may grow the stack now.
-    m.setU64(gp + o.g_stackguard0, stackPreempt);
-    m.setU8(gp + o.g_throwsplit, 1);
-    const pc = h.pc, sp = h.sp + 8;
-    m.setPtr(gp + o.g_sched_pc, pc);
-    m.setPtr(gp + o.g_sched_sp, sp);
-    m.setPtr(gp + o.g_syscallsp, sp);
-    m.setPtr(gp + o.g_syscallpc, pc);
-    casgstatus(s.rt, gp, _Grunning, _Gsyscall);
-    s.emit("syscall", gp, undefined, m.int(gp + off(gT, "goid")));
-    yield* wakeSysmon(h);
-    const pp = m.ptr(mp + o.m_p);
-    m.setU32(mp + o.m_syscalltick, m.u32(pp + o.p_syscalltick));
-    m.setPtr(pp + o.p_m, 0);
-    m.setPtr(mp + o.m_oldp, pp);
-    m.setPtr(mp + o.m_p, 0);
-    m.setU32(pp + o.p_status, _Psyscall);
-    m.setI32(mp + o.m_locks, m.i32(mp + o.m_locks) - 1);
-  });
+function entersyscallFinish(rt: Runtime, mp: number): void {
+  const mem = rt.mem;
+  const pp = mem.ptr(mp + m_p);
+  mem.setU32(mp + m_syscalltick, mem.u32(pp + p_syscalltick));
+  mem.setPtr(pp + p_m, 0);
+  mem.setPtr(mp + m_oldp, pp);
+  mem.setPtr(mp + m_p, 0);
+  mem.setU32(pp + p_status, _Psyscall);
+  mem.setI32(mp + m_locks, mem.i32(mp + m_locks) - 1);
+}
 
-  // exitsyscall: back from the kernel; a P again, or wait for one.
-  b.define("runtime.exitsyscall", "", function* (h) {
-    const m = mem();
-    const gp = s.getg();
-    const mp = m.ptr(gp + o.g_m);
-    m.setI32(mp + o.m_locks, m.i32(mp + o.m_locks) + 1);
-    if (h.sp + 8 > m.ptr(gp + o.g_syscallsp)) throw_("exitsyscall: syscall frame is no longer valid");
-    m.setU64(gp + o.g_waitsince, 0n);
-    s.emit("sysexit", gp, undefined, m.int(gp + off(gT, "goid")));
-    const oldp = m.ptr(mp + o.m_oldp);
-    m.setPtr(mp + o.m_oldp, 0);
-    const fast = yield* exitsyscallfast(oldp, h);
-    if (fast) {
-      const pp = m.ptr(mp + o.m_p);
-      m.setU32(pp + o.p_syscalltick, m.u32(pp + o.p_syscalltick) + 1);
-      casgstatus(s.rt, gp, _Gsyscall, _Grunning);
-      m.setPtr(gp + o.g_syscallsp, 0);
-      m.setI32(mp + o.m_locks, m.i32(mp + o.m_locks) - 1);
-      m.setU64(gp + o.g_stackguard0, m.u8(gp + o.g_preempt) ? stackPreempt : BigInt(m.ptr(gp + o.g_stack_lo) + _StackGuard));
-      m.setU8(gp + o.g_throwsplit, 0);
-      return;
+// exitsyscall: back from the kernel; a P again, or wait for one.
+function* exitsyscall(rt: Runtime, h: H): HostGen {
+  const mem = rt.mem;
+  const gp = rt.getg();
+  const mp = mem.ptr(gp + g_m);
+  mem.setI32(mp + m_locks, mem.i32(mp + m_locks) + 1);
+  if (h.callerSp > mem.ptr(gp + g_syscallsp)) throw_("exitsyscall: syscall frame is no longer valid");
+  mem.setU64(gp + g_waitsince, 0n);
+  emit(rt, "sysexit", gp, undefined, mem.int(gp + g_goid));
+  const oldp = mem.ptr(mp + m_oldp);
+  mem.setPtr(mp + m_oldp, 0);
+  const fast = yield* exitsyscallfast(rt, h, oldp);
+  if (fast) {
+    const pp = mem.ptr(mp + m_p);
+    mem.setU32(pp + p_syscalltick, mem.u32(pp + p_syscalltick) + 1);
+    casgstatus(rt, gp, _Gsyscall, _Grunning);
+    mem.setPtr(gp + g_syscallsp, 0);
+    mem.setI32(mp + m_locks, mem.i32(mp + m_locks) - 1);
+    mem.setU64(gp + g_stackguard0, mem.u8(gp + g_preempt) ? stackPreempt : BigInt(mem.ptr(gp + g_stack_lo) + _StackGuard));
+    mem.setU8(gp + g_throwsplit, 0);
+    return;
+  }
+  mem.setI32(mp + m_locks, mem.i32(mp + m_locks) - 1);
+  rt.stats.syscalls.slow++;
+  rt.engine.setRegN(RAX, rt.funcval("runtime.exitsyscall0"));
+  yield h.call(rt.asm.mcall, SIG_P, 0);
+  // Scheduled again by execute, with a P.
+  const gp2 = rt.getg();
+  mem.setPtr(gp2 + g_syscallsp, 0);
+  const pp = mem.ptr(mem.ptr(gp2 + g_m) + m_p);
+  mem.setU32(pp + p_syscalltick, mem.u32(pp + p_syscalltick) + 1);
+  mem.setU8(gp2 + g_throwsplit, 0);
+}
+
+// exitsyscallfast: the old P if sysmon left it, else any idle P.
+function* exitsyscallfast(rt: Runtime, h: H, oldp: number): HostGen<boolean> {
+  const mem = rt.mem, s = rt.sched;
+  if (oldp !== 0 && mem.u32(oldp + p_status) === _Psyscall) {
+    mem.setU32(oldp + p_status, _Pidle);
+    acquirep(rt, oldp); // wirep
+    rt.stats.syscalls.fast++;
+    return true;
+  }
+  if (mem.ptr(s + schedt_pidle) !== 0) {
+    lock(rt, s + schedt_lock);
+    const pp = pidleget(rt);
+    if (pp !== 0) {
+      const w = wakeSysmon(rt, h);
+      if (w !== undefined) yield* w;
     }
-    m.setI32(mp + o.m_locks, m.i32(mp + o.m_locks) - 1);
-    stats.slow++;
-    yield h.call("runtime.mcall", "p", [0n], { 0: BigInt(s.funcval("runtime.exitsyscall0")) });
-    // Scheduled again by execute, with a P.
-    const gp2 = s.getg();
-    m.setPtr(gp2 + o.g_syscallsp, 0);
-    const pp = m.ptr(m.ptr(gp2 + o.g_m) + o.m_p);
-    m.setU32(pp + o.p_syscalltick, m.u32(pp + o.p_syscalltick) + 1);
-    m.setU8(gp2 + o.g_throwsplit, 0);
-  });
-
-  // exitsyscallfast: the old P if sysmon left it, else any idle P.
-  function* exitsyscallfast(oldp: number, h: HostCall): Generator<ReturnType<HostCall["call"]>, boolean, readonly bigint[]> {
-    const m = mem();
-    if (oldp !== 0 && m.u32(oldp + o.p_status) === _Psyscall) {
-      m.setU32(oldp + o.p_status, _Pidle);
-      s.acquirep(oldp); // wirep
-      stats.fast++;
+    unlock(rt, s + schedt_lock);
+    if (pp !== 0) {
+      acquirep(rt, pp);
+      rt.stats.syscalls.fastIdle++;
       return true;
     }
-    if (m.ptr(s.rt.sched + o.s_pidle) !== 0) {
-      lock(s.rt, s.rt.sched + o.s_lock);
-      const pp = s.pidleget();
-      if (pp !== 0) yield* wakeSysmon(h);
-      unlock(s.rt, s.rt.sched + o.s_lock);
-      if (pp !== 0) {
-        s.acquirep(pp);
-        stats.fastIdle++;
-        return true;
-      }
-    }
-    return false;
   }
+  return false;
+}
 
-  // exitsyscall0 (on g0): no P to be had; queue gp and stop this M.
-  b.define("runtime.exitsyscall0", "p", function* (h) {
-    const gp = Number(h.args[0]);
-    casgstatus(s.rt, gp, _Gsyscall, _Grunnable);
-    s.dropg();
-    lock(s.rt, s.rt.sched + o.s_lock);
-    const pp = s.pidleget();
-    if (pp === 0) globrunqput(s.rt, gp);
-    else yield* wakeSysmon(h);
-    unlock(s.rt, s.rt.sched + o.s_lock);
-    if (pp !== 0) {
-      s.acquirep(pp);
-      yield* s.execute(gp, false, h);
-      return;
-    }
-    yield* s.stopm(h);
-    yield* s.schedule(h);
-  });
+// exitsyscall0 (on g0): no P to be had; queue gp and stop this M.
+function* exitsyscall0(rt: Runtime, h: H): HostGen {
+  const gp = h.arg(0);
+  const s = rt.sched;
+  casgstatus(rt, gp, _Gsyscall, _Grunnable);
+  dropg(rt);
+  lock(rt, s + schedt_lock);
+  const pp = pidleget(rt);
+  if (pp === 0) globrunqput(rt, gp);
+  else {
+    const w = wakeSysmon(rt, h);
+    if (w !== undefined) yield* w;
+  }
+  unlock(rt, s + schedt_lock);
+  if (pp !== 0) {
+    acquirep(rt, pp);
+    return execute(rt, h, gp, false);
+  }
+  yield* stopm(rt, h);
+  return yield* finish(schedule(rt, h));
+}
 
-  return stats;
+export function register(t: HostTable<Runtime>): void {
+  t.define("runtime.entersyscall", "", entersyscall);
+  t.define("runtime.exitsyscall", "", exitsyscall);
+  t.define("runtime.exitsyscall0", "p", exitsyscall0);
 }

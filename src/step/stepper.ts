@@ -32,28 +32,13 @@
 // and G.
 
 import { relative } from "node:path";
-import { disassemble } from "../cpu/disasm.ts";
-import { REG_FS_BASE, REG_RFLAGS, REG_RIP, regId } from "../engine/engine.ts";
-import { insnBytes } from "../engine/lockstep.ts";
-import { buildMachine, unwind, type Machine, type RunOptions } from "../runtime/boot.ts";
-import { readgstatus } from "../runtime/proc.ts";
-import { g as gT, gobuf, m as mT, off, p as pT, schedt } from "../runtime/runtime2.ts";
-import { waitReasonStrings, type SchedEvent } from "../runtime/sched.ts";
-
-const GPR = ["AX", "CX", "DX", "BX", "SP", "BP", "SI", "DI", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"];
-const STATUS = ["idle", "runnable", "running", "syscall", "waiting", "moribund", "dead", "enqueue", "copystack", "preempted"];
-const PSTATUS = ["idle", "running", "syscall", "gcstop", "dead"];
-const o = {
-  g_goid: off(gT, "goid"), g_m: off(gT, "m"), g_sched: off(gT, "sched"), g_waitreason: off(gT, "waitreason"),
-  g_stack: off(gT, "stack"),
-  m_id: off(mT, "id"), m_curg: off(mT, "curg"), m_p: off(mT, "p"), m_g0: off(mT, "g0"), m_procid: off(mT, "procid"),
-  m_spinning: off(mT, "spinning"),
-  p_id: off(pT, "id"), p_status: off(pT, "status"), p_m: off(pT, "m"), p_runqhead: off(pT, "runqhead"),
-  p_runqtail: off(pT, "runqtail"), p_runq: off(pT, "runq"), p_runnext: off(pT, "runnext"), p_schedtick: off(pT, "schedtick"),
-  s_runqsize: off(schedt, "runqsize"), s_runqhead: off(schedt, "runq"), s_npidle: off(schedt, "npidle"), s_nmidle: off(schedt, "nmidle"),
-  s_nmspinning: off(schedt, "nmspinning"),
-  gb: { sp: off(gobuf, "sp"), pc: off(gobuf, "pc"), g: off(gobuf, "g"), ctxt: off(gobuf, "ctxt"), ret: off(gobuf, "ret"), bp: off(gobuf, "bp") },
-};
+import { REG_RFLAGS, REG_RIP, regId } from "../engine/engine.ts";
+import {
+  backtrace, curgoid, findG, formatEvent, ginfo, goid, goroutines, gobuf, gwhere, insnAt, isG0, mOf, ms, pOf, pid,
+  ps, REG_VIEW_NAMES, sched, subscribe, symbolize, tlsg, where, mid, type SchedEvent,
+} from "../debug/view.ts";
+import { buildMachine, type Machine, type RunOptions } from "../node/boot.ts";
+import { g_sched, gobuf_bp, gobuf_pc, gobuf_sp } from "../runtime/offsets.ts";
 
 const EVENT_BREAKS: Record<string, SchedEvent["kind"][]> = {
   "@switch": ["run"], "@preempt": ["preempt"], "@newproc": ["create"], "@park": ["park"], "@ready": ["ready"],
@@ -69,6 +54,9 @@ interface Breakpoint {
 }
 
 interface Watch { id: number; spec: string; addr: number; value: bigint }
+
+/** The most units one `x` shows (gdb has no cap; a screenful is what a person reads). */
+export const X_MAX_COUNT = 4096;
 
 /** Steps one thread may take before the stepper lets the kernel pick again. */
 export const STEP_SLICE = 10_000;
@@ -110,36 +98,23 @@ export class Stepper {
     this.m = buildMachine([this.file], ropts);
     this.steps = 0;
     this.ended = undefined;
-    this.m.sched.listeners.push((ev) => this.onEvent(ev));
+    subscribe(this.m, (ev) => this.onEvent(ev));
     this.lastRegs = this.regs();
   }
 
-  private get mem() { return this.m.sched.rt.mem; }
+  private get mem() { return this.m.mem; }
   private reg(r: number): number { return Number(this.m.engine.getReg(regId(r))); }
   private regs(): bigint[] { return Array.from({ length: 18 }, (_, r) => this.m.engine.getReg(regId(r))); }
   /** The g in the current thread's TLS slot (0 before TLS is set up). */
-  getg(): number {
-    const fs = this.reg(REG_FS_BASE);
-    return fs === 0 ? 0 : this.mem.ptr(fs - 8);
-  }
-  goid(gp: number): number { return gp === 0 ? -1 : this.mem.int(gp + o.g_goid); }
-  /**
-   * The goroutine a condition means: the M's current user goroutine
-   * (m.curg). On g0 inside gogo that is already the one being switched to
-   * (execute set it), which is what `b runtime.gogo if goid == 2` wants.
-   */
-  curgoid(): number {
-    const gp = this.getg();
-    if (gp === 0) return -1;
-    const mp = this.mem.ptr(gp + o.g_m);
-    const curg = mp !== 0 ? this.mem.ptr(mp + o.m_curg) : 0;
-    return curg !== 0 ? this.goid(curg) : this.goid(gp);
-  }
+  getg(): number { return tlsg(this.m); }
+  goid(gp: number): number { return goid(this.m, gp); }
+  /** The goroutine a condition means (see debug/view.ts curgoid). */
+  curgoid(): number { return curgoid(this.m); }
 
   private onEvent(ev: SchedEvent): void {
     for (const b of this.breaks) {
       if (b.events.includes(ev.kind) && (b.goid === undefined || b.goid === ev.goid)) {
-        this.eventHit = `breakpoint ${b.id}, ${b.spec}: ${ev.kind} G${ev.goid}${ev.detail ? ` (${ev.detail})` : ""} on P${ev.p} M${ev.m}`;
+        this.eventHit = `breakpoint ${b.id}, ${b.spec}: ${formatEvent(ev)}`;
       }
     }
   }
@@ -230,7 +205,7 @@ export class Stepper {
       return out;
     }
     const name = spec.replace(/·/g, ".").replace(/^\./, "main.");
-    const a = img.addrOf(name) ?? img.addrOf(`main.${name}`) ?? img.addrOf(`runtime.${name}`) ?? this.m.bridge.resolve(name);
+    const a = img.addrOf(name) ?? img.addrOf(`main.${name}`) ?? img.addrOf(`runtime.${name}`) ?? (this.m.bridge.has(name) ? this.m.bridge.addrOf(name) : undefined);
     if (a === undefined) throw new Error(`no symbol "${spec}"`);
     return [a];
   }
@@ -261,9 +236,8 @@ export class Stepper {
       }
       case "ni": case "nexti": {
         const rip = this.reg(REG_RIP);
-        const text = disassemble(insnBytes(this.m.engine, rip), 0, rip).text;
+        const { text, len } = insnAt(this.m, rip);
         if (!text.startsWith("CALL")) return this.exec("si");
-        const len = disassemble(insnBytes(this.m.engine, rip), 0, rip).len;
         const sp = this.reg(4), t = this.m.kernel.cur;
         why = this.runUntil(() => this.reg(REG_RIP) === rip + len && this.reg(4) === sp && this.m.kernel.cur === t);
         return moved(why);
@@ -289,21 +263,22 @@ export class Stepper {
       case "se": case "event": {
         // One scheduler event.
         let seen: SchedEvent | undefined;
-        const l = (ev: SchedEvent): void => { seen ??= ev; };
-        this.m.sched.listeners.push(l);
+        const off = subscribe(this.m, (ev) => { seen ??= ev; });
         try {
           why = this.runUntil(() => seen !== undefined);
         } finally {
-          this.m.sched.listeners.splice(this.m.sched.listeners.indexOf(l), 1);
+          off();
         }
         const ev = seen as SchedEvent | undefined;
-        return moved(why || (ev ? `event: ${ev.kind} G${ev.goid}${ev.detail ? ` (${ev.detail})` : ""} on P${ev.p} M${ev.m}` : ""));
+        return moved(why || (ev ? `event: ${formatEvent(ev)}` : ""));
       }
       case "sg": {
         // Steps only goroutine N: the others run but do not stop.
         const want = Number(rest[0]);
         const k = rest[1] === undefined ? 1 : Number(rest[1]);
-        if (!Number.isInteger(want)) throw new Error("sg: usage: sg GOID [N]");
+        if (!Number.isInteger(want) || !Number.isInteger(k) || k < 1) throw new Error("sg: usage: sg GOID [N]");
+        const live = this.liveGoids();
+        if (!live.includes(want)) throw new Error(`sg: no goroutine ${want} (goroutines: ${live.join(" ") || "none yet"})`);
         let i = 0;
         why = this.runUntil(() => this.goid(this.getg()) === want && this.m.image.symAt(this.reg(REG_RIP)) !== undefined && ++i >= k);
         return moved(why);
@@ -335,21 +310,29 @@ export class Stepper {
         if (arg === "g.sched.sp" || arg === "g.sched.pc" || arg === "g.sched.bp") {
           const gp = this.getg();
           if (gp === 0) throw new Error("watch: no current g yet");
-          addr = gp + o.g_sched + o.gb[arg.slice(8) as "sp" | "pc" | "bp"];
+          addr = gp + g_sched + { sp: gobuf_sp, pc: gobuf_pc, bp: gobuf_bp }[arg.slice(8) as "sp" | "pc" | "bp"];
         } else addr = this.resolveLocation(arg)[0]!;
         const w: Watch = { id: this.nextId++, spec: arg, addr, value: this.mem.u64(addr) };
         this.watches.push(w);
         return `watchpoint ${w.id}: ${arg} (${hex(addr)}) = ${hex(w.value)}\n`;
       }
-      case "delete": case "d":
+      case "delete": case "d": {
         if (rest.length === 0) { this.breaks = []; this.watches = []; return "deleted all breakpoints and watchpoints\n"; }
+        // All or nothing, as a typo must not half-apply.
+        const known = [...this.breaks.map((b) => b.id), ...this.watches.map((w) => w.id)];
+        for (const a of rest) {
+          if (!/^\d+$/.test(a) || !known.includes(Number(a))) {
+            throw new Error(`delete: no breakpoint or watchpoint ${a} (${known.length ? `set: ${known.join(" ")}` : "none set"})`);
+          }
+        }
         for (const id of rest.map(Number)) {
           this.breaks = this.breaks.filter((b) => b.id !== id);
           this.watches = this.watches.filter((w) => w.id !== id);
         }
         return `deleted ${rest.join(" ")}\n`;
+      }
       case "regs": return this.regsView(before);
-      case "g": return this.gView(rest[0] === undefined ? this.getg() : this.findG(Number(rest[0])));
+      case "g": return this.gView(rest[0] === undefined ? this.getg() : this.findGoroutine(Number(rest[0])));
       case "goroutines": return this.goroutines();
       case "m": return this.msView();
       case "p": return this.psView();
@@ -380,8 +363,7 @@ export class Stepper {
   }
 
   private where(pc: number): string {
-    const l = this.m.image.pcToLine(pc);
-    return l ? `${relative(this.opts.root ?? process.cwd(), l.file)}:${l.line}` : "";
+    return where(this.m, pc, (f) => relative(this.opts.root ?? process.cwd(), f));
   }
 
   /** The stop view: code around RIP, registers, gobuf, M/P/G. */
@@ -398,26 +380,21 @@ export class Stepper {
       const pcs: number[] = [];
       for (let a = sym.addr; a < sym.addr + sym.size && pcs.length < 4096;) {
         pcs.push(a);
-        const d = disassemble(insnBytes(this.m.engine, a), 0, a);
-        a += Math.max(1, d.len);
+        a += Math.max(1, insnAt(this.m, a).len);
       }
       let i = pcs.indexOf(rip);
       if (i < 0) i = 0;
       for (const a of pcs.slice(Math.max(0, i - 3), i + 4)) {
-        const d = disassemble(insnBytes(this.m.engine, a), 0, a, (x) => img.symbolize(x));
-        out.push(`${a === rip ? "=>" : "  "} ${hex(a)}  ${this.where(a).padEnd(26)} ${d.text}`);
+        out.push(`${a === rip ? "=>" : "  "} ${hex(a)}  ${this.where(a).padEnd(26)} ${insnAt(this.m, a).text}`);
       }
     }
     out.push(this.regsView(before).trimEnd());
     const gp = this.getg();
     if (gp !== 0) {
-      const mem = this.mem;
-      const mp = mem.ptr(gp + o.g_m);
-      const pp = mp !== 0 ? mem.ptr(mp + o.m_p) : 0;
-      const isG0 = mp !== 0 && mem.ptr(mp + o.m_g0) === gp;
-      const b = gp + o.g_sched;
-      out.push(`G${this.goid(gp)}${isG0 ? " (g0)" : ""} M${mp !== 0 ? mem.int(mp + o.m_id) : "-"} P${pp !== 0 ? mem.i32(pp + o.p_id) : "-"}  ` +
-        `gobuf: sp=${hex(mem.ptr(b + o.gb.sp))} pc=${hex(mem.ptr(b + o.gb.pc))} bp=${hex(mem.ptr(b + o.gb.bp))} ctxt=${hex(mem.ptr(b + o.gb.ctxt))} ret=${hex(mem.ptr(b + o.gb.ret))}`);
+      const mp = mOf(this.m, gp), pp = pOf(this.m, mp);
+      const b = gobuf(this.m, gp + g_sched);
+      out.push(`G${this.goid(gp)}${isG0(this.m, gp) ? " (g0)" : ""} M${mp !== 0 ? mid(this.m, mp) : "-"} P${pp !== 0 ? pid(this.m, pp) : "-"}  ` +
+        `gobuf: sp=${hex(b.sp)} pc=${hex(b.pc)} bp=${hex(b.bp)} ctxt=${hex(b.ctxt)} ret=${hex(b.ret)}`);
     }
     this.lastRegs = this.regs();
     return out.join("\n") + "\n";
@@ -425,7 +402,7 @@ export class Stepper {
 
   private regsView(before: bigint[]): string {
     const now = this.regs();
-    const cells = GPR.map((n, r) => this.mark(`${n.padEnd(3)} ${hex(now[r]!).padStart(18)}`, now[r] !== before[r]));
+    const cells = REG_VIEW_NAMES.slice(0, 16).map((n, r) => this.mark(`${n.padEnd(3)} ${hex(now[r]!).padStart(18)}`, now[r] !== before[r]));
     cells.push(this.mark(`RIP ${hex(now[REG_RIP]!).padStart(18)}`, now[REG_RIP] !== before[REG_RIP]));
     cells.push(this.mark(`FLG ${hex(now[REG_RFLAGS]!).padStart(18)}`, now[REG_RFLAGS] !== before[REG_RFLAGS]));
     const rows: string[] = [];
@@ -433,104 +410,75 @@ export class Stepper {
     return rows.join("\n") + "\n";
   }
 
-  private findG(goid: number): number {
-    const gp = this.m.sched.rt.allgs.find((g) => this.goid(g) === goid);
-    if (gp === undefined) throw new Error(`no goroutine ${goid}`);
+  /** The goids of the goroutines that are not dead, in creation order. */
+  private liveGoids(): number[] {
+    return goroutines(this.m).map((g) => g.goid);
+  }
+
+  private findGoroutine(id: number): number {
+    const gp = findG(this.m, id);
+    if (gp === undefined) throw new Error(`no goroutine ${id}`);
     return gp;
   }
 
   private gView(gp: number): string {
     if (gp === 0) return "no current g\n";
-    const mem = this.mem, rt = this.m.sched.rt;
-    const st = readgstatus(rt, gp) & ~0x1000;
-    const b = gp + o.g_sched;
-    const pc = mem.ptr(b + o.gb.pc);
-    return `G${this.goid(gp)} at ${hex(gp)}: ${STATUS[st] ?? st}${st === 4 ? ` (${waitReasonStrings[mem.u8(gp + o.g_waitreason)]})` : ""}\n` +
-      `  stack [${hex(mem.ptr(gp + o.g_stack))}, ${hex(mem.ptr(gp + o.g_stack + 8))})\n` +
-      `  gobuf: sp=${hex(mem.ptr(b + o.gb.sp))} pc=${hex(pc)} (${this.m.image.symbolize(pc) ?? this.m.bridge.nameAt(pc) ?? "?"}) ` +
-      `g=${hex(mem.ptr(b + o.gb.g))} ctxt=${hex(mem.ptr(b + o.gb.ctxt))} ret=${hex(mem.ptr(b + o.gb.ret))} bp=${hex(mem.ptr(b + o.gb.bp))}\n`;
+    const g = ginfo(this.m, gp);
+    const b = g.sched;
+    return `G${g.goid} at ${hex(gp)}: ${g.statusName}${g.waitReason ? ` (${g.waitReason})` : ""}\n` +
+      `  stack [${hex(g.stackLo)}, ${hex(g.stackHi)})\n` +
+      `  gobuf: sp=${hex(b.sp)} pc=${hex(b.pc)} (${symbolize(this.m, b.pc) ?? "?"}) ` +
+      `g=${hex(b.g)} ctxt=${hex(b.ctxt)} ret=${hex(b.ret)} bp=${hex(b.bp)}\n`;
   }
 
   private goroutines(): string {
-    const mem = this.mem, rt = this.m.sched.rt;
     const cur = this.getg();
-    return rt.allgs.map((gp) => {
-      const st = readgstatus(rt, gp) & ~0x1000;
-      if (st === 6) return undefined;
-      const pc = mem.ptr(gp + o.g_sched + o.gb.pc);
-      const reason = st === 4 ? ` (${waitReasonStrings[mem.u8(gp + o.g_waitreason)]})` : "";
-      const where = gp === cur ? "running here" : this.m.image.symbolize(pc) ?? this.m.bridge.suspension(pc)?.name ?? this.m.bridge.nameAt(pc) ?? hex(pc);
-      return `${gp === cur ? "*" : " "} G${this.goid(gp)}  ${STATUS[st] ?? st}${reason}  ${where}`;
-    }).filter((x) => x !== undefined).join("\n") + "\n";
+    return goroutines(this.m).map((g) =>
+      `${g.gp === cur ? "*" : " "} G${g.goid}  ${g.statusName}${g.waitReason ? ` (${g.waitReason})` : ""}  ${gwhere(this.m, g.gp)}`,
+    ).join("\n") + "\n";
   }
 
   private msView(): string {
-    const mem = this.mem;
-    return this.m.sched.rt.allm.slice().reverse().map((mp) => {
-      const curg = mem.ptr(mp + o.m_curg), pp = mem.ptr(mp + o.m_p);
-      return `M${mem.int(mp + o.m_id)} thread ${mem.ptr(mp + o.m_procid)}: curg ${curg ? `G${this.goid(curg)}` : "-"}, P ${pp ? mem.i32(pp + o.p_id) : "-"}${mem.u8(mp + o.m_spinning) ? ", spinning" : ""}`;
-    }).join("\n") + "\n";
-  }
-
-  private runq(pp: number): number[] {
-    const mem = this.mem;
-    const head = mem.u32(pp + o.p_runqhead), tail = mem.u32(pp + o.p_runqtail);
-    const out: number[] = [];
-    for (let i = head; i !== tail && out.length < 256; i = (i + 1) >>> 0) out.push(this.goid(mem.ptr(pp + o.p_runq + 8 * (i % 256))));
-    return out;
+    return ms(this.m).map((x) =>
+      `M${x.id} thread ${x.procid}: curg ${x.curg ? `G${this.goid(x.curg)}` : "-"}, P ${x.p ? pid(this.m, x.p) : "-"}${x.spinning ? ", spinning" : ""}`,
+    ).join("\n") + "\n";
   }
 
   private psView(): string {
-    const mem = this.mem;
-    return this.m.sched.rt.allp.map((pp) => {
-      const mp = mem.ptr(pp + o.p_m), next = mem.ptr(pp + o.p_runnext);
-      return `P${mem.i32(pp + o.p_id)} ${PSTATUS[mem.u32(pp + o.p_status)] ?? "?"} M${mp ? mem.int(mp + o.m_id) : "-"} schedtick=${mem.u32(pp + o.p_schedtick)} ` +
-        `runnext=${next ? `G${this.goid(next)}` : "-"} runq=[${this.runq(pp).map((g) => `G${g}`).join(" ")}]`;
-    }).join("\n") + "\n";
+    return ps(this.m).map((p) =>
+      `P${p.id} ${p.statusName} M${p.m ? mid(this.m, p.m) : "-"} schedtick=${p.schedtick} ` +
+      `runnext=${p.runnext ? `G${this.goid(p.runnext)}` : "-"} runq=[${p.runq.map((g) => `G${this.goid(g)}`).join(" ")}]`,
+    ).join("\n") + "\n";
   }
 
   private schedView(): string {
-    const mem = this.mem, s = this.m.sched.rt.sched;
-    const gq: number[] = [];
-    for (let gp = mem.ptr(s + o.s_runqhead); gp !== 0 && gq.length < 10_000; gp = mem.ptr(gp + off(gT, "schedlink"))) gq.push(this.goid(gp));
-    return `global runq (${mem.i32(s + o.s_runqsize)}): [${gq.map((g) => `G${g}`).join(" ")}]\n` +
-      `idle Ps: ${mem.i32(s + o.s_npidle)}, idle Ms: ${mem.i32(s + o.s_nmidle)}, spinning Ms: ${mem.i32(s + o.s_nmspinning)}\n`;
+    const s = sched(this.m);
+    return `global runq (${s.runqsize}): [${s.runq.map((g) => `G${this.goid(g)}`).join(" ")}]\n` +
+      `idle Ps: ${s.npidle}, idle Ms: ${s.nmidle}, spinning Ms: ${s.nmspinning}\n`;
   }
 
   /** Assembly frames by the frame-pointer chain, and host frames through the bridge. */
   private bt(): string {
-    const mem = this.mem, img = this.m.image;
-    const out: string[] = [];
-    for (const f of unwind(this.m, this.reg(REG_RIP), this.reg(4), this.reg(5), 64)) {
-      if (f.kind === "host") {
-        out.push(`#${f.depth} ${f.name} (TypeScript runtime: src/runtime/)`);
-        continue;
-      }
-      out.push(`#${f.depth} ${img.symbolize(f.pc)} ${this.where(f.depth === 0 ? f.pc : f.pc - 1)}`);
-      if (f.sym.name === "runtime.gogo" || f.sym.name.startsWith("gogo<")) {
-        // execute jumped here (no return address): the TypeScript frames behind it.
-        const gp = this.getg();
-        const mp = gp !== 0 ? mem.ptr(gp + o.g_m) : 0;
-        const from = this.m.sched.execFrom.get(mp);
-        let depth = f.depth;
-        if (from !== undefined) {
-          for (const name of ["runtime.execute", "runtime.schedule", from]) out.push(`#${++depth} ${name} (TypeScript runtime: src/runtime/sched.ts)`);
-        }
-        break;
-      }
-    }
-    return out.join("\n") + "\n";
+    return backtrace(this.m, 64, (f) => relative(this.opts.root ?? process.cwd(), f)).map((f) =>
+      f.kind === "host" ? `#${f.depth} ${f.name} (TypeScript runtime: ${f.where})` : `#${f.depth} ${f.name} ${f.where}`,
+    ).join("\n") + "\n";
   }
 
   private examine(cmd: string, arg: string): string {
     const m = /^x(?:\/(\d*)([xducbhwg]*))?$/.exec(cmd);
     if (!m || /([xduc]).*\1|([bhwg]).*\2/.test(m[2] ?? "")) throw new Error("x: usage: x/Nfu ADDR (f: x d u c; u: b h w g)");
     const count = m[1] ? Number(m[1]) : 1;
+    if (count < 1 || count > X_MAX_COUNT) throw new Error(`x: count ${m[1]} out of range (1 to ${X_MAX_COUNT})`);
     const fmt = /[xduc]/.exec(m[2] ?? "")?.[0] ?? "x";
     const size = { b: 1, h: 2, w: 4, g: 8 }[(/[bhwg]/.exec(m[2] ?? "")?.[0] ?? "g") as "b"];
     let addr: number;
     const a = arg.trim();
-    if (a.startsWith("$")) addr = this.reg(GPR.indexOf(a.slice(1).toUpperCase()) >= 0 ? GPR.indexOf(a.slice(1).toUpperCase()) : a.slice(1).toUpperCase() === "RIP" ? REG_RIP : -1);
+    if (a.startsWith("$")) {
+      const name = a.slice(1).toUpperCase();
+      const r = REG_VIEW_NAMES.indexOf(name) >= 0 && REG_VIEW_NAMES.indexOf(name) < 16 ? REG_VIEW_NAMES.indexOf(name) : name === "RIP" ? REG_RIP : -1;
+      if (r < 0) throw new Error(`x: unknown register ${a} (registers: ${[...REG_VIEW_NAMES.slice(0, 16), "RIP"].map((n) => "$" + n).join(" ")})`);
+      addr = this.reg(r);
+    }
     else addr = this.resolveLocation(a)[0]!;
     if (!(addr >= 0)) throw new Error(`x: bad address ${arg}`);
     const bytes = this.m.engine.read(addr, count * size);

@@ -24,18 +24,10 @@
 
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
-import { disassemble } from "../cpu/disasm.ts";
-import { REG_FS_BASE, REG_RIP, regId } from "../engine/engine.ts";
-import { insnBytes } from "../engine/lockstep.ts";
-import { buildMachine, type Machine } from "../runtime/boot.ts";
-import { g as gT, gobuf, m as mT, off } from "../runtime/runtime2.ts";
-import type { SchedEvent } from "../runtime/sched.ts";
-
-const GPR = ["AX", "CX", "DX", "BX", "SP", "BP", "SI", "DI", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"];
-const o = {
-  g_sched: off(gT, "sched"), g_goid: off(gT, "goid"), g_m: off(gT, "m"), m_curg: off(mT, "curg"),
-  sp: off(gobuf, "sp"), pc: off(gobuf, "pc"), bp: off(gobuf, "bp"), ctxt: off(gobuf, "ctxt"), ret: off(gobuf, "ret"),
-};
+import { REG_RIP, regId } from "../engine/engine.ts";
+import { formatEvent, gobuf as readGobuf, goid as goidOf, GPR_NAMES, insnAt, isG0, subscribe, tlsg, type SchedEvent } from "../debug/view.ts";
+import { buildMachine, type Machine } from "../node/boot.ts";
+import { g_sched, gobuf_g } from "../runtime/offsets.ts";
 
 export interface TourOptions {
   /** Root for relative paths in the output. */
@@ -58,11 +50,10 @@ export function runTour(file: string, out: (s: string) => void, opts: TourOption
 }
 
 function tour(m: Machine, out: (s: string) => void, root: string, maxSteps: number): number {
-  const { engine: e, kernel, image, bridge, sched } = m;
-  const mem = sched.rt.mem;
+  const { engine: e, kernel, image, bridge, mem } = m;
   const reg = (r: number): number => Number(e.getReg(regId(r)));
-  const getg = (): number => mem.ptr(reg(REG_FS_BASE) - 8);
-  const goid = (gp: number): number => mem.int(gp + o.g_goid);
+  const getg = (): number => tlsg(m);
+  const goid = (gp: number): number => goidOf(m, gp);
   const mcall = image.addrOf("runtime.mcall")!;
   const gogo = image.addrOf("runtime.gogo")!;
   const goschedM = bridge.addrOf("runtime.gosched_m");
@@ -82,16 +73,16 @@ function tour(m: Machine, out: (s: string) => void, root: string, maxSteps: numb
     const i = text.indexOf("//");
     return i >= 0 ? text.slice(i + 2).trim() : "";
   };
-  // A pc in machine code, or a continuation token of a suspended host
-  // function (the return address mcall saves when Gosched, a host
-  // function, called it): then also where that host function returns to.
-  const describe = (pc: number): string => {
+  // A pc in machine code, or a return address into a host function (the
+  // one mcall saves when Gosched, a host function, called it; sp is where
+  // RET would leave SP): then also where that host function returns to.
+  const describe = (pc: number, sp: number): string => {
     const sym = image.symAt(pc);
     if (sym) return image.symbolize(pc) ?? hex(pc);
-    const susp = bridge.suspension(pc);
-    if (susp) {
-      const ret = mem.ptr(susp.frameSp);
-      return `${susp.name}'s continuation, which returns to ${image.symbolize(ret)} (${where(ret - 1)})`;
+    const frame = bridge.frameOfReturn(pc, sp);
+    if (frame) {
+      const ret = mem.ptr(frame.frameSp);
+      return `${frame.name}'s continuation, which returns to ${image.symbolize(ret)} (${where(ret - 1)})`;
     }
     return bridge.nameAt(pc) ?? hex(pc);
   };
@@ -120,28 +111,28 @@ function tour(m: Machine, out: (s: string) => void, root: string, maxSteps: numb
     out("tour: no goroutine called runtime.Gosched within the step limit\n");
     return 1;
   }
-  out(`Goroutine ${goid(gp)} has called runtime.Gosched: mcall's return address is ${describe(mem.ptr(reg(4)))}.\n`);
-  out(`Gosched asks mcall to run gosched_m on g0. Watch its state go into g.sched at ${hex(gp + o.g_sched)}.\n\n`);
+  out(`Goroutine ${goid(gp)} has called runtime.Gosched: mcall's return address is ${describe(mem.ptr(reg(4)), reg(4) + 8)}.\n`);
+  out(`Gosched asks mcall to run gosched_m on g0. Watch its state go into g.sched at ${hex(gp + g_sched)}.\n\n`);
 
-  const gobufOf = (g: number) => ({
-    "sched.sp": mem.ptr(g + o.g_sched + o.sp), "sched.pc": mem.ptr(g + o.g_sched + o.pc), "sched.bp": mem.ptr(g + o.g_sched + o.bp),
-    "sched.ctxt": mem.ptr(g + o.g_sched + o.ctxt), "sched.ret": mem.ptr(g + o.g_sched + o.ret),
-  });
+  const gobufOf = (g: number) => {
+    const b = readGobuf(m, g + g_sched);
+    return { "sched.sp": b.sp, "sched.pc": b.pc, "sched.bp": b.bp, "sched.ctxt": b.ctxt, "sched.ret": b.ret };
+  };
   // One instruction: disassembly, changes, and the source's comment.
   const step = (watch: number, label: string): void => {
     const rip = reg(REG_RIP);
-    const text = disassemble(insnBytes(e, rip), 0, rip, (a) => image.symbolize(a)).text;
-    const regsBefore = GPR.map((_, r) => reg(r));
+    const text = insnAt(m, rip).text;
+    const regsBefore = GPR_NAMES.map((_, r) => reg(r));
     const bufBefore = gobufOf(watch);
     const tlsBefore = getg();
     kernel.stepOnce();
     const changes: string[] = [];
-    GPR.forEach((name, r) => { const v = reg(r); if (v !== regsBefore[r]) changes.push(`${name}=${hex(v)}`); });
+    GPR_NAMES.forEach((name, r) => { const v = reg(r); if (v !== regsBefore[r]) changes.push(`${name}=${hex(v)}`); });
     const bufAfter = gobufOf(watch);
     for (const k of Object.keys(bufAfter) as (keyof typeof bufAfter)[]) {
       if (bufAfter[k] !== bufBefore[k]) changes.push(`${label}.${k}=${hex(bufAfter[k])}`);
     }
-    if (getg() !== tlsBefore) changes.push(`TLS g=${hex(getg())} (G${goid(getg())}${getg() === mem.ptr(mem.ptr(getg() + o.g_m) + off(mT, "g0")) ? ", g0" : ""})`);
+    if (getg() !== tlsBefore) changes.push(`TLS g=${hex(getg())} (G${goid(getg())}${isG0(m, getg()) ? ", g0" : ""})`);
     out(`  ${hex(rip)}  ${where(rip).padEnd(24)} ${text.padEnd(34)} ${changes.join(" ")}\n`);
     const c = comment(rip);
     if (c) out(`  ${"".padEnd(10)}  ${"".padEnd(24)} // ${c}\n`);
@@ -149,16 +140,16 @@ function tour(m: Machine, out: (s: string) => void, root: string, maxSteps: numb
 
   out(`mcall (asm/asm_amd64.s), on G${goid(gp)}:\n`);
   for (let i = 0; i < 64 && image.symAt(reg(REG_RIP))?.name === "runtime.mcall"; i++) step(gp, `G${goid(gp)}`);
-  out(`\nG${goid(gp)} is now parked in its gobuf: sp=${hex(mem.ptr(gp + o.g_sched + o.sp))} pc=${hex(mem.ptr(gp + o.g_sched + o.pc))} ` +
-    `(${describe(mem.ptr(gp + o.g_sched + o.pc))}). The thread runs g0, in gosched_m.\n\n`);
+  const parked = readGobuf(m, gp + g_sched);
+  out(`\nG${goid(gp)} is now parked in its gobuf: sp=${hex(parked.sp)} pc=${hex(parked.pc)} ` +
+    `(${describe(parked.pc, parked.sp)}). The thread runs g0, in gosched_m.\n\n`);
 
   // 2. The scheduler, as events, until gogo.
   const events: SchedEvent[] = [];
-  const listen = (ev: SchedEvent): void => { events.push(ev); };
-  sched.listeners.push(listen);
+  const unsubscribe = subscribe(m, (ev) => { events.push(ev); });
   for (let i = 0; i < maxSteps && reg(REG_RIP) !== gogo; i++) kernel.stepOnce();
-  sched.listeners.splice(sched.listeners.indexOf(listen), 1);
-  out("The scheduler, on g0 (TypeScript: src/runtime/sched.ts):\n");
+  unsubscribe();
+  out("The scheduler, on g0 (TypeScript: src/runtime/proc.ts):\n");
   const say: Record<SchedEvent["kind"], (ev: SchedEvent) => string> = {
     gosched: (ev) => `gosched_m: G${ev.goid} running → runnable, onto the global run queue (Gosched gives up the P's local queue too)`,
     preempt: (ev) => `gopreempt_m: G${ev.goid} preempted, onto the global run queue`,
@@ -173,18 +164,28 @@ function tour(m: Machine, out: (s: string) => void, root: string, maxSteps: numb
     handoff: (ev) => `sysmon hands off ${ev.detail ?? "a P"}`,
     signal: (ev) => `G${ev.goid} interrupted by SIGURG`,
   };
-  for (const ev of events) out(`  ${say[ev.kind](ev)}\n`);
-  const next = mem.ptr(mem.ptr(reg(4) + 8) + off(gobuf, "g"));
+  for (const ev of events) out(`  ${say[ev.kind]?.(ev) ?? formatEvent(ev)}\n`);
+  const next = mem.ptr(mem.ptr(reg(4) + 8) + gobuf_g);
   const want = gobufOf(next);
   out(`\ngogo (asm/asm_amd64.s), switching to G${goid(next)}: its gobuf holds sp=${hex(want["sched.sp"])} pc=${hex(want["sched.pc"])} ` +
-    `(${describe(want["sched.pc"])}) bp=${hex(want["sched.bp"])} ctxt=${hex(want["sched.ctxt"])}.\n`);
+    `(${describe(want["sched.pc"], want["sched.sp"])}) bp=${hex(want["sched.bp"])} ctxt=${hex(want["sched.ctxt"])}.\n`);
   for (let i = 0; i < 64; i++) {
     const name = image.symAt(reg(REG_RIP))?.name;
     if (name !== "runtime.gogo" && !name?.startsWith("gogo<")) break;
     step(next, `G${goid(next)}`);
   }
-  const pc = reg(REG_RIP);
-  out(`\nG${goid(next)} runs again at ${describe(pc)}, with SP=${hex(reg(4))} and BP=${hex(reg(5))} as its gobuf said. ` +
-    `It stopped in Gosched exactly as G${goid(gp)} just did: to it, mcall has simply returned.\n`);
-  return 0;
+  const pc = reg(REG_RIP), sp = reg(4), bp = reg(5);
+  // The sentence states only what it has compared with the gobuf gogo read.
+  const agree = sp === want["sched.sp"] && bp === want["sched.bp"] && pc === want["sched.pc"];
+  if (agree) {
+    out(`\nG${goid(next)} runs again at ${describe(pc, sp)}, with SP=${hex(sp)} and BP=${hex(bp)}, as its gobuf said. ` +
+      `It stopped in Gosched exactly as G${goid(gp)} just did: to it, mcall has simply returned.\n`);
+    return 0;
+  }
+  const diffs: string[] = [];
+  if (pc !== want["sched.pc"]) diffs.push(`PC=${hex(pc)} where gobuf.pc was ${hex(want["sched.pc"])}`);
+  if (sp !== want["sched.sp"]) diffs.push(`SP=${hex(sp)} where gobuf.sp was ${hex(want["sched.sp"])}`);
+  if (bp !== want["sched.bp"]) diffs.push(`BP=${hex(bp)} where gobuf.bp was ${hex(want["sched.bp"])}`);
+  out(`\nG${goid(next)} runs again at ${describe(pc, sp)}, but NOT as its gobuf said: ${diffs.join("; ")}.\n`);
+  return 4;
 }

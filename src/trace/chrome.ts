@@ -29,7 +29,7 @@
 // would begin before the previous one on its track ended begins when it
 // ended, and a `run` on a track whose slice is still open closes that one.
 
-import type { SchedEvent } from "../runtime/sched.ts";
+import type { SchedEvent } from "../runtime/events.ts";
 
 /** One trace event; the fields the format defines that we use. */
 export interface ChromeEvent {

@@ -34,16 +34,17 @@ import { relative, resolve, dirname, isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Image } from "../asm/link.ts";
 import { disassemble } from "../cpu/disasm.ts";
-import { REG_FS_BASE, REG_RIP, regId, type Engine, type Stop } from "../engine/engine.ts";
-import { insnBytes } from "../engine/lockstep.ts";
+import { REG_FS_BASE, REG_RIP, type Engine, type Stop, regId } from "../engine/engine.ts";
+import { insnBytes, subscribe } from "../debug/view.ts";
 import type { Exit } from "../os/kernel.ts";
-import { buildMachine, type Machine, type RunOptions } from "../runtime/boot.ts";
-import { g as gT, m as mT, off } from "../runtime/runtime2.ts";
-import type { SchedEvent } from "../runtime/sched.ts";
+import { buildMachine, type Machine, type RunOptions } from "../node/boot.ts";
+import { packageRoot } from "../node/root.ts";
+import { g_m, m_id } from "../runtime/offsets.ts";
+import type { SchedEvent } from "../runtime/events.ts";
 import { GPR_NAMES } from "../x86/regs.ts";
 
 /** The repository root: source paths in traces are relative to it. */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const REPO_ROOT = packageRoot();
 
 /** The switch routines traced when --only is not given. */
 export const DEFAULT_ROUTINES: readonly string[] = [
@@ -205,9 +206,14 @@ export function traceMachine(m: Machine, opts: TraceOptions, write: (line: strin
     }
     return { kind: "count" };
   };
+  // Host calls made in place (runHosted) would run past `stepping`: the
+  // trace hides the engine's runHosted so that the kernel uses run.
   const hadOwnRun = Object.prototype.hasOwnProperty.call(e, "run");
   const ownRun = e.run;
+  const hadOwnHosted = Object.prototype.hasOwnProperty.call(e, "runHosted");
+  const ownHosted = e.runHosted;
   e.run = stepping;
+  (e as { runHosted?: Engine["runHosted"] }).runHosted = undefined;
   const start = e.icount;
   let exit: TraceResult["exit"];
   try {
@@ -215,6 +221,8 @@ export function traceMachine(m: Machine, opts: TraceOptions, write: (line: strin
   } finally {
     if (hadOwnRun) e.run = ownRun;
     else delete (e as { run?: unknown }).run;
+    if (hadOwnHosted) (e as { runHosted?: Engine["runHosted"] }).runHosted = ownHosted;
+    else delete (e as { runHosted?: unknown }).runHosted;
   }
   return { exit, insns: e.icount - start, lines, machine: m };
 }
@@ -238,17 +246,16 @@ function tlsG(e: Engine, fs: bigint): bigint | undefined {
 /** The M a thread is (from TLS g's m), cached per thread once known. */
 function mResolver(m: Machine): (tid: number, fs: bigint) => string {
   const known = new Map<number, number>();
-  const gm = off(gT, "m"), mid = off(mT, "id");
   return (tid, fs) => {
     const k = known.get(tid);
     if (k !== undefined) return `M${k}`;
     const g = tlsG(m.engine, fs);
     if (g !== undefined && g !== 0n) {
       try {
-        const mem = m.sched.rt.mem;
-        const mp = mem.ptr(Number(g) + gm);
+        const mem = m.mem;
+        const mp = mem.ptr(Number(g) + g_m);
         if (mp !== 0) {
-          const id = mem.int(mp + mid);
+          const id = mem.int(mp + m_id);
           known.set(tid, id);
           return `M${id}`;
         }
@@ -284,7 +291,7 @@ function formatLine(rip: number, mName: string, where: string, text: string, bef
 export function traceEvents(files: readonly string[], opts: RunOptions, write: (line: string) => void): TraceResult {
   const m = buildMachine(files, quiet(opts));
   let lines = 0;
-  m.sched.listeners.push((ev) => {
+  subscribe(m, (ev) => {
     write(formatEvent(ev));
     lines++;
   });

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildMachine, type Machine } from "../../src/runtime/boot.ts";
+import { buildMachine, type Machine } from "../../src/node/boot.ts";
 import { REG_RIP } from "../../src/engine/engine.ts";
 import {
   GDB_REGS, PacketParser, checksum, frame, gdbRegNum, leHex, targetXml, xferSlice,

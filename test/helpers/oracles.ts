@@ -41,3 +41,16 @@ export function oracleAvailable(name: string, available: boolean): boolean {
   }
   return false;
 }
+
+/**
+ * The engines a test runs on: interp always, unicorn when libunicorn is
+ * installed (and required under GMPEMU_REQUIRE_ORACLES=1).
+ */
+export function engines(): ("interp" | "unicorn")[] {
+  // Imported lazily: the engine registry loads koffi only when asked.
+  return oracleAvailable("libunicorn", unicornInstalled()) ? ["interp", "unicorn"] : ["interp"];
+}
+
+function unicornInstalled(): boolean {
+  return ["/usr/lib/x86_64-linux-gnu/libunicorn.so.2", "/usr/lib/libunicorn.so.2", "/usr/local/lib/libunicorn.so.2"].some((p) => existsSync(p));
+}

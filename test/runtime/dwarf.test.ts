@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
-  STRUCTS, pGFree, schedtDisable, schedtGFree, stackLargeT, stackpoolElem, type StructDef,
+  RUNTIME_STRUCTS, STRUCTS, pGFree, schedtDisable, schedtGFree, stackLargeT, stackpoolElem, type StructDef,
 } from "../../src/runtime/runtime2.ts";
 import { findGo, oracleAvailable } from "../helpers/oracles.ts";
 
@@ -28,7 +28,7 @@ const anonymous: [StructDef, string][] = [
 // sigcontext, ucontext and gclink are only reached through unsafe casts, so a
 // Go binary carries no DWARF for them (go_asm.h still checks their offsets).
 const noDwarf = new Set(["sigcontext", "ucontext", "gclink"]);
-const named = STRUCTS.filter((s) => !noDwarf.has(s.name));
+const named = [...STRUCTS, ...RUNTIME_STRUCTS].filter((s) => !noDwarf.has(s.name));
 const queries = [...named.map((s) => `runtime.${s.name}`), "var:runtime.stackpool", "var:runtime.stackLarge"];
 
 function dwarfFromGo(go: string): string {

@@ -15,7 +15,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { oracleAvailable } from "../helpers/oracles.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
-import { runProgram } from "../../src/runtime/boot.ts";
+import { runProgram } from "../../src/node/boot.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const haveUnicorn = oracleAvailable("libunicorn", engineAvailable("unicorn"));

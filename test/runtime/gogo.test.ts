@@ -3,7 +3,7 @@
 // consumed. This is the switch the seed documents walk through.
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildMachine } from "../../src/runtime/boot.ts";
+import { buildMachine } from "../../src/node/boot.ts";
 import { REG_FS_BASE, REG_RIP, regId } from "../../src/engine/engine.ts";
 import { disassemble } from "../../src/cpu/disasm.ts";
 import { insnBytes } from "../../src/engine/lockstep.ts";
@@ -17,7 +17,7 @@ describe("gogo, instruction by instruction", () => {
     const m = buildMachine([join(ROOT, "programs/hello.s")], { stderr: () => {} });
     const { engine: e, kernel, image } = m;
     const gogo = image.addrOf("runtime.gogo")!;
-    const mem = m.sched.rt.mem;
+    const mem = m.mem;
     const reg = (r: number): number => Number(e.getReg(regId(r)));
     const tls = (): number => mem.ptr(reg(REG_FS_BASE) - 8);
 

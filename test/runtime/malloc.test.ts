@@ -1,13 +1,12 @@
 // mallocgc: size classes, alignment, distinct zeroed blocks, large objects.
 import { describe, expect, it } from "vitest";
 import { mallocgc } from "../../src/runtime/malloc.ts";
-import {
-  mspan_elemsize, mspan_nelems, mspan_npages, mspan_startAddr, mspan_state, spanOf,
-} from "../../src/runtime/mheap.ts";
+import { spanOf } from "../../src/runtime/mheap.ts";
+import { mspan_elemsize, mspan_nelems, mspan_npages, mspan_startAddr, mspan_state } from "../../src/runtime/offsets.ts";
 import {
   class_to_allocnpages, class_to_divmagic, class_to_size, sizeToClass,
 } from "../../src/runtime/sizeclasses.ts";
-import { stackalloc, stackfree } from "../../src/runtime/stack.ts";
+import { stackalloc, stackfree } from "../../src/runtime/stackalloc.ts";
 import { _NumSizeClasses, _type, m, mSpanInUse, maxSmallSize, mspan, off, pageSize } from "../../src/runtime/runtime2.ts";
 import { persistentalloc } from "../../src/runtime/rt.ts";
 import { catchThrow, setup } from "./rtutil.ts";

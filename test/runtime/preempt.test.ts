@@ -18,9 +18,9 @@ import { describe, expect, it } from "vitest";
 import { REG_RFLAGS, REG_RIP, regId } from "../../src/engine/engine.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
 import { sigframe } from "../../src/os/signal.ts";
-import { buildMachine, runProgram, type RunOptions } from "../../src/runtime/boot.ts";
+import { buildMachine, runProgram, type RunOptions } from "../../src/node/boot.ts";
+import { forcePreempt } from "../../src/runtime/signal_unix.ts";
 import { g as gT, m as mT, off, p as pT } from "../../src/runtime/runtime2.ts";
-import { newstackStats } from "../../src/runtime/newstack.ts";
 import { oracleAvailable } from "../helpers/oracles.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -29,7 +29,7 @@ const haveUnicorn = oracleAvailable("libunicorn", engineAvailable("unicorn"));
 function run(name: string, opts: RunOptions) {
   const out: Uint8Array[] = [];
   const r = runProgram([join(ROOT, "programs", name + ".s")], { ...opts, stdout: (b) => out.push(b.slice()), stderr: (b) => out.push(b.slice()) });
-  return { ...r, output: Buffer.concat(out).toString(), stats: r.machine.sched.preempt!.stats };
+  return { ...r, output: Buffer.concat(out).toString(), stats: r.machine.stats.preempt };
 }
 
 describe("spin: only asynchronous preemption ends it", () => {
@@ -106,8 +106,7 @@ describe("one preemption signal, instruction by instruction", () => {
     const file = join(ROOT, "programs/regs.s");
     const m = buildMachine([file], { nosysmon: true, stdout: () => {}, stderr: () => {} });
     const { engine: e, kernel, image } = m;
-    const mem = m.sched.rt.mem;
-    const preempt = m.sched.preempt!;
+    const mem = m.mem;
     const reg = (r: number): bigint => e.getReg(regId(r));
     // The stretch of stores in check: lines that write scratch-48(SP).
     const src = readFileSync(file, "utf8").split("\n");
@@ -125,7 +124,7 @@ describe("one preemption signal, instruction by instruction", () => {
     }
     // The state at the interrupted instruction.
     const t = kernel.cur!;
-    const gp = m.sched.getg();
+    const gp = m.getg();
     const before = Array.from({ length: 18 }, (_, r) => reg(r));
     const xBefore = Array.from({ length: 16 }, (_, i) => Buffer.from(e.getXmm(i)).toString("hex"));
     const pc = Number(before[REG_RIP]!), sp = Number(before[4]!);
@@ -133,8 +132,8 @@ describe("one preemption signal, instruction by instruction", () => {
     let delivered: { uc: number; frame: number } | undefined;
     kernel.onSignal = (_t, sig, d) => { expect(sig).toBe(23); delivered = d; };
     let decision: { taken: boolean; pc: number; sp: number } | undefined;
-    preempt.onDecision = (_g, taken, _why, dpc, dsp) => { decision = { taken, pc: dpc, sp: dsp }; };
-    preempt.forcePreempt(t);
+    m.onDecision = (_g, taken, _why, dpc, dsp) => { decision = { taken, pc: dpc, sp: dsp }; };
+    forcePreempt(m, t);
     kernel.stepOnce(); // delivery, then sigtramp's first instruction
     expect(delivered).toBeDefined();
     // The ucontext holds the interrupted registers, in sigcontext's order.
@@ -170,9 +169,9 @@ describe("one preemption signal, instruction by instruction", () => {
     // one resumes exactly where it was interrupted.
     n = 0;
     let otherRan = false;
-    while (!(Number(reg(REG_RIP)) === pc && m.sched.getg() === gp)) {
+    while (!(Number(reg(REG_RIP)) === pc && m.getg() === gp)) {
       kernel.stepOnce();
-      if (m.sched.getg() !== gp && image.symAt(Number(reg(REG_RIP)))?.name === "main.check") otherRan = true;
+      if (m.getg() !== gp && image.symAt(Number(reg(REG_RIP)))?.name === "main.check") otherRan = true;
       expect(++n).toBeLessThan(500_000);
     }
     expect(otherRan).toBe(true);
@@ -194,7 +193,7 @@ describe("system calls: sysmon hands off a P stuck in a system call", () => {
       "main: entering a 50ms system call", "worker 0", "worker 1", "worker 2", "main: back from the system call",
     ]);
     expect(r.stats.handoffs).toBe(1);
-    const sc = r.machine.syscalls;
+    const sc = r.machine.stats.syscalls;
     expect(sc.enters).toBe(1);
     // The P was taken: main came back to the idle P, not its own.
     expect(sc.fast).toBe(0);
@@ -207,7 +206,7 @@ describe("system calls: sysmon hands off a P stuck in a system call", () => {
     const r = run("syscall", { nosysmon: true });
     expect(r.code).toBe(0);
     expect(r.output.split("\n")[1]).toBe("main: back from the system call");
-    expect(r.machine.syscalls.fast).toBe(1);
+    expect(r.machine.stats.syscalls.fast).toBe(1);
   });
 });
 
@@ -217,10 +216,10 @@ describe("cooperative preemption: the flag a prologue sees", () => {
     const r = runProgram([join(ROOT, "test/fixtures/coop.s")], { asyncpreemptoff: true, maxInsns: 100_000_000, stderr: (b) => out.push(b.slice()) });
     expect(Buffer.concat(out).toString()).toBe("main ran again\n");
     expect(r.code).toBe(0);
-    const ns = newstackStats(r.machine.sched);
+    const ns = r.machine.stats.newstack;
     expect(ns.preempt).toBeGreaterThanOrEqual(1);
     expect(ns.copystack).toBe(0);
-    expect(r.machine.sched.preempt!.stats.signals).toBe(0);
+    expect(r.machine.stats.preempt.signals).toBe(0);
   });
 });
 

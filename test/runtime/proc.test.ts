@@ -1,17 +1,22 @@
 // Free Gs, G status, goids, allgs, Ms and Ps (proc.go's data side).
 import { describe, expect, it } from "vitest";
 import {
-  allgadd, allpgrow, casgstatus, legalTransitions, fastrand, fastrandn, gList, gQueue, gfget, gfpurge, gfput, malg, mcommoninit,
-  mcount, newgoid, pGFreeList, pGFreeN, readgstatus, round2, schedGFreeN, schedGFreeNoStack, schedGFreeStack,
+  allgadd, allpgrow, fastrand, fastrandn, gfget, gfpurge, gfput, malg, mcommoninit,
+  mcount, newgoid, pGFreeN, round2, schedGFreeN,
 } from "../../src/runtime/proc.ts";
+import { glPop, glPush, glPushAll, gqEmpty, gqPop, gqPush, gqPushBack, gqPushBackAll } from "../../src/runtime/runq.ts";
+import { gQueue_tail, rtglobals_allglen, rtglobals_allgs } from "../../src/runtime/offsets.ts";
+import { linkGs, listAt, pGFree, schedGFreeNoStack, schedGFreeStack } from "./queues.ts";
 import {
   _Gdead, _Gidle, _Grunnable, _Grunning, _Gscanrunnable, _Gwaiting, _Pgcstop, _StackGuard, _StackMin,
   g, m, mcache, numSpanClasses, off, p, schedt,
 } from "../../src/runtime/runtime2.ts";
 import { mallocgc } from "../../src/runtime/malloc.ts";
 import type { Runtime } from "../../src/runtime/rt.ts";
-import { gstack } from "../../src/runtime/stack.ts";
-import { spanOf, mspan_elemsize } from "../../src/runtime/mheap.ts";
+import { gstack } from "../../src/runtime/stackalloc.ts";
+import { casgstatus, legalTransitions, readgstatus } from "../../src/runtime/gstatus.ts";
+import { spanOf } from "../../src/runtime/mheap.ts";
+import { mspan_elemsize } from "../../src/runtime/offsets.ts";
 import { acquireP, catchThrow, deadG, makeGs, setup } from "./rtutil.ts";
 
 const g_stackguard0 = off(g, "stackguard0");
@@ -19,45 +24,35 @@ const g_stackguard1 = off(g, "stackguard1");
 const g_schedlink = off(g, "schedlink");
 
 describe("gQueue and gList", () => {
-  it("push, pushBack, pushBackAll, pop, popList keep head/tail and schedlink right", () => {
+  it("push, pushBack, pushBackAll, pop keep head/tail and schedlink right; a gList pushes and pops at its head", () => {
     const rt = setup(1);
     const gs = makeGs(rt, 5);
-    const q = new gQueue(rt.mem);
-    expect(q.empty()).toBe(true);
-    q.pushBack(gs[0]!);
-    q.push(gs[1]!);
-    q.pushBack(gs[2]!);
-    expect(q.toArray()).toEqual([gs[1], gs[0], gs[2]]);
-    expect(q.tail).toBe(gs[2]);
-    const q2 = new gQueue(rt.mem);
-    q2.pushBack(gs[3]!);
-    q2.pushBack(gs[4]!);
-    q.pushBackAll(q2);
-    expect(q.toArray()).toEqual([gs[1], gs[0], gs[2], gs[3], gs[4]]);
-    expect(q.pop()).toBe(gs[1]);
-    const l = q.popList();
-    expect(q.empty()).toBe(true);
-    expect(q.tail).toBe(0);
-    expect(l.toArray()).toEqual([gs[0], gs[2], gs[3], gs[4]]);
-    expect(l.pop()).toBe(gs[0]);
-    const q3 = new gQueue(rt.mem);
-    q3.pushBack(gs[0]!);
-    l.pushAll(q3);
-    expect(l.toArray()).toEqual([gs[0], gs[2], gs[3], gs[4]]);
-    expect(rt.mem.ptr(gs[4]! + g_schedlink)).toBe(0);
-  });
-
-  it("a gQueue at an address lives in memory", () => {
-    const rt = setup(1);
-    const gs = makeGs(rt, 2);
-    const at = rt.sched + off(schedt, "runq");
-    gQueue.at(rt.mem, at).pushBack(gs[0]!);
-    gQueue.at(rt.mem, at).pushBack(gs[1]!);
-    expect(rt.mem.ptr(at)).toBe(gs[0]);
-    expect(rt.mem.ptr(at + 8)).toBe(gs[1]);
-    const l = gList.at(rt.mem, rt.sched + off(schedt, "gFree") + 8);
-    l.push(gs[0]!);
+    const q = rt.sched + off(schedt, "runq");
+    const head = (): number => rt.mem.ptr(q);
+    const tail = (): number => rt.mem.ptr(q + gQueue_tail);
+    expect(gqEmpty(rt.mem, q)).toBe(true);
+    gqPushBack(rt.mem, q, gs[0]!);
+    gqPush(rt.mem, q, gs[1]!);
+    gqPushBack(rt.mem, q, gs[2]!);
+    expect(listAt(rt, head())).toEqual([gs[1], gs[0], gs[2]]);
+    expect(tail()).toBe(gs[2]);
+    const [h2, t2] = linkGs(rt, [gs[3]!, gs[4]!]);
+    gqPushBackAll(rt.mem, q, h2, t2);
+    expect(listAt(rt, head())).toEqual([gs[1], gs[0], gs[2], gs[3], gs[4]]);
+    expect(tail()).toBe(gs[4]);
+    expect(gqPop(rt.mem, q)).toBe(gs[1]);
+    for (let i = 0; i < 4; i++) gqPop(rt.mem, q);
+    expect(gqEmpty(rt.mem, q)).toBe(true);
+    expect(tail()).toBe(0);
+    // A gList: sched.gFree.stack.
+    const l = rt.sched + off(schedt, "gFree") + 8;
+    glPush(rt.mem, l, gs[0]!);
     expect(rt.mem.ptr(rt.sched + 160)).toBe(gs[0]);
+    const [h3, t3] = linkGs(rt, [gs[2]!, gs[3]!]);
+    glPushAll(rt.mem, l, h3, t3);
+    expect(listAt(rt, rt.mem.ptr(l))).toEqual([gs[2], gs[3], gs[0]]);
+    expect(glPop(rt.mem, l)).toBe(gs[2]);
+    expect(rt.mem.ptr(gs[0]! + g_schedlink)).toBe(0);
   });
 });
 
@@ -99,7 +94,7 @@ describe("casgstatus", () => {
       for (const to of statuses) {
         if (from === to) continue;
         rt.mem.setU32(gp + off(g, "atomicstatus"), from);
-        if (legalTransitions.has(`${from}>${to}`)) {
+        if (legalTransitions.some(([a, b]) => a === from && b === to)) {
           casgstatus(rt, gp, from, to);
           expect(readgstatus(rt, gp)).toBe(to);
           legal++;
@@ -129,13 +124,13 @@ describe("free Gs", () => {
     expect(schedGFreeN(rt)).toBe(0);
     gfput(rt, pp, gs[63]!);
     expect(pGFreeN(rt, pp)).toBe(31);
-    expect(pGFreeList(rt, pp).toArray().length).toBe(31);
+    expect(pGFree(rt, pp).length).toBe(31);
     expect(schedGFreeN(rt)).toBe(33);
-    expect(schedGFreeStack(rt).toArray().length).toBe(33);
-    expect(schedGFreeNoStack(rt).empty()).toBe(true);
+    expect(schedGFreeStack(rt).length).toBe(33);
+    expect(schedGFreeNoStack(rt).length === 0).toBe(true);
     // Local is LIFO: the oldest 31 stay.
-    expect(pGFreeList(rt, pp).toArray()).toEqual(gs.slice(0, 31).reverse());
-    expect(new Set([...pGFreeList(rt, pp).toArray(), ...schedGFreeStack(rt).toArray()]).size).toBe(64);
+    expect(pGFree(rt, pp)).toEqual(gs.slice(0, 31).reverse());
+    expect(new Set([...pGFree(rt, pp), ...schedGFreeStack(rt)]).size).toBe(64);
   });
 
   it("gfget takes local first, then refills 32 from the global lists, preferring Gs with stacks", () => {
@@ -153,7 +148,7 @@ describe("free Gs", () => {
     expect(gstack(rt, big)).toEqual({ lo: 0, hi: 0 });
     expect(rt.mem.u64(big + g_stackguard0)).toBe(0n);
     gfpurge(rt, p1);
-    expect(schedGFreeNoStack(rt).toArray()).toEqual([big]);
+    expect(schedGFreeNoStack(rt)).toEqual([big]);
     expect(schedGFreeN(rt)).toBe(65);
 
     const got = gfget(rt, p1);
@@ -222,8 +217,8 @@ describe("malg, goids, allgs", () => {
       gs.push(gp);
     }
     expect(rt.allgs).toEqual(gs);
-    expect(rt.mem.int(rt.gvar("allglen"))).toBe(20);
-    expect(rt.mem.int(rt.gvar("allgs") + 16)).toBe(32);
+    expect(rt.mem.int(rt.gvar(rtglobals_allglen))).toBe(20);
+    expect(rt.mem.int(rt.gvar(rtglobals_allgs) + 16)).toBe(32);
   });
 });
 

@@ -2,7 +2,8 @@
 import { createEngine } from "../../src/engine/index.ts";
 import { newRuntime } from "../../src/runtime/init.ts";
 import type { Runtime, RuntimeOptions } from "../../src/runtime/rt.ts";
-import { allpgrow, casgstatus, malg } from "../../src/runtime/proc.ts";
+import { allpgrow, malg } from "../../src/runtime/proc.ts";
+import { casgstatus } from "../../src/runtime/gstatus.ts";
 import { _Gdead, _Gidle, g, m, off } from "../../src/runtime/runtime2.ts";
 import { mallocgc } from "../../src/runtime/malloc.ts";
 import { GoThrow } from "../../src/runtime/panic.ts";

@@ -3,12 +3,12 @@
 // (runtime/export_test.go, proc_test.go): every queue length 0..256.
 import { describe, expect, it } from "vitest";
 import {
-  gQueue, globrunqget, globrunqput, globrunqputbatch, globrunqputhead, runqdrain, runqempty, runqget, runqput,
-  runqputbatch, runqsize, runqsteal, schedRunq, schedRunqsize,
-} from "../../src/runtime/proc.ts";
+  globrunqget, globrunqput, globrunqputbatch, globrunqputhead, runqdrain, runqempty, runqput, runqputbatch,
+  runqputslow, runqsize, runqsteal, schedRunqsize,
+} from "../../src/runtime/runq.ts";
+import { globalRunq, globalRunqTail, linkGs, runqget } from "./queues.ts";
 import { g, off, p, schedt } from "../../src/runtime/runtime2.ts";
 import { catchThrow, makeGs, setup } from "./rtutil.ts";
-import { runqputslow } from "../../src/runtime/proc.ts";
 
 const p_runqhead = off(p, "runqhead");
 const p_runqtail = off(p, "runqtail");
@@ -88,9 +88,9 @@ describe("local run queue", () => {
       expect(runqsize(rt, pp)).toBe(128);
       expect(schedRunqsize(rt)).toBe(129);
       expect(rt.mem.i32(rt.sched + off(schedt, "runqsize"))).toBe(129);
-      const global = schedRunq(rt).toArray();
+      const global = globalRunq(rt);
       expect(global).toEqual([...gs.slice(0, 128), gs[256]]);
-      expect(rt.mem.ptr(schedRunq(rt).tail + g_schedlink)).toBe(0);
+      expect(rt.mem.ptr(globalRunqTail(rt) + g_schedlink)).toBe(0);
       for (let i = 128; i < 256; i++) expect(runqget(rt, pp)[0]).toBe(gs[i]);
       expect(runqget(rt, pp)[0]).toBe(0);
     }
@@ -108,12 +108,11 @@ describe("local run queue", () => {
     const pp = rt.allp[0]!;
     const gs = makeGs(rt, 300);
     for (let i = 0; i < 10; i++) runqput(rt, pp, gs[i]!, false);
-    const q = new gQueue(rt.mem);
-    for (let i = 10; i < 300; i++) q.pushBack(gs[i]!);
-    runqputbatch(rt, pp, q, 290);
+    const [head, tail] = linkGs(rt, gs.slice(10));
+    runqputbatch(rt, pp, head, tail, 290);
     expect(runqsize(rt, pp)).toBe(256);
     expect(schedRunqsize(rt)).toBe(44);
-    expect(schedRunq(rt).toArray()).toEqual(gs.slice(256));
+    expect(globalRunq(rt)).toEqual(gs.slice(256));
     for (let i = 0; i < 256; i++) expect(runqget(rt, pp)[0]).toBe(gs[i]);
   });
 
@@ -123,9 +122,9 @@ describe("local run queue", () => {
     const gs = makeGs(rt, 6);
     for (let i = 0; i < 5; i++) runqput(rt, pp, gs[i]!, false);
     runqput(rt, pp, gs[5]!, true);
-    const [q, n] = runqdrain(rt, pp);
-    expect(n).toBe(6);
-    expect(q.toArray()).toEqual([gs[5], ...gs.slice(0, 5)]);
+    const q = runqdrain(rt, pp);
+    expect(q.length).toBe(6);
+    expect(q).toEqual([gs[5], ...gs.slice(0, 5)]);
     expect(runqempty(rt, pp)).toBe(true);
   });
 });
@@ -199,21 +198,16 @@ describe("stealing", () => {
 });
 
 describe("global run queue", () => {
-  it("globrunqput appends, globrunqputhead prepends, globrunqputbatch appends a batch and clears it", () => {
+  it("globrunqput appends, globrunqputhead prepends, globrunqputbatch appends a batch", () => {
     const rt = setup(1);
     const gs = makeGs(rt, 6);
     globrunqput(rt, gs[0]!);
     globrunqput(rt, gs[1]!);
     globrunqputhead(rt, gs[2]!);
-    const b = new gQueue(rt.mem);
-    b.pushBack(gs[3]!);
-    b.pushBack(gs[4]!);
-    b.push(gs[5]!);
-    globrunqputbatch(rt, b, 3);
-    expect(b.empty()).toBe(true);
-    expect(b.tail).toBe(0);
-    expect(schedRunq(rt).toArray()).toEqual([gs[2], gs[0], gs[1], gs[5], gs[3], gs[4]]);
-    expect(schedRunq(rt).tail).toBe(gs[4]);
+    const [head, tail] = linkGs(rt, [gs[5]!, gs[3]!, gs[4]!]);
+    globrunqputbatch(rt, head, tail, 3);
+    expect(globalRunq(rt)).toEqual([gs[2], gs[0], gs[1], gs[5], gs[3], gs[4]]);
+    expect(globalRunqTail(rt)).toBe(gs[4]);
     expect(schedRunqsize(rt)).toBe(6);
   });
 
@@ -237,7 +231,7 @@ describe("global run queue", () => {
       expect(schedRunqsize(rt)).toBe(c.size - c.n);
       expect(runqsize(rt, pp)).toBe(c.n - 1);
       for (let i = 1; i < c.n; i++) expect(runqget(rt, pp)[0]).toBe(gs[i]);
-      expect(schedRunq(rt).toArray()).toEqual(gs.slice(c.n));
+      expect(globalRunq(rt)).toEqual(gs.slice(c.n));
     });
   }
 
@@ -258,7 +252,7 @@ describe("global run queue", () => {
     expect(schedRunqsize(rt)).toBe(2);
     rt.engine.restore(snap);
     expect(schedRunqsize(rt)).toBe(1);
-    expect(schedRunq(rt).toArray()).toEqual([gs[1]]);
+    expect(globalRunq(rt)).toEqual([gs[1]]);
     expect(runqget(rt, pp)).toEqual([gs[0], false]);
     expect(runqget(rt, pp)).toEqual([0, false]);
   });

@@ -2,11 +2,9 @@
 import { describe, expect, it } from "vitest";
 import {
   stackalloc, stackcacheOf, stackcache_clear, stackfree, stacklog2, type stack,
-} from "../../src/runtime/stack.ts";
-import {
-  mheap_allocManual, mheap_freeManual, mheap_freeRuns, mheap_pagesInUse, mspan_allocCount, mspan_elemsize,
-  mspan_npages, mspan_startAddr, mspan_state, spanOf,
-} from "../../src/runtime/mheap.ts";
+} from "../../src/runtime/stackalloc.ts";
+import { mheap_allocManual, mheap_freeManual, mheap_freeRuns, heapPagesInUse, spanOf } from "../../src/runtime/mheap.ts";
+import { mspan_allocCount, mspan_elemsize, mspan_npages, mspan_startAddr, mspan_state } from "../../src/runtime/offsets.ts";
 import { malg } from "../../src/runtime/proc.ts";
 import { _FixedStack, _StackCacheSize, m, mSpanManual, off, p, pageSize, spanAllocStack } from "../../src/runtime/runtime2.ts";
 import type { Runtime } from "../../src/runtime/rt.ts";
@@ -60,12 +58,12 @@ describe("stackalloc and stackfree", () => {
     expect(stks.every((s) => spanOf(rt, s.lo) === span)).toBe(true);
     expect(new Set(stks.map((s) => s.lo)).size).toBe(per);
     const base = rt.mem.ptr(span + mspan_startAddr);
-    const inUse = mheap_pagesInUse(rt);
+    const inUse = heapPagesInUse(rt);
     // A 17th stack needs a second span.
     const extra = stackalloc(rt, _FixedStack);
     expect(spanOf(rt, extra.lo)).not.toBe(span);
     for (const s of stks) stackfree(rt, s);
-    expect(mheap_pagesInUse(rt)).toBe(inUse);
+    expect(heapPagesInUse(rt)).toBe(inUse);
     expect(mheap_freeRuns(rt)).toEqual([[base, _StackCacheSize / pageSize]]);
     // The freed pages are handed out again; a fresh span's free list starts
     // with its highest stack, as Go builds it.
@@ -122,13 +120,13 @@ describe("stackalloc and stackfree", () => {
     expect(cache(rt, 2)).toMatchObject({ size: _StackCacheSize / 2 - 8192, n: 1 });
     expect(cache(rt, 0).n).toBe(0);
     stackfree(rt, s8);
-    const inUse = mheap_pagesInUse(rt);
+    const inUse = heapPagesInUse(rt);
     expect(inUse).toBeGreaterThan(0);
     const c = rt.mem.ptr(rt.allp[0]! + off(p, "mcache"));
     stackcache_clear(rt, c);
     expect(cache(rt, 2)).toEqual({ list: 0, size: 0, n: 0 });
     // All stacks of the span were free again, so the span went back to the heap.
-    expect(mheap_pagesInUse(rt)).toBe(inUse - _StackCacheSize / pageSize);
+    expect(heapPagesInUse(rt)).toBe(inUse - _StackCacheSize / pageSize);
   });
 
   it("32 KiB and larger stacks are spans of their own, freed straight back to the heap", () => {

@@ -15,8 +15,7 @@ import { describe, expect, it } from "vitest";
 import { oracleAvailable } from "../helpers/oracles.ts";
 import { REG_RIP, regId } from "../../src/engine/engine.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
-import { buildMachine, goroutineDump, runProgram, type Machine } from "../../src/runtime/boot.ts";
-import { configureNewstack, newstackStats } from "../../src/runtime/newstack.ts";
+import { buildMachine, dumpGoroutines, runProgram, type Machine } from "../../src/node/boot.ts";
 import { g as gT, off, stack as stackT, stackPreempt, _StackGuard, _StackMin } from "../../src/runtime/runtime2.ts";
 import { verifyProgram } from "../../src/cli/verify.ts";
 
@@ -40,21 +39,20 @@ interface Booted {
 
 function boot(file: string, engine = "interp"): Booted {
   const err: Uint8Array[] = [];
-  const m = buildMachine([file], { procs: 1, seed: 1, engine, stderr: (b) => err.push(b.slice()), stdout: () => {} });
-  configureNewstack(m.sched, { poisonCopy: true });
+  const m = buildMachine([file], { procs: 1, seed: 1, engine, poisonCopy: true, stderr: (b) => err.push(b.slice()), stdout: () => {} });
   return { m, stderr: () => Buffer.concat(err).toString() };
 }
 
 /** Goroutine 1 (runtime.main, then main.main). */
 function g1(m: Machine): number {
-  const mem = m.sched.rt.mem;
-  const gp = m.sched.rt.allgs.find((x) => mem.int(x + g_goid) === 1);
+  const mem = m.mem;
+  const gp = m.allgs.find((x) => mem.int(x + g_goid) === 1);
   if (gp === undefined) throw new Error("no goroutine 1");
   return gp;
 }
 
 function stackOf(m: Machine, gp: number): { lo: number; hi: number } {
-  const mem = m.sched.rt.mem;
+  const mem = m.mem;
   return { lo: mem.ptr(gp + g_lo), hi: mem.ptr(gp + g_hi) };
 }
 
@@ -92,8 +90,8 @@ describe("stack growth on programs/deeprec.s", () => {
         expect(stk.hi - stk.lo).toBe(2 << 20);
         expect(stk.lo % 8192).toBe(0);
         // The guard belongs to the new stack.
-        expect(m.sched.rt.mem.ptr(gp + g_stackguard0)).toBe(stk.lo + _StackGuard);
-        const s = newstackStats(m.sched);
+        expect(m.mem.ptr(gp + g_stackguard0)).toBe(stk.lo + _StackGuard);
+        const s = m.stats.newstack;
         // From the 2 KiB every goroutine starts with (_StackMin), doubling each time.
         expect(s.sizes[0]).toBe(2 * _StackMin);
         expect(s.sizes).toEqual([4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048].map((k) => k << 10));
@@ -115,8 +113,8 @@ describe("stack growth on programs/deeprec.s", () => {
   it("deep in the recursion after the last copy: the frame-pointer chain and every frame's pointers are in the new stack", { timeout: 60_000 }, () => {
     const { m } = boot(DEEPREC);
     try {
-      const mem = m.sched.rt.mem;
-      const st = newstackStats(m.sched);
+      const mem = m.mem;
+      const st = m.stats.newstack;
       runUntil(m, () => st.copystack === 10, 1000);
       // Stop in rec's body (after its prologue: BP = SP + 96, the frame).
       runUntil(m, () => inSym(m, reg(m, REG_RIP), "main.rec") && reg(m, RBP) === reg(m, RSP) + 96, 1);
@@ -158,7 +156,7 @@ describe("stack growth on programs/deeprec.s", () => {
         expect(mem.int(b - 8)).toBe(7 * n + 3);
       }
       // The dump starts with the running goroutine's rec frames.
-      const dump = goroutineDump(m, true);
+      const dump = dumpGoroutines(m, true);
       expect(dump).toMatch(/^goroutine 1 \[running\]:\nmain\.rec\(\)\n\t\S*programs\/deeprec\.s:\d+ \+0x[0-9a-f]+\nmain\.rec\(\)\n/);
     } finally {
       m.engine.close();
@@ -168,11 +166,11 @@ describe("stack growth on programs/deeprec.s", () => {
   it("back in main.main after growth: the goroutine dump walks main.report, main.main, runtime.main's host frame, goexit", { timeout: 60_000 }, () => {
     const { m, stderr } = boot(DEEPREC);
     try {
-      const st = newstackStats(m.sched);
+      const st = m.stats.newstack;
       runUntil(m, () => st.copystack === 10, 1000);
       // In report's body (BP = SP + 16), called from main after the deep round.
       runUntil(m, () => inSym(m, reg(m, REG_RIP), "main.report") && reg(m, RBP) === reg(m, RSP) + 16, 1);
-      const dump = goroutineDump(m, true);
+      const dump = dumpGoroutines(m, true);
       const path = "\\S*programs/deeprec\\.s:\\d+ \\+0x[0-9a-f]+";
       expect(dump).toMatch(new RegExp(
         `^goroutine 1 \\[running\\]:\\nmain\\.report\\(\\)\\n\\t${path}\\nmain\\.main\\(\\)\\n\\t${path}\\n` +
@@ -190,8 +188,8 @@ describe("stack growth on programs/deeprec.s", () => {
   it("a preemption request (stackguard0 = stackPreempt) is caught by the next prologue: gopreempt_m, then it runs on", { timeout: 60_000 }, () => {
     const { m, stderr } = boot(DEEPREC);
     try {
-      const mem = m.sched.rt.mem;
-      const st = newstackStats(m.sched);
+      const mem = m.mem;
+      const st = m.stats.newstack;
       runUntil(m, () => st.copystack === 3 && inSym(m, reg(m, REG_RIP), "main.rec"), 50);
       const gp = g1(m);
       const stk = stackOf(m, gp);
@@ -243,7 +241,7 @@ describe("stack overflow: programs/overflow.s", () => {
       expect(lines[4]).toBe("goroutine 1 [running]:");
       expect(lines[5]).toBe("main.down()");
       expect(lines[6]).toMatch(/programs\/overflow\.s:\d+ \+0x[0-9a-f]+$/);
-      const s = newstackStats(r.machine.sched);
+      const s = r.machine.stats.newstack;
       expect(s.sizes).toEqual([4, 8, 16, 32, 64, 128, 256, 512, 1024].map((k) => k << 10));
       expect(s.newstack).toBe(10);
     });
@@ -254,6 +252,6 @@ describe("stack overflow: programs/overflow.s", () => {
     const r = runProgram([OVERFLOW], { procs: 1, maxStack: 65536, stderr: (b) => (err += Buffer.from(b).toString()) });
     expect(r.code).toBe(2);
     expect(err.split("\n")[0]).toBe("runtime: goroutine stack exceeds 65536-byte limit");
-    expect(newstackStats(r.machine.sched).maxStackSize).toBe(65536);
+    expect(r.machine.stats.newstack.maxStackSize).toBe(65536);
   });
 });

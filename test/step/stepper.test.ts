@@ -42,7 +42,7 @@ describe("the stepper", () => {
     expect(s.exec("b runtime·gogo if goid == 2")).toMatch(/^breakpoint 1 at 0x[0-9a-f]+ if goid == 2/);
     const out = s.exec("c");
     expect(out).toContain("breakpoint 1, runtime.gogo");
-    const e = s.m.engine, mem = s.m.sched.rt.mem;
+    const e = s.m.engine, mem = s.m.mem;
     const reg = (r: number): number => Number(e.getReg(regId(r)));
     expect(reg(REG_RIP)).toBe(s.m.image.addrOf("runtime.gogo"));
     const buf = mem.ptr(reg(4) + 8);
@@ -114,7 +114,7 @@ describe("the stepper", () => {
       expect(r.stdout).toMatch(/=> 0x[0-9a-f]+ {2}asm\/asm_amd64\.s:165 +JMP gogo<1>\(SB\)/);
       expect(r.stdout).not.toContain("\x1b["); // no colour when not a terminal
       // bt: the assembly frame, then the TypeScript frames that jumped to gogo.
-      expect(r.stdout).toMatch(/#0 runtime\.gogo\+0xc asm\/asm_amd64\.s:165\n#1 runtime\.execute \(TypeScript runtime: src\/runtime\/sched\.ts\)\n#2 runtime\.schedule /);
+      expect(r.stdout).toMatch(/#0 runtime\.gogo\+0xc asm\/asm_amd64\.s:165\n#1 runtime\.execute \(TypeScript runtime: src\/runtime\/proc\.ts\)\n#2 runtime\.schedule /);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -47,7 +47,7 @@ describe("gmpemu tour", () => {
     expect(text).toContain("G6.sched.sp=0x0");
     expect(text).toContain("JMP BX");
     expect(out).toContain(`G6 runs again at runtime.Gosched's continuation`);
-    expect(out).toContain(`with SP=${m[1]} and BP=${m[2]} as its gobuf said`);
+    expect(out).toContain(`with SP=${m[1]} and BP=${m[2]}, as its gobuf said`);
   });
 
   it("is the same every time", () => {

@@ -10,9 +10,9 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import { checkOutputPath } from "../../src/cli/run.ts";
-import { buildMachine, runProgram } from "../../src/runtime/boot.ts";
+import { buildMachine, runProgram } from "../../src/node/boot.ts";
 import { g as gT, gobuf, off } from "../../src/runtime/runtime2.ts";
-import type { SchedEvent } from "../../src/runtime/sched.ts";
+import type { SchedEvent } from "../../src/runtime/events.ts";
 import { ChromeTraceBuilder, type ChromeEvent, type ChromeTrace } from "../../src/trace/chrome.ts";
 import { formatEvent, traceEvents, traceInsns, traceMachine, resolveRoutines } from "../../src/trace/insn.ts";
 
@@ -26,11 +26,11 @@ describe("gmpemu trace (instructions)", () => {
     const m = buildMachine([prog("gosched.s")], { ...silent, seed: 1 });
     const gogo = m.image.addrOf("runtime.gogo")!;
     // What each gogo will load: execute emits `run` just before it calls gogo(&gp.sched).
-    const mem = m.sched.rt.mem;
+    const mem = m.mem;
     const want: { sp: number; bp: number; ctxt: number }[] = [];
-    m.sched.listeners.push((ev) => {
+    m.listeners.push((ev) => {
       if (ev.kind !== "run") return;
-      const gp = m.sched.rt.allgs.find((g) => mem.int(g + off(gT, "goid")) === ev.goid)!;
+      const gp = m.allgs.find((g) => mem.int(g + off(gT, "goid")) === ev.goid)!;
       const b = gp + off(gT, "sched");
       want.push({ sp: mem.ptr(b + off(gobuf, "sp")), bp: mem.ptr(b + off(gobuf, "bp")), ctxt: mem.ptr(b + off(gobuf, "ctxt")) });
     });
@@ -76,7 +76,7 @@ describe("gmpemu trace (instructions)", () => {
     const opts = { ...silent, seed: 2, timeslice: 200_000 };
     const m = buildMachine([prog("spin.s")], opts);
     const evs: string[] = [];
-    m.sched.listeners.push((ev) => evs.push(formatEvent(ev)));
+    m.listeners.push((ev) => evs.push(formatEvent(ev)));
     const lines: string[] = [];
     const r = traceMachine(m, { ...opts, only: ["runtime.asyncPreempt"] }, (l) => lines.push(l));
     m.engine.close();
@@ -107,7 +107,7 @@ describe("gmpemu trace --events", () => {
     const turns = lines.filter((l) => / G[56] (run|gosched)\b/.test(l)).map((l) => / (G[56] \w+)/.exec(l)![1]);
     const round = ["G6 run", "G6 gosched", "G5 run", "G5 gosched"];
     expect(turns).toEqual([...round, ...round, ...round, "G6 run", "G5 run"]);
-    expect(lines).toContain("t=0.537µs M0 P0 G6 gosched");
+    expect(lines).toContain("t=0.699µs M0 P0 G6 gosched");
   });
 
   it("is the same for the same seed", () => {
@@ -125,7 +125,7 @@ describe("gmpemu trace --events", () => {
 /** A Chrome trace of the program, through JSON as the file would be. */
 function chrome(file: string, procs: number, seed = 1): ChromeTrace {
   const tb = new ChromeTraceBuilder();
-  const r = runProgram([prog(file)], { ...silent, procs, seed, observe: (m) => void m.sched.listeners.push(tb.listener) });
+  const r = runProgram([prog(file)], { ...silent, procs, seed, observe: (m) => void m.listeners.push(tb.listener) });
   return JSON.parse(JSON.stringify(tb.finish(r.machine.kernel.now))) as ChromeTrace;
 }
 
