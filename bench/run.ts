@@ -207,4 +207,4 @@ function main(): void {
 
 // GMPEMU_BENCH_NO_MAIN=1 lets a script import measure() without running the table.
 if (process.env.GMPEMU_BENCH_NO_MAIN !== "1") main();
-export { measure };
+export { measure, measureWindows };
