@@ -11,7 +11,8 @@
 //   unicorn step   step(): one uc_emu_start per instruction.
 // alu-hand is bench/interp-alu.ts's hand-encoded loop (interp only).
 // Each measurement sizes its iteration count to run about a quarter of a
-// second and keeps the best of three. `npm run bench -- --json` prints JSON.
+// second and keeps the best of three. `npm run bench -- --json` prints JSON;
+// `node bench/run.bundle.mjs --alu-only` measures the ALU windows alone.
 // The interpreter on alu, the project's target (>= 100 MIPS), is measured
 // apart: five windows of at least one second each, reported as min, median
 // and max (the figure swings with the machine's load; one best run hides
@@ -158,6 +159,14 @@ function measureProgram(file: string, procs: number): ProgramResult {
 
 function main(): void {
   const json = process.argv.includes("--json");
+  if (process.argv.includes("--alu-only")) {
+    // The interpreter's ALU windows alone (a quick before/after figure).
+    const w = measureWindows("alu", "interp", "run");
+    process.stdout.write(json ? JSON.stringify(w, null, 2) + "\n" :
+      `interp run on alu, ${WINDOWS} windows of >= ${WINDOW_SECS} s: min ${w.min.toFixed(1)}, median ${w.median.toFixed(1)}, max ${w.max.toFixed(1)} MIPS ` +
+      `(per CPU second: ${w.windows.map((x) => x.cpuMips.toFixed(1)).join(", ")}; median ${w.cpuMedian.toFixed(1)})\n`);
+    return;
+  }
   const results: Result[] = [];
   const skipped: string[] = [];
   for (const loop of LOOPS) {

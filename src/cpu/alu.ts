@@ -171,14 +171,14 @@ function keepCarry(c: Cpu): void {
   if (op !== F_NONE && op !== F_INC && op !== F_DEC) c.fl = ((c.fl & ~CF) | c.carry()) >>> 0;
 }
 
-/** INCQ reg: the fast path (no operand decoding, CF kept without materializing). */
+/** INCQ reg: the fast path (no operand decoding, CF kept without materializing; the result alone recorded, see cpu.ts). */
 export const inc64r: Handler = (c, i) => {
   const r = c.r, d = 2 * i.dn;
   const a = r[d]!, ah = r[d + 1]!;
   const rl = (a + 1) | 0, rh = rl === 0 ? (ah + 1) | 0 : ah;
   r[d] = rl; r[d + 1] = rh;
   keepCarry(c);
-  c.fop = F_INC; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = 1; c.fsh = 0; c.frl = rl; c.frh = rh;
+  c.fop = F_INC; c.fsz = 8; c.frl = rl; c.frh = rh;
 };
 
 /** DECQ reg: the fast path. */
@@ -188,7 +188,7 @@ export const dec64r: Handler = (c, i) => {
   const rl = (a - 1) | 0, rh = a === 0 ? (ah - 1) | 0 : ah;
   r[d] = rl; r[d + 1] = rh;
   keepCarry(c);
-  c.fop = F_DEC; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = 1; c.fsh = 0; c.frl = rl; c.frh = rh;
+  c.fop = F_DEC; c.fsz = 8; c.frl = rl; c.frh = rh;
 };
 
 /** NEG: 0 - x, flags as SUB (so CF = x != 0). */

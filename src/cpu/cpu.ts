@@ -21,11 +21,12 @@
 // ADD and SUB record only the source and the result (fs*, fr*): the
 // destination they started from is r - s or r + s, which materialize() and
 // cond() work out when they need it, so the hot ALU handlers store two
-// fields fewer.
+// fields fewer. INC and DEC record the result alone (the source is 1).
 //
 // Invariants: for widths 1, 2 and 4 the lazy operands and result are stored
 // as unsigned values masked to the width with the high halves 0; for width 8
-// they are the raw int32 halves. fd* is meaningless after F_ADD and F_SUB.
+// they are the raw int32 halves. fd* is meaningless after F_ADD, F_SUB,
+// F_INC and F_DEC, and fs* after F_INC and F_DEC.
 // `fl` always has bit 1 set.
 
 import { CF, PF, AF, ZF, SF, OF } from "../x86/regs.ts";
@@ -100,6 +101,8 @@ export class Cpu {
   smc = false;
   /** Instructions a fused block completed before the one that threw. */
   bk = 0;
+  /** Instructions of the passes a looping fused block completed before that (exec.ts fuse). */
+  bkt = 0;
 
   constructor(public readonly mem: Memory) {}
 
@@ -123,15 +126,17 @@ export class Cpu {
     const w = this.fsz;
     let f = 0;
     const rl = this.frl, rh = this.frh;
-    const sl = this.fsl, sh = this.fsh;
+    let sl = this.fsl, sh = this.fsh;
     let dl = this.fdl, dh = this.fdh;
-    if (op === F_ADD || op === F_SUB) {
-      // The destination before the operation: r - s (ADD) or r + s (SUB).
+    if (op === F_INC || op === F_DEC) { sl = 1; sh = 0; }
+    if (op === F_ADD || op === F_SUB || op === F_INC || op === F_DEC) {
+      // The destination before the operation: r - s (ADD, INC) or r + s (SUB, DEC).
+      const up = op === F_ADD || op === F_INC;
       if (w === 8) {
-        if (op === F_ADD) { const lo = (rl >>> 0) - (sl >>> 0); dl = lo | 0; dh = (rh - sh - (lo < 0 ? 1 : 0)) | 0; }
+        if (up) { const lo = (rl >>> 0) - (sl >>> 0); dl = lo | 0; dh = (rh - sh - (lo < 0 ? 1 : 0)) | 0; }
         else { const lo = (rl >>> 0) + (sl >>> 0); dl = lo | 0; dh = (rh + sh + (lo > 0xffffffff ? 1 : 0)) | 0; }
       } else {
-        const v = op === F_ADD ? rl - sl : rl + sl;
+        const v = up ? rl - sl : rl + sl;
         dl = w === 4 ? v >>> 0 : v & maskOf(w);
         dh = 0;
       }

@@ -48,7 +48,12 @@
 // exactly as before. The fused function counts completed instructions for
 // a fault (cpu.bk), and after each instruction that may store, it checks
 // cpu.smc (set when a write dropped decoded code) and returns early, so a
-// block that rewrites itself still runs what memory holds.
+// block that rewrites itself still runs what memory holds. A block that
+// branches back to its own start (a loop of one block) runs again inside
+// its fused function, pass after whole pass while the budget holds one
+// more, nothing stopped and no code was rewritten: the run loop's work per
+// block (host range, chain, try, counts) is then paid once per run, not
+// once per iteration. Each pass adds to cpu.icount, so RDTSC stays exact.
 // Rejected: translating instruction semantics into JavaScript source (a
 // second implementation of every handler to keep in step with the first).
 
@@ -72,8 +77,8 @@ export class Block {
   l2: Block | null = null;
   /** Whole runs so far, until it is fused. */
   runs = 0;
-  /** The fused function (see the essay): instructions completed, or fewer after a self-modifying store. */
-  fn: ((c: Cpu) => number) | null = null;
+  /** The fused function (see the essay and fuse()): instructions completed. */
+  fn: ((c: Cpu, budget: number) => number) | null = null;
   constructor(readonly start: number, readonly end: number, readonly insns: Insn[], readonly pages: number[]) {}
 }
 
@@ -90,23 +95,37 @@ function mayStore(i: Insn): boolean {
   return false;
 }
 
-/** Generates a block's fused function; null where code cannot be generated (a strict CSP). */
-function fuse(blk: Block): ((c: Cpu) => number) | null {
+/**
+ * Generates a block's fused function; null where code cannot be generated
+ * (a strict CSP). fn(c, budget) runs the block whole, and again while it
+ * branched back to its own start, nothing stopped, no store rewrote code
+ * and the next pass fits in the budget; it returns the instructions it
+ * completed, with RIP set past the last, and adds them to cpu.icount
+ * itself (pass by pass: an RDTSC at the block's start reads it). After a
+ * store that dropped decoded code it returns at once with RIP at the next
+ * instruction. On a throw, cpu.bkt holds the instructions of the earlier
+ * passes (already counted) and cpu.bk the index in the block of the one
+ * that threw.
+ */
+function fuse(blk: Block): ((c: Cpu, budget: number) => number) | null {
   const n = blk.insns.length;
   const names: string[] = [];
   const values: unknown[] = [];
-  let body = "let k = 0;\ntry {\n";
+  const lit = (a: number): string => (a < 0 ? `(${a})` : String(a));
+  let body = `let t = 0, k = 0;\ntry {\n for (;;) {\n  c.rip = ${lit(blk.end)};\n`;
   for (let j = 0; j < n; j++) {
     const ins = blk.insns[j]!;
     names.push(`h${j}`, `i${j}`);
     values.push(ins.h, ins);
     body += `  h${j}(c, i${j}); k = ${j + 1};\n`;
-    if (j < n - 1 && mayStore(ins)) body += `  if (c.smc) return ${j + 1};\n`;
+    if (j < n - 1 && mayStore(ins)) body += `  if (c.smc) { c.rip = ${lit(blk.insns[j + 1]!.addr)}; c.icount += ${j + 1}; return t + ${j + 1}; }\n`;
   }
-  body += `} catch (e) { c.bk = k; throw e; }\nreturn ${n};`;
+  body += `  t += ${n}; k = 0; c.icount += ${n};\n`;
+  body += `  if (c.rip !== ${lit(blk.start)} || c.stop !== 0 || c.smc || t + ${n} > budget) return t;\n }\n`;
+  body += `} catch (e) { c.bkt = t; c.bk = k; throw e; }`;
   try {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    const make = new Function(...names, `return function block_${blk.start.toString(16)}(c) {\n${body}\n};`) as (...a: unknown[]) => (c: Cpu) => number;
+    const make = new Function(...names, `return function block_${blk.start.toString(16)}(c, budget) {\n${body}\n};`) as (...a: unknown[]) => (c: Cpu, budget: number) => number;
     return make(...values);
   } catch {
     return null;
@@ -263,15 +282,9 @@ export class Interpreter {
       try {
         if (fn !== null) {
           c.smc = false;
-          k = fn(c);
-          if (k < n) {
-            // A store rewrote decoded code: go on from the next instruction, decoded afresh.
-            c.icount += k;
-            left -= k;
-            c.rip = insns[k]!.addr;
-            prev = null;
-            continue;
-          }
+          // Whole passes only (see fuse): it leaves RIP past what it ran, and counts it.
+          left -= fn(c, left);
+          n = 0;
         } else {
           for (; k < n; k++) {
             const ins = insns[k]!;
@@ -280,14 +293,15 @@ export class Interpreter {
           if (n === insns.length && n > 1 && ++blk.runs === HOT && blk.valid) blk.fn = fuse(blk);
         }
       } catch (e) {
-        if (fn !== null) k = c.bk;
+        let done = k;
+        if (fn !== null) { k = c.bk; done = c.bkt + k; }
         c.icount += k;
         const at = insns[k]!.addr;
         c.rip = at;
         if (e === RESYNC) {
           // This block's code was overwritten by an earlier instruction of it:
           // continue from here with a fresh decoding.
-          left -= k;
+          left -= done;
           prev = null;
           continue;
         }

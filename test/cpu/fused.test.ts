@@ -8,7 +8,7 @@
 import { describe, it, expect } from "vitest";
 import { InterpEngine } from "../../src/engine/interp.ts";
 import { PROT_ALL, PROT_READ, PROT_WRITE, REG_IDS, REG_RFLAGS, REG_RIP, type Engine, type Stop } from "../../src/engine/engine.ts";
-import { RAX, RBX, RCX, RDX } from "../../src/x86/regs.ts";
+import { RAX, RBX, RCX, RDX, RSI } from "../../src/x86/regs.ts";
 
 const CODE = 0x10000, DATA = 0x40000;
 
@@ -80,7 +80,30 @@ const LATE_REWRITE = [
   0xcc,
 ];
 
+// loop: RDTSC; ADDQ AX, SI; DECQ CX; JNE loop — a block that loops on
+// itself runs pass after pass inside its fused function; the TSC each pass
+// reads is the instruction count, which must be exact at every pass.
+const TSC_LOOP = [
+  0x0f, 0x31, //       RDTSC
+  0x48, 0x01, 0xc6, // ADDQ AX, SI
+  0x48, 0xff, 0xc9, // DECQ CX
+  0x75, 0xf6, //       JNE loop
+  0xcc,
+];
+
 describe("fused blocks do what the loop does", () => {
+  it("a block looping on itself reads an exact TSC in every pass, with any budget", () => {
+    for (const budget of [1_000_000, 3, 4, 37, 100]) {
+      const out = agree(TSC_LOOP, [[RCX, 200n], [RSI, 0n]], budget);
+      expect(out).toContain("breakpoint");
+    }
+    // SI = the sum of the counts before each RDTSC: 4p for pass p = 0..199.
+    const e = machine(TSC_LOOP, [[RCX, 200n], [RSI, 0n]]);
+    expect(e.run(1_000_000).kind).toBe("breakpoint");
+    expect(e.getReg(RSI)).toBe(BigInt(4 * ((199 * 200) / 2)));
+  });
+
+
   it("a fused block whose store rewrites its next instruction stops there and runs the new bytes", () => {
     const regs: [number, bigint][] = [[RAX, 0n], [RCX, 20n], [8, BigInt(CODE + 14 - 0x1000)]];
     const e = machine(LATE_REWRITE, regs);
