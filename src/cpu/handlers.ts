@@ -80,8 +80,12 @@ export function resolveHandler(i: Insn): Handler {
     case "ret": return ret;
     case "shl": case "shr": case "sar": case "rol": case "ror": {
       if (op !== "rol" && op !== "ror" && i.size === 8 && i.dk === K_REG && i.sk === K_IMM) {
-        let h = shifts64.get(op);
-        if (!h) shifts64.set(op, (h = shift64riHandler(op)));
+        // The count is known here: 0 (no change, no flags), below 32 or not.
+        const n = i.immLo & 63;
+        if (n === 0) return nop;
+        const key = n < 32 ? op : op + "32";
+        let h = shifts64.get(key);
+        if (!h) shifts64.set(key, (h = shift64riHandler(op, n < 32)));
         return h;
       }
       let h = shifts.get(op);

@@ -123,41 +123,61 @@ export function shiftHandler(op: string): Handler {
 }
 
 /**
- * SHL/SHR/SAR of a 64-bit register by an immediate: the fast path, one
- * closure per operation with its own shift inline (small enough for the
- * JIT to inline into a fused block; sh64 with its three-way branch is not).
+ * SHL/SHR/SAR of a 64-bit register by an immediate count n, 1..63: the fast
+ * path, one closure per operation and count range (below 32 or not, known
+ * at decode time) with its shift written out: small enough for the JIT to
+ * inline into a fused block, where sh64 with its branches is not. A count
+ * of 0 (mod 64) is a no-op the decoder resolves elsewhere.
  */
-export function shift64riHandler(op: "shl" | "shr" | "sar"): Handler {
+export function shift64riHandler(op: "shl" | "shr" | "sar", low: boolean): Handler {
   switch (op) {
     case "shl":
-      return (c, i) => {
-        const n = i.immLo & 63;
-        if (n === 0) return; // no change, no flags
-        const r = c.r, d = 2 * i.dn;
-        const a = r[d]!, ah = r[d + 1]!;
-        const rl = n < 32 ? a << n : 0, rh = n < 32 ? (ah << n) | (a >>> (32 - n)) : a << (n - 32);
-        r[d] = rl; r[d + 1] = rh;
-        c.fop = F_SHL; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = rl; c.frh = rh;
-      };
+      return low
+        ? (c, i) => {
+          const n = i.immLo & 63, r = c.r, d = 2 * i.dn;
+          const a = r[d]!, ah = r[d + 1]!;
+          const rl = a << n, rh = (ah << n) | (a >>> (32 - n));
+          r[d] = rl; r[d + 1] = rh;
+          c.fop = F_SHL; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = rl; c.frh = rh;
+        }
+        : (c, i) => {
+          const n = i.immLo & 63, r = c.r, d = 2 * i.dn;
+          const a = r[d]!, ah = r[d + 1]!;
+          const rh = a << (n - 32);
+          r[d] = 0; r[d + 1] = rh;
+          c.fop = F_SHL; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = 0; c.frh = rh;
+        };
     case "shr":
-      return (c, i) => {
-        const n = i.immLo & 63;
-        if (n === 0) return;
-        const r = c.r, d = 2 * i.dn;
-        const a = r[d]!, ah = r[d + 1]!;
-        const rl = (n < 32 ? (a >>> n) | (ah << (32 - n)) : ah >>> (n - 32)) | 0, rh = n < 32 ? (ah >>> n) | 0 : 0;
-        r[d] = rl; r[d + 1] = rh;
-        c.fop = F_SHR; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = rl; c.frh = rh;
-      };
+      return low
+        ? (c, i) => {
+          const n = i.immLo & 63, r = c.r, d = 2 * i.dn;
+          const a = r[d]!, ah = r[d + 1]!;
+          const rl = (a >>> n) | (ah << (32 - n)), rh = (ah >>> n) | 0;
+          r[d] = rl; r[d + 1] = rh;
+          c.fop = F_SHR; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = rl; c.frh = rh;
+        }
+        : (c, i) => {
+          const n = i.immLo & 63, r = c.r, d = 2 * i.dn;
+          const a = r[d]!, ah = r[d + 1]!;
+          const rl = (ah >>> (n - 32)) | 0;
+          r[d] = rl; r[d + 1] = 0;
+          c.fop = F_SHR; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = rl; c.frh = 0;
+        };
     case "sar":
-      return (c, i) => {
-        const n = i.immLo & 63;
-        if (n === 0) return;
-        const r = c.r, d = 2 * i.dn;
-        const a = r[d]!, ah = r[d + 1]!;
-        const rl = n < 32 ? (a >>> n) | (ah << (32 - n)) : ah >> (n - 32), rh = n < 32 ? ah >> n : ah >> 31;
-        r[d] = rl; r[d + 1] = rh;
-        c.fop = F_SAR; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = rl; c.frh = rh;
-      };
+      return low
+        ? (c, i) => {
+          const n = i.immLo & 63, r = c.r, d = 2 * i.dn;
+          const a = r[d]!, ah = r[d + 1]!;
+          const rl = (a >>> n) | (ah << (32 - n)), rh = ah >> n;
+          r[d] = rl; r[d + 1] = rh;
+          c.fop = F_SAR; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = rl; c.frh = rh;
+        }
+        : (c, i) => {
+          const n = i.immLo & 63, r = c.r, d = 2 * i.dn;
+          const a = r[d]!, ah = r[d + 1]!;
+          const rl = ah >> (n - 32), rh = ah >> 31;
+          r[d] = rl; r[d + 1] = rh;
+          c.fop = F_SAR; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = rl; c.frh = rh;
+        };
   }
 }
