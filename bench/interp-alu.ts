@@ -28,7 +28,8 @@ export function benchInterpAlu(iters = 5_000_000): { insns: number; seconds: num
   return { insns, seconds, mips: insns / seconds / 1e6 };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run as a script (not when bundled into bench/run.bundle.mjs, whose import.meta.url is the bundle's).
+if (import.meta.url === `file://${process.argv[1]}` && /interp-alu\.[jt]s$/.test(process.argv[1] ?? "")) {
   const n = Number(process.argv[2] ?? 5_000_000);
   benchInterpAlu(Math.min(n, 200_000)); // warm up
   const r = benchInterpAlu(n);

@@ -11,8 +11,13 @@
 //   unicorn step   step(): one uc_emu_start per instruction.
 // alu-hand is bench/interp-alu.ts's hand-encoded loop (interp only).
 // Each measurement sizes its iteration count to run about a quarter of a
-// second and keeps the best of three. `npm run bench -- --json` prints JSON.
-// The project's target: interp run >= 50 MIPS on alu.
+// second and keeps the best of three. `npm run bench -- --json` prints JSON;
+// `node bench/run.bundle.mjs --alu-only` measures the ALU windows alone.
+// The interpreter on alu, the project's target (>= 100 MIPS), is measured
+// apart: five windows of at least one second each, reported as min, median
+// and max (the figure swings with the machine's load; one best run hides
+// that). Each window also gives its rate per second of this process's CPU
+// time, which other processes on a busy machine disturb far less.
 // Then whole programs: programs/many.s (100,000 goroutines, --procs 4) in a
 // child process, with its wall time and peak resident memory.
 import { spawnSync } from "node:child_process";
@@ -31,7 +36,53 @@ type Mode = "run" | "step" | "free";
 const MODES: [EngineName, Mode][] = [
   ["interp", "run"], ["interp", "step"], ["unicorn", "run"], ["unicorn", "free"], ["unicorn", "step"],
 ];
-export const TARGET_INTERP_ALU_MIPS = 50;
+export const TARGET_INTERP_ALU_MIPS = 100;
+const WINDOWS = 5, WINDOW_SECS = 1;
+
+interface Windows {
+  loop: string;
+  engine: EngineName;
+  mode: Mode;
+  /** Per window: instructions, wall seconds, MIPS, and MIPS per CPU second. */
+  windows: { instructions: number; seconds: number; mips: number; cpuMips: number }[];
+  min: number;
+  median: number;
+  max: number;
+  cpuMedian: number;
+}
+
+/** `WINDOWS` runs of at least `WINDOW_SECS` each, after a warm-up that sizes them. */
+function measureWindows(loop: string, name: EngineName, mode: Mode): Windows {
+  const image = assembleFile(join(here, `${loop}.s`));
+  const e = createEngine(name);
+  try {
+    const loaded = loadImage(e, image);
+    const sym = `main.${loop}`;
+    let n = 100_000;
+    for (;;) {
+      const r = once(e, loaded, sym, mode, n);
+      if (r.secs >= WINDOW_SECS * 1.1) break;
+      n = Math.ceil(n * Math.min(16, Math.max(1.5, (WINDOW_SECS * 1.25) / Math.max(r.secs, 1e-3))));
+    }
+    const windows: Windows["windows"] = [];
+    for (let k = 0; k < WINDOWS; k++) {
+      const c0 = process.cpuUsage();
+      const r = once(e, loaded, sym, mode, n);
+      const cu = process.cpuUsage(c0);
+      const cpu = (cu.user + cu.system) / 1e6;
+      windows.push({ instructions: r.insns, seconds: r.secs, mips: r.insns / r.secs / 1e6, cpuMips: r.insns / cpu / 1e6 });
+    }
+    const sorted = windows.map((w) => w.mips).sort((a, b) => a - b);
+    const cpuSorted = windows.map((w) => w.cpuMips).sort((a, b) => a - b);
+    return {
+      loop, engine: name, mode, windows,
+      min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]!, max: sorted[sorted.length - 1]!,
+      cpuMedian: cpuSorted[Math.floor(cpuSorted.length / 2)]!,
+    };
+  } finally {
+    e.close();
+  }
+}
 
 interface Result {
   loop: string;
@@ -108,6 +159,14 @@ function measureProgram(file: string, procs: number): ProgramResult {
 
 function main(): void {
   const json = process.argv.includes("--json");
+  if (process.argv.includes("--alu-only")) {
+    // The interpreter's ALU windows alone (a quick before/after figure).
+    const w = measureWindows("alu", "interp", "run");
+    process.stdout.write(json ? JSON.stringify(w, null, 2) + "\n" :
+      `interp run on alu, ${WINDOWS} windows of >= ${WINDOW_SECS} s: min ${w.min.toFixed(1)}, median ${w.median.toFixed(1)}, max ${w.max.toFixed(1)} MIPS ` +
+      `(per CPU second: ${w.windows.map((x) => x.cpuMips.toFixed(1)).join(", ")}; median ${w.cpuMedian.toFixed(1)})\n`);
+    return;
+  }
   const results: Result[] = [];
   const skipped: string[] = [];
   for (const loop of LOOPS) {
@@ -132,10 +191,13 @@ function main(): void {
   // Whole programs: 100,000 goroutines created and finished with 4 Ps.
   const programs: ProgramResult[] = [];
   if (!process.argv.includes("--no-programs")) programs.push(measureProgram("programs/many.s", 4));
-  const alu = results.find((r) => r.loop === "alu" && r.engine === "interp" && r.mode === "run");
-  const target = { interpAluMips: TARGET_INTERP_ALU_MIPS, measured: alu?.mips ?? null, met: alu ? alu.mips >= TARGET_INTERP_ALU_MIPS : false };
+  const alu = measureWindows("alu", "interp", "run");
+  const target = {
+    interpAluMips: TARGET_INTERP_ALU_MIPS, windows: WINDOWS, windowSeconds: WINDOW_SECS,
+    min: alu.min, median: alu.median, max: alu.max, cpuMedian: alu.cpuMedian, met: alu.median >= TARGET_INTERP_ALU_MIPS,
+  };
   if (json) {
-    process.stdout.write(JSON.stringify({ results, programs, target, skipped }, null, 2) + "\n");
+    process.stdout.write(JSON.stringify({ results, aluWindows: alu, programs, target, skipped }, null, 2) + "\n");
     return;
   }
   const lines = [`${"loop".padEnd(9)} ${"engine".padEnd(14)} ${"MIPS".padStart(10)} ${"instructions".padStart(14)} ${"seconds".padStart(8)}`];
@@ -146,12 +208,12 @@ function main(): void {
   for (const p of programs) {
     lines.push(`program ${p.file} --procs ${p.procs}: ${p.seconds.toFixed(2)} s, ${p.instructions} instructions, ${p.hostCalls} host calls, ${p.goroutines} gs allocated, ${p.threads} threads, peak RSS ${p.maxRSSMiB} MiB (${p.output})`);
   }
-  lines.push(alu
-    ? `target: interp run on alu >= ${TARGET_INTERP_ALU_MIPS} MIPS: ${alu.mips.toFixed(1)} MIPS, ${target.met ? "met" : "NOT met"}`
-    : "target: interp not measured");
+  lines.push(`interp run on alu, ${WINDOWS} windows of >= ${WINDOW_SECS} s: min ${alu.min.toFixed(1)}, median ${alu.median.toFixed(1)}, max ${alu.max.toFixed(1)} MIPS ` +
+    `(per CPU second: median ${alu.cpuMedian.toFixed(1)})`);
+  lines.push(`target: interp run on alu >= ${TARGET_INTERP_ALU_MIPS} MIPS (median): ${target.met ? "met" : "NOT met"}`);
   process.stdout.write(lines.join("\n") + "\n");
 }
 
 // GMPEMU_BENCH_NO_MAIN=1 lets a script import measure() without running the table.
 if (process.env.GMPEMU_BENCH_NO_MAIN !== "1") main();
-export { measure };
+export { measure, measureWindows };

@@ -9,7 +9,8 @@
 // specialised handlers, chosen at decode time: they are the interpreter's
 // hot path.
 
-import { F_ADC, F_ADD, F_DEC, F_INC, F_LOGIC, F_SBB, F_SUB, type Cpu } from "./cpu.ts";
+import { F_ADC, F_ADD, F_DEC, F_INC, F_LOGIC, F_NONE, F_SBB, F_SUB, type Cpu } from "./cpu.ts";
+import { CF } from "../x86/regs.ts";
 import type { Handler, Insn } from "./decode.ts";
 import { mask, readD, readS, writeD } from "./operands.ts";
 
@@ -52,51 +53,101 @@ export function aluHandler(k: number): Handler {
   };
 }
 
-/** 64-bit register op register/immediate: the hot path. `imm` selects the immediate source. */
+/**
+ * 64-bit register op register/immediate: the hot path. One closure per
+ * (operation, source kind), so none of them branches on what it is; ADD and
+ * SUB record the source and result only (the destination is implied, see
+ * cpu.ts), the logic ops the result only.
+ */
 export function alu64Handler(k: number, imm: boolean): Handler {
   switch (k) {
     case A_ADD:
-      return (c, i) => {
-        const r = c.r, d = 2 * i.dn;
-        const a = r[d]!, ah = r[d + 1]!;
-        let b: number, bh: number;
-        if (imm) { b = i.immLo; bh = i.immHi; } else { const s = 2 * i.sn; b = r[s]!; bh = r[s + 1]!; }
-        const lo = (a >>> 0) + (b >>> 0);
-        const rl = lo | 0, rh = (ah + bh + (lo > 0xffffffff ? 1 : 0)) | 0;
-        r[d] = rl; r[d + 1] = rh;
-        c.fop = F_ADD; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = b; c.fsh = bh; c.frl = rl; c.frh = rh;
-      };
+      return imm
+        ? (c, i) => {
+          const r = c.r, d = 2 * i.dn;
+          const b = i.immLo, bh = i.immHi;
+          const lo = (r[d]! >>> 0) + (b >>> 0);
+          const rl = lo | 0, rh = (r[d + 1]! + bh + (lo > 0xffffffff ? 1 : 0)) | 0;
+          r[d] = rl; r[d + 1] = rh;
+          c.fop = F_ADD; c.fsz = 8; c.fsl = b; c.fsh = bh; c.frl = rl; c.frh = rh;
+        }
+        : (c, i) => {
+          const r = c.r, d = 2 * i.dn, s = 2 * i.sn;
+          const b = r[s]!, bh = r[s + 1]!;
+          const lo = (r[d]! >>> 0) + (b >>> 0);
+          const rl = lo | 0, rh = (r[d + 1]! + bh + (lo > 0xffffffff ? 1 : 0)) | 0;
+          r[d] = rl; r[d + 1] = rh;
+          c.fop = F_ADD; c.fsz = 8; c.fsl = b; c.fsh = bh; c.frl = rl; c.frh = rh;
+        };
     case A_SUB: case A_CMP: {
       const store = k === A_SUB;
-      return (c, i) => {
-        const r = c.r, d = 2 * i.dn;
-        const a = r[d]!, ah = r[d + 1]!;
-        let b: number, bh: number;
-        if (imm) { b = i.immLo; bh = i.immHi; } else { const s = 2 * i.sn; b = r[s]!; bh = r[s + 1]!; }
-        const lo = (a >>> 0) - (b >>> 0);
-        const rl = lo | 0, rh = (ah - bh - (lo < 0 ? 1 : 0)) | 0;
-        if (store) { r[d] = rl; r[d + 1] = rh; }
-        c.fop = F_SUB; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = b; c.fsh = bh; c.frl = rl; c.frh = rh;
-      };
+      if (imm) {
+        return store
+          ? (c, i) => {
+            const r = c.r, d = 2 * i.dn;
+            const b = i.immLo, bh = i.immHi;
+            const lo = (r[d]! >>> 0) - (b >>> 0);
+            const rl = lo | 0, rh = (r[d + 1]! - bh - (lo < 0 ? 1 : 0)) | 0;
+            r[d] = rl; r[d + 1] = rh;
+            c.fop = F_SUB; c.fsz = 8; c.fsl = b; c.fsh = bh; c.frl = rl; c.frh = rh;
+          }
+          : (c, i) => {
+            const r = c.r, d = 2 * i.dn;
+            const b = i.immLo, bh = i.immHi;
+            const lo = (r[d]! >>> 0) - (b >>> 0);
+            c.fop = F_SUB; c.fsz = 8; c.fsl = b; c.fsh = bh; c.frl = lo | 0; c.frh = (r[d + 1]! - bh - (lo < 0 ? 1 : 0)) | 0;
+          };
+      }
+      return store
+        ? (c, i) => {
+          const r = c.r, d = 2 * i.dn, s = 2 * i.sn;
+          const b = r[s]!, bh = r[s + 1]!;
+          const lo = (r[d]! >>> 0) - (b >>> 0);
+          const rl = lo | 0, rh = (r[d + 1]! - bh - (lo < 0 ? 1 : 0)) | 0;
+          r[d] = rl; r[d + 1] = rh;
+          c.fop = F_SUB; c.fsz = 8; c.fsl = b; c.fsh = bh; c.frl = rl; c.frh = rh;
+        }
+        : (c, i) => {
+          const r = c.r, d = 2 * i.dn, s = 2 * i.sn;
+          const b = r[s]!, bh = r[s + 1]!;
+          const lo = (r[d]! >>> 0) - (b >>> 0);
+          c.fop = F_SUB; c.fsz = 8; c.fsl = b; c.fsh = bh; c.frl = lo | 0; c.frh = (r[d + 1]! - bh - (lo < 0 ? 1 : 0)) | 0;
+        };
     }
-    case A_XOR: case A_AND: case A_OR: case A_TEST: {
-      const store = k !== A_TEST;
-      return (c, i) => {
-        const r = c.r, d = 2 * i.dn;
-        const a = r[d]!, ah = r[d + 1]!;
-        let b: number, bh: number;
-        if (imm) { b = i.immLo; bh = i.immHi; } else { const s = 2 * i.sn; b = r[s]!; bh = r[s + 1]!; }
-        let rl: number, rh: number;
-        if (k === A_XOR) { rl = a ^ b; rh = ah ^ bh; }
-        else if (k === A_OR) { rl = a | b; rh = ah | bh; }
-        else { rl = a & b; rh = ah & bh; }
-        if (store) { r[d] = rl; r[d + 1] = rh; }
-        c.fop = F_LOGIC; c.fsz = 8; c.frl = rl; c.frh = rh;
-      };
-    }
+    case A_XOR: case A_AND: case A_OR: case A_TEST:
+      return logic64(k, imm);
   }
   return aluHandler(k);
 }
+
+/** XOR AND OR TEST on a 64-bit register, one closure each. */
+function logic64(k: number, imm: boolean): Handler {
+  const src = (c: Cpu, i: Insn): void => {
+    if (imm) { lb = i.immLo; lbh = i.immHi; } else { const s = 2 * i.sn; lb = c.r[s]!; lbh = c.r[s + 1]!; }
+  };
+  switch (k) {
+    case A_XOR:
+      return imm
+        ? (c, i) => { const r = c.r, d = 2 * i.dn; const rl = r[d]! ^ i.immLo, rh = r[d + 1]! ^ i.immHi; r[d] = rl; r[d + 1] = rh; c.fop = F_LOGIC; c.fsz = 8; c.frl = rl; c.frh = rh; }
+        : (c, i) => { const r = c.r, d = 2 * i.dn, s = 2 * i.sn; const rl = r[d]! ^ r[s]!, rh = r[d + 1]! ^ r[s + 1]!; r[d] = rl; r[d + 1] = rh; c.fop = F_LOGIC; c.fsz = 8; c.frl = rl; c.frh = rh; };
+    case A_OR:
+      return imm
+        ? (c, i) => { const r = c.r, d = 2 * i.dn; const rl = r[d]! | i.immLo, rh = r[d + 1]! | i.immHi; r[d] = rl; r[d + 1] = rh; c.fop = F_LOGIC; c.fsz = 8; c.frl = rl; c.frh = rh; }
+        : (c, i) => { const r = c.r, d = 2 * i.dn, s = 2 * i.sn; const rl = r[d]! | r[s]!, rh = r[d + 1]! | r[s + 1]!; r[d] = rl; r[d + 1] = rh; c.fop = F_LOGIC; c.fsz = 8; c.frl = rl; c.frh = rh; };
+    case A_AND:
+      return imm
+        ? (c, i) => { const r = c.r, d = 2 * i.dn; const rl = r[d]! & i.immLo, rh = r[d + 1]! & i.immHi; r[d] = rl; r[d + 1] = rh; c.fop = F_LOGIC; c.fsz = 8; c.frl = rl; c.frh = rh; }
+        : (c, i) => { const r = c.r, d = 2 * i.dn, s = 2 * i.sn; const rl = r[d]! & r[s]!, rh = r[d + 1]! & r[s + 1]!; r[d] = rl; r[d + 1] = rh; c.fop = F_LOGIC; c.fsz = 8; c.frl = rl; c.frh = rh; };
+    default:
+      return (c, i) => {
+        src(c, i);
+        const d = 2 * i.dn;
+        c.fop = F_LOGIC; c.fsz = 8; c.frl = c.r[d]! & lb; c.frh = c.r[d + 1]! & lbh;
+      };
+  }
+}
+// Scratch for TEST's source (module state: no allocation).
+let lb = 0, lbh = 0;
 
 /** INC/DEC: like ADD/SUB of 1 but CF is preserved. */
 export function incdecHandler(dec: boolean): Handler {
@@ -109,10 +160,36 @@ export function incdecHandler(dec: boolean): Handler {
       else { const lo = (a >>> 0) + 1; rl = lo | 0; rh = (ah + (lo > 0xffffffff ? 1 : 0)) | 0; }
     } else rl = w === 4 ? (dec ? a - 1 : a + 1) >>> 0 : (dec ? a - 1 : a + 1) & mask(w);
     writeD(c, i, rl, rh);
-    c.materialize(); // CF of the previous operation must survive
+    keepCarry(c);
     record(c, dec ? F_DEC : F_INC, w, a, ah, 1, 0, rl, rh);
   };
 }
+
+/** Before INC/DEC replace the lazy record: CF of the pending operation into fl (all they keep). */
+function keepCarry(c: Cpu): void {
+  const op = c.fop;
+  if (op !== F_NONE && op !== F_INC && op !== F_DEC) c.fl = ((c.fl & ~CF) | c.carry()) >>> 0;
+}
+
+/** INCQ reg: the fast path (no operand decoding, CF kept without materializing; the result alone recorded, see cpu.ts). */
+export const inc64r: Handler = (c, i) => {
+  const r = c.r, d = 2 * i.dn;
+  const a = r[d]!, ah = r[d + 1]!;
+  const rl = (a + 1) | 0, rh = rl === 0 ? (ah + 1) | 0 : ah;
+  r[d] = rl; r[d + 1] = rh;
+  keepCarry(c);
+  c.fop = F_INC; c.fsz = 8; c.frl = rl; c.frh = rh;
+};
+
+/** DECQ reg: the fast path. */
+export const dec64r: Handler = (c, i) => {
+  const r = c.r, d = 2 * i.dn;
+  const a = r[d]!, ah = r[d + 1]!;
+  const rl = (a - 1) | 0, rh = a === 0 ? (ah - 1) | 0 : ah;
+  r[d] = rl; r[d + 1] = rh;
+  keepCarry(c);
+  c.fop = F_DEC; c.fsz = 8; c.frl = rl; c.frh = rh;
+};
 
 /** NEG: 0 - x, flags as SUB (so CF = x != 0). */
 export const neg: Handler = (c, i) => {

@@ -9,18 +9,24 @@
 // address is not canonical; Cpu.setRip64 keeps such a value exact).
 
 import type { Handler } from "./decode.ts";
+import { F_NONE } from "./cpu.ts";
+import { ZF } from "../x86/regs.ts";
 import { pop64, push64, readD } from "./operands.ts";
 
 export const jcc: Handler = (c, i) => {
   c.rip = c.cond(i.cc) ? i.target : i.next;
 };
 
+// JNE and JEQ read ZF as Cpu.zf does, written out: without the getter's
+// call they stay small enough to inline into a fused block.
 export const jne: Handler = (c, i) => {
-  c.rip = c.zf ? i.next : i.target;
+  const zf = c.fop !== F_NONE ? (c.frl | c.frh) === 0 : (c.fl & ZF) !== 0;
+  c.rip = zf ? i.next : i.target;
 };
 
 export const jeq: Handler = (c, i) => {
-  c.rip = c.zf ? i.target : i.next;
+  const zf = c.fop !== F_NONE ? (c.frl | c.frh) === 0 : (c.fl & ZF) !== 0;
+  c.rip = zf ? i.target : i.next;
 };
 
 export const jmp: Handler = (c, i) => {

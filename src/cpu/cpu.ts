@@ -9,16 +9,25 @@
 // records what it did (fop: which operation, fsz: its width) and its
 // operands and result (fd*, fs*, fr*). The flags are materialized into `fl`
 // only when something reads them other than through the cheap paths (ZF is
-// "result is zero" whatever the operation). Instructions whose flags are
-// awkward to recompute (shifts, multiplies, rotates) write `fl` eagerly and
+// "result is zero" whatever the operation; INC and DEC need only the carry,
+// which carry() computes alone). 64-bit shifts by an immediate record
+// themselves too (F_SHL, F_SHR, F_SAR: the operand, the count in fsl, the
+// result); other shifts, multiplies and rotates write `fl` eagerly and
 // clear fop. The materialized value is exact per the Intel SDM for every
 // defined flag; for the flags the SDM leaves undefined we produce what QEMU
 // (and so unicorn) produces where that is cheap, and flags.ts exports
 // undefinedFlags() so a lockstep comparison can ignore them.
 //
+// ADD and SUB record only the source and the result (fs*, fr*): the
+// destination they started from is r - s or r + s, which materialize() and
+// cond() work out when they need it, so the hot ALU handlers store two
+// fields fewer. INC and DEC record the result alone (the source is 1).
+//
 // Invariants: for widths 1, 2 and 4 the lazy operands and result are stored
 // as unsigned values masked to the width with the high halves 0; for width 8
-// they are the raw int32 halves. `fl` always has bit 1 set.
+// they are the raw int32 halves. fd* is meaningless after F_ADD, F_SUB,
+// F_INC and F_DEC, and fs* after F_INC and F_DEC.
+// `fl` always has bit 1 set.
 
 import { CF, PF, AF, ZF, SF, OF } from "../x86/regs.ts";
 import type { Memory } from "../mem/memory.ts";
@@ -34,6 +43,8 @@ export const RFLAGS_SETTABLE = 0x1 | 0x2 | 0x4 | 0x10 | 0x40 | 0x80 | 0x200 | 0x
 
 /** Lazy flag operations. */
 export const F_NONE = 0, F_ADD = 1, F_SUB = 2, F_LOGIC = 3, F_INC = 4, F_DEC = 5, F_ADC = 6, F_SBB = 7;
+/** 64-bit shifts (count 1..63 in fsl), recorded by the immediate-count fast path (shift.ts). */
+export const F_SHL = 8, F_SHR = 9, F_SAR = 10;
 
 /** Why the CPU stopped inside a block (set by the handler that stops). */
 export const STOP_NONE = 0, STOP_SYSCALL = 1, STOP_BREAKPOINT = 2, STOP_HALT = 3;
@@ -86,6 +97,12 @@ export class Cpu {
   stopAddr = 0;
   /** Instructions retired. */
   icount = 0;
+  /** Set when a write dropped decoded code (exec.ts: a fused block then stops early). */
+  smc = false;
+  /** Instructions a fused block completed before the one that threw. */
+  bk = 0;
+  /** Instructions of the passes a looping fused block completed before that (exec.ts fuse). */
+  bkt = 0;
 
   constructor(public readonly mem: Memory) {}
 
@@ -109,7 +126,21 @@ export class Cpu {
     const w = this.fsz;
     let f = 0;
     const rl = this.frl, rh = this.frh;
-    const dl = this.fdl, dh = this.fdh, sl = this.fsl, sh = this.fsh;
+    let sl = this.fsl, sh = this.fsh;
+    let dl = this.fdl, dh = this.fdh;
+    if (op === F_INC || op === F_DEC) { sl = 1; sh = 0; }
+    if (op === F_ADD || op === F_SUB || op === F_INC || op === F_DEC) {
+      // The destination before the operation: r - s (ADD, INC) or r + s (SUB, DEC).
+      const up = op === F_ADD || op === F_INC;
+      if (w === 8) {
+        if (up) { const lo = (rl >>> 0) - (sl >>> 0); dl = lo | 0; dh = (rh - sh - (lo < 0 ? 1 : 0)) | 0; }
+        else { const lo = (rl >>> 0) + (sl >>> 0); dl = lo | 0; dh = (rh + sh + (lo > 0xffffffff ? 1 : 0)) | 0; }
+      } else {
+        const v = up ? rl - sl : rl + sl;
+        dl = w === 4 ? v >>> 0 : v & maskOf(w);
+        dh = 0;
+      }
+    }
     // ZF, SF, PF depend only on the result.
     if ((rl | rh) === 0) f |= ZF;
     const signR = w === 8 ? rh < 0 : ((rl >>> (w * 8 - 1)) & 1) === 1;
@@ -146,9 +177,30 @@ export class Cpu {
       }
       case F_LOGIC:
         break;
+      case F_SHL: case F_SHR: case F_SAR: {
+        // As shift.ts's eager code: CF the last bit out, OF from the sign
+        // change (the SDM's for count 1, QEMU's beyond), AF clear.
+        const c = shiftCarryOut(op, dl, dh, sl);
+        if (c) f |= CF;
+        const before = op === F_SHL ? c : shiftMsbBefore(op, dl, dh, sl);
+        if ((before ^ (rh >>> 31)) & 1) f |= OF;
+        break;
+      }
     }
     this.fl = ((this.fl & ~ARITH) | f) >>> 0;
     this.fop = F_NONE;
+  }
+
+  /** CF alone (0 or CF), without materializing the rest: what INC and DEC keep. */
+  carry(): number {
+    const op = this.fop;
+    switch (op) {
+      case F_NONE: case F_INC: case F_DEC: return this.fl & CF;
+      case F_LOGIC: return 0;
+      case F_SHL: case F_SHR: case F_SAR: return shiftCarryOut(op, this.fdl, this.fdh, this.fsl) ? CF : 0;
+    }
+    this.materialize();
+    return this.fl & CF;
   }
 
   /** Replaces the arithmetic flags by `f` (eager instructions). */
@@ -171,9 +223,11 @@ export class Cpu {
     let v: boolean;
     if (this.fop === F_SUB && this.fsz === 8) {
       // After a 64-bit CMP/SUB every condition follows from the operands
-      // directly, without materializing RFLAGS.
-      const dh = this.fdh, sh = this.fsh, rh = this.frh;
-      const cf = (dh >>> 0) < (sh >>> 0) || (dh === sh && (this.fdl >>> 0) < (this.fsl >>> 0));
+      // directly, without materializing RFLAGS (the destination is r + s).
+      const sl = this.fsl, sh = this.fsh, rh = this.frh;
+      const lo = (this.frl >>> 0) + (sl >>> 0);
+      const dl = lo | 0, dh = (rh + sh + (lo > 0xffffffff ? 1 : 0)) | 0;
+      const cf = (dh >>> 0) < (sh >>> 0) || (dh === sh && (dl >>> 0) < (sl >>> 0));
       const zf = (this.frl | rh) === 0;
       const sf = rh < 0;
       const of = ((dh ^ sh) & (dh ^ rh)) < 0;
@@ -252,6 +306,19 @@ export class Cpu {
     const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
     for (let k = 0; k < 4; k++) this.x[4 * i + k] = k * 4 + 4 <= v.byteLength ? dv.getInt32(4 * k, true) : 0;
   }
+}
+
+/** The last bit a 64-bit shift by n (1..63) of (lo, hi) moved out: the carry. */
+function shiftCarryOut(op: number, lo: number, hi: number, n: number): number {
+  // SHL: bit 64-n of the operand; SHR and SAR: bit n-1.
+  const k = op === F_SHL ? 64 - n : n - 1;
+  return k < 32 ? (lo >>> k) & 1 : (hi >>> (k - 32)) & 1;
+}
+
+/** The sign bit of a 64-bit SHR/SAR by n-1 (the value before the last step), for OF. */
+function shiftMsbBefore(op: number, _lo: number, hi: number, n: number): number {
+  if (op === F_SAR) return hi >>> 31;
+  return n === 1 ? hi >>> 31 : 0;
 }
 
 export function maskOf(w: number): number {

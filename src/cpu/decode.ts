@@ -561,6 +561,11 @@ function finish(i: Insn, len: number): Insn {
 /** What classifyAt() says about the bytes at a position. */
 export const C_PLAIN = 0, C_SPECIAL = 1, C_INCOMPLETE = 2;
 
+/** The length of the instruction the last classifyAt() looked at (its bytes up to where it stopped, when it did not decode). */
+export function classifiedLength(): number {
+  return M.len;
+}
+
 /**
  * Classifies the instruction that would start at buf[base] (with `avail`
  * bytes present) without building it: C_SPECIAL when it does not decode

@@ -35,10 +35,31 @@
 //     does; checked only where a block is built, so the hot path pays
 //     nothing. A data access outside the canonical range is #GP as well;
 //   - RDTSC(P) always begins a block, so the icount it reads is exact.
+//
+// Fused blocks. The per-instruction cost is mostly the indirect call: each
+// instruction's handler is a different function, so the loop's call site
+// is megamorphic and nothing inlines. A block that has run HOT times whole
+// gets a function of its own, generated once, that calls its instructions'
+// handlers one after the other: every call site then has one target, and
+// the JIT inlines the handlers into it. It runs only when the whole block
+// fits in the budget; stepping, a partial block and a block of one
+// instruction take the loop, so everything that watches single
+// instructions (step, trace, watchpoints, lockstep) sees each of them
+// exactly as before. The fused function counts completed instructions for
+// a fault (cpu.bk), and after each instruction that may store, it checks
+// cpu.smc (set when a write dropped decoded code) and returns early, so a
+// block that rewrites itself still runs what memory holds. A block that
+// branches back to its own start (a loop of one block) runs again inside
+// its fused function, pass after whole pass while the budget holds one
+// more, nothing stopped and no code was rewritten: the run loop's work per
+// block (host range, chain, try, counts) is then paid once per run, not
+// once per iteration. Each pass adds to cpu.icount, so RDTSC stays exact.
+// Rejected: translating instruction semantics into JavaScript source (a
+// second implementation of every handler to keep in step with the first).
 
 import { MemFault, faultAddr, PAGE_SIZE } from "../mem/memory.ts";
 import { Cpu, CpuFault, STOP_BREAKPOINT, STOP_HALT, STOP_NONE, STOP_SYSCALL } from "./cpu.ts";
-import { decode, memSource, type ByteSource, type Insn } from "./decode.ts";
+import { decode, memSource, K_MEM, type ByteSource, type Insn } from "./decode.ts";
 import { endsBlock, startsBlock } from "./handlers.ts";
 import { isCanonical, unsignedAddr, type Fault } from "./fault.ts";
 
@@ -54,7 +75,61 @@ export class Block {
   valid = true;
   l1: Block | null = null;
   l2: Block | null = null;
+  /** Whole runs so far, until it is fused. */
+  runs = 0;
+  /** The fused function (see the essay and fuse()): instructions completed. */
+  fn: ((c: Cpu, budget: number) => number) | null = null;
   constructor(readonly start: number, readonly end: number, readonly insns: Insn[], readonly pages: number[]) {}
+}
+
+/** Whole runs after which a block is fused. */
+const HOT = 8;
+
+/** Whether an instruction may store to memory (after which a fused block checks for rewritten code). */
+function mayStore(i: Insn): boolean {
+  if (i.dk === K_MEM) return true;
+  switch (i.op) {
+    case "push": case "call": case "pushf": case "xchg": case "xadd": case "cmpxchg":
+      return true;
+  }
+  return false;
+}
+
+/**
+ * Generates a block's fused function; null where code cannot be generated
+ * (a strict CSP). fn(c, budget) runs the block whole, and again while it
+ * branched back to its own start, nothing stopped, no store rewrote code
+ * and the next pass fits in the budget; it returns the instructions it
+ * completed, with RIP set past the last, and adds them to cpu.icount
+ * itself (pass by pass: an RDTSC at the block's start reads it). After a
+ * store that dropped decoded code it returns at once with RIP at the next
+ * instruction. On a throw, cpu.bkt holds the instructions of the earlier
+ * passes (already counted) and cpu.bk the index in the block of the one
+ * that threw.
+ */
+function fuse(blk: Block): ((c: Cpu, budget: number) => number) | null {
+  const n = blk.insns.length;
+  const names: string[] = [];
+  const values: unknown[] = [];
+  const lit = (a: number): string => (a < 0 ? `(${a})` : String(a));
+  let body = `let t = 0, k = 0;\ntry {\n for (;;) {\n  c.rip = ${lit(blk.end)};\n`;
+  for (let j = 0; j < n; j++) {
+    const ins = blk.insns[j]!;
+    names.push(`h${j}`, `i${j}`);
+    values.push(ins.h, ins);
+    body += `  h${j}(c, i${j}); k = ${j + 1};\n`;
+    if (j < n - 1 && mayStore(ins)) body += `  if (c.smc) { c.rip = ${lit(blk.insns[j + 1]!.addr)}; c.icount += ${j + 1}; return t + ${j + 1}; }\n`;
+  }
+  body += `  t += ${n}; k = 0; c.icount += ${n};\n`;
+  body += `  if (c.rip !== ${lit(blk.start)} || c.stop !== 0 || c.smc || t + ${n} > budget) return t;\n }\n`;
+  body += `} catch (e) { c.bkt = t; c.bk = k; throw e; }`;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const make = new Function(...names, `return function block_${blk.start.toString(16)}(c, budget) {\n${body}\n};`) as (...a: unknown[]) => (c: Cpu, budget: number) => number;
+    return make(...values);
+  } catch {
+    return null;
+  }
 }
 
 export class Interpreter {
@@ -101,6 +176,7 @@ export class Interpreter {
     const l = this.byPage.get(pn);
     if (!l) return;
     this.byPage.delete(pn);
+    this.cpu.smc = true;
     for (const b of l) {
       if (!b.valid) continue;
       b.valid = false;
@@ -202,19 +278,30 @@ export class Interpreter {
       if (n > left) { n = left; c.rip = insns[n]!.addr; }
       else c.rip = blk.end;
       let k = 0;
+      const fn = n === insns.length ? blk.fn : null;
       try {
-        for (; k < n; k++) {
-          const ins = insns[k]!;
-          ins.h(c, ins);
+        if (fn !== null) {
+          c.smc = false;
+          // Whole passes only (see fuse): it leaves RIP past what it ran, and counts it.
+          left -= fn(c, left);
+          n = 0;
+        } else {
+          for (; k < n; k++) {
+            const ins = insns[k]!;
+            ins.h(c, ins);
+          }
+          if (n === insns.length && n > 1 && ++blk.runs === HOT && blk.valid) blk.fn = fuse(blk);
         }
       } catch (e) {
+        let done = k;
+        if (fn !== null) { k = c.bk; done = c.bkt + k; }
         c.icount += k;
         const at = insns[k]!.addr;
         c.rip = at;
         if (e === RESYNC) {
           // This block's code was overwritten by an earlier instruction of it:
           // continue from here with a fresh decoding.
-          left -= k;
+          left -= done;
           prev = null;
           continue;
         }

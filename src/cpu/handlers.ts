@@ -12,11 +12,11 @@
 // here does not compile (the `never` in the default).
 
 import { setResolver, K_IMM, K_MEM, K_REG, type Handler, type Insn } from "./decode.ts";
-import { A_ADC, A_ADD, A_AND, A_CMP, A_OR, A_SBB, A_SUB, A_TEST, A_XOR, alu64Handler, aluHandler, incdecHandler, neg, not } from "./alu.ts";
+import { A_ADC, A_ADD, A_AND, A_CMP, A_OR, A_SBB, A_SUB, A_TEST, A_XOR, alu64Handler, aluHandler, dec64r, inc64r, incdecHandler, neg, not } from "./alu.ts";
 import { cdq, cwd, cmovcc, cmpxchg, cqo, lea, mov, mov64load, mov64rr, mov64store, movImmReg, movsx, movzx, setcc, xadd, xchg } from "./mov.ts";
 import { pop, popf, popReg, push, pushf, pushReg } from "./stack.ts";
 import { call, callInd, jcc, jeq, jmp, jmpInd, jne, ret } from "./control.ts";
-import { shiftHandler } from "./shift.ts";
+import { shift64riHandler, shiftHandler } from "./shift.ts";
 import { divHandler, imul, mulHandler } from "./mul.ts";
 import { mov128, movq, xor128 } from "./sse.ts";
 import {
@@ -29,6 +29,7 @@ const ALU_KIND: Record<string, number> = {
 const aluGeneric = new Map<number, Handler>();
 const alu64 = new Map<string, Handler>();
 const shifts = new Map<string, Handler>();
+const shifts64 = new Map<string, Handler>();
 const inc = incdecHandler(false), dec = incdecHandler(true);
 const div = divHandler(false), idiv = divHandler(true);
 const mul = mulHandler(false), imul1 = mulHandler(true);
@@ -48,8 +49,8 @@ export function resolveHandler(i: Insn): Handler {
       if (!h) aluGeneric.set(k, (h = aluHandler(k)));
       return h;
     }
-    case "inc": return inc;
-    case "dec": return dec;
+    case "inc": return i.size === 8 && i.dk === K_REG ? inc64r : inc;
+    case "dec": return i.size === 8 && i.dk === K_REG ? dec64r : dec;
     case "neg": return neg;
     case "not": return not;
     case "mov":
@@ -78,6 +79,15 @@ export function resolveHandler(i: Insn): Handler {
     case "call": return i.dk === 0 ? call : callInd;
     case "ret": return ret;
     case "shl": case "shr": case "sar": case "rol": case "ror": {
+      if (op !== "rol" && op !== "ror" && i.size === 8 && i.dk === K_REG && i.sk === K_IMM) {
+        // The count is known here: 0 (no change, no flags), below 32 or not.
+        const n = i.immLo & 63;
+        if (n === 0) return nop;
+        const key = n < 32 ? op : op + "32";
+        let h = shifts64.get(key);
+        if (!h) shifts64.set(key, (h = shift64riHandler(op, n < 32)));
+        return h;
+      }
       let h = shifts.get(op);
       if (!h) shifts.set(op, (h = shiftHandler(op)));
       return h;

@@ -13,10 +13,13 @@
 //   rotates: only CF and OF change: ROL CF = LSB(result), OF = MSB XOR CF;
 //            ROR CF = MSB(result), OF = MSB XOR next-to-MSB (OF defined for
 //            count 1 only, same formula otherwise).
-// 64-bit operands are shifted as 32-bit halves (sh64 below).
+// 64-bit operands are shifted as 32-bit halves (sh64 below). SHL, SHR and
+// SAR of a 64-bit register by an immediate (SHLQ $1, R9) have a fast path
+// that records the shift for the lazy flags (cpu.ts F_SHL...) instead of
+// computing them: the same flags, when something reads them.
 
 import { CF, OF, ZF, SF } from "../x86/regs.ts";
-import { PARITY } from "./cpu.ts";
+import { F_SAR, F_SHL, F_SHR, PARITY } from "./cpu.ts";
 import type { Cpu } from "./cpu.ts";
 import { K_IMM, type Handler, type Insn } from "./decode.ts";
 import { mask, readD, writeD } from "./operands.ts";
@@ -117,4 +120,64 @@ export function shiftHandler(op: string): Handler {
     f |= PARITY[rl & 0xff]!;
     c.setArith(f);
   };
+}
+
+/**
+ * SHL/SHR/SAR of a 64-bit register by an immediate count n, 1..63: the fast
+ * path, one closure per operation and count range (below 32 or not, known
+ * at decode time) with its shift written out: small enough for the JIT to
+ * inline into a fused block, where sh64 with its branches is not. A count
+ * of 0 (mod 64) is a no-op the decoder resolves elsewhere.
+ */
+export function shift64riHandler(op: "shl" | "shr" | "sar", low: boolean): Handler {
+  switch (op) {
+    case "shl":
+      return low
+        ? (c, i) => {
+          const n = i.immLo & 63, r = c.r, d = 2 * i.dn;
+          const a = r[d]!, ah = r[d + 1]!;
+          const rl = a << n, rh = (ah << n) | (a >>> (32 - n));
+          r[d] = rl; r[d + 1] = rh;
+          c.fop = F_SHL; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = rl; c.frh = rh;
+        }
+        : (c, i) => {
+          const n = i.immLo & 63, r = c.r, d = 2 * i.dn;
+          const a = r[d]!, ah = r[d + 1]!;
+          const rh = a << (n - 32);
+          r[d] = 0; r[d + 1] = rh;
+          c.fop = F_SHL; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = 0; c.frh = rh;
+        };
+    case "shr":
+      return low
+        ? (c, i) => {
+          const n = i.immLo & 63, r = c.r, d = 2 * i.dn;
+          const a = r[d]!, ah = r[d + 1]!;
+          const rl = (a >>> n) | (ah << (32 - n)), rh = (ah >>> n) | 0;
+          r[d] = rl; r[d + 1] = rh;
+          c.fop = F_SHR; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = rl; c.frh = rh;
+        }
+        : (c, i) => {
+          const n = i.immLo & 63, r = c.r, d = 2 * i.dn;
+          const a = r[d]!, ah = r[d + 1]!;
+          const rl = (ah >>> (n - 32)) | 0;
+          r[d] = rl; r[d + 1] = 0;
+          c.fop = F_SHR; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = rl; c.frh = 0;
+        };
+    case "sar":
+      return low
+        ? (c, i) => {
+          const n = i.immLo & 63, r = c.r, d = 2 * i.dn;
+          const a = r[d]!, ah = r[d + 1]!;
+          const rl = (a >>> n) | (ah << (32 - n)), rh = ah >> n;
+          r[d] = rl; r[d + 1] = rh;
+          c.fop = F_SAR; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = rl; c.frh = rh;
+        }
+        : (c, i) => {
+          const n = i.immLo & 63, r = c.r, d = 2 * i.dn;
+          const a = r[d]!, ah = r[d + 1]!;
+          const rl = ah >> (n - 32), rh = ah >> 31;
+          r[d] = rl; r[d + 1] = rh;
+          c.fop = F_SAR; c.fsz = 8; c.fdl = a; c.fdh = ah; c.fsl = n; c.frl = rl; c.frh = rh;
+        };
+  }
 }

@@ -64,6 +64,14 @@ export interface Engine {
   setXmm(i: number, v: Uint8Array): void;
 
   /**
+   * Declares that [start, end) holds a function's instructions, one after
+   * the other from `start` (a loader knows; code that jumps into the middle
+   * of an instruction there is broken). An engine may use it to look only
+   * at those instructions (unicorn's exits); it changes nothing else.
+   */
+  declareCode(start: number, end: number): void;
+
+  /**
    * Addresses in [start, end) stop execution with {kind:"hostcall"} when RIP
    * reaches them, before anything there executes. Used for host functions.
    */

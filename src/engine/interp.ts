@@ -143,6 +143,9 @@ export class InterpEngine implements Engine {
 
   setHostRange(start: number, end: number): void { this.interp.setHostRange(start, end); }
 
+  /** The interpreter decodes where it runs: it needs no declaration. */
+  declareCode(_start: number, _end: number): void { /* nothing to do */ }
+
   run(maxInsns: number): Stop {
     return this.toStop(this.interp.run(maxInsns));
   }

@@ -88,6 +88,9 @@ export function mapImage(e: Engine, image: LoadableImage): Loaded {
     if (s.bytes.length > 0) e.write(s.addr, s.bytes);
   }
   for (const r of regions) if (r.prot !== (PROT_READ | PROT_WRITE)) e.protect(r.start, r.end - r.start, r.prot);
+  for (const s of image.symbols) {
+    if (s.kind === "text" && s.bytes.length > 0) e.declareCode(s.addr, s.addr + s.bytes.length);
+  }
   return { addrOf, regions };
 }
 

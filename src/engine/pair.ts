@@ -78,6 +78,7 @@ export class LockstepEngine implements Engine {
   getXmm(i: number): Uint8Array { return this.a.getXmm(i); }
   setXmm(i: number, v: Uint8Array): void { this.a.setXmm(i, v); this.b.setXmm(i, v); }
   setHostRange(start: number, end: number): void { this.a.setHostRange(start, end); this.b.setHostRange(start, end); }
+  declareCode(start: number, end: number): void { this.a.declareCode(start, end); this.b.declareCode(start, end); }
   get icount(): number { return this.a.icount; }
 
   run(maxInsns: number): Stop {

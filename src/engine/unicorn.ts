@@ -96,7 +96,7 @@ import { Memory, PAGE_SIZE, PROT_EXEC, PROT_WRITE, type MemSnapshot, type Page }
 import type { HostMem } from "../mem/hostmem.ts";
 import { badRegN, MAX_REGN } from "./interp.ts";
 import { Cpu, RFLAGS_SETTABLE, STOP_BREAKPOINT, STOP_NONE, STOP_SYSCALL } from "../cpu/cpu.ts";
-import { classifyAt, decode, memSource, C_SPECIAL, MAX_LEN, P_LOCK, P_MEM, P_OPSIZE, P_REXR_EXT, P_STALE_REX, type Insn } from "../cpu/decode.ts";
+import { classifiedLength, classifyAt, decode, memSource, C_INCOMPLETE, C_SPECIAL, MAX_LEN, P_LOCK, P_MEM, P_OPSIZE, P_REXR_EXT, P_STALE_REX, type Insn } from "../cpu/decode.ts";
 import { faultOf } from "../cpu/exec.ts";
 import { isCanonicalU, unsignedAddr } from "../cpu/fault.ts";
 import { NEEDS_INTERP } from "../cpu/handlers.ts";
@@ -567,19 +567,39 @@ export class UnicornEngine implements Engine {
   // on these instructions by construction (lockstep compares them like any
   // other, but there it checks the interpreter against itself).
   //
+  // Declared code (declareCode, from a loader: each function's text). After
+  // every run, unicorn drops the translations that contain an exit address
+  // (so that the exit's own translation does not outlive it), and a false
+  // exit — an offset inside a real instruction where some other instruction
+  // would start — sits inside the translations of ordinary code: they would
+  // be translated again after every run. So on a page that holds declared
+  // code, only the instructions on each declared function's path are
+  // classified, and nothing else on the page is; a page with none (code
+  // written by a test, a fuzzer, a debugger's patch) gets every offset
+  // classified. A program that jumps into the middle of one of its own
+  // declared instructions may then run differently on the two engines.
+  //
   // Invalidation: a host write into an executable page (or a protection
   // change) recomputes the exits of that page and of the one before it
-  // (whose last instructions may reach into it). Not covered: code the
-  // guest itself writes into a writable and executable page during a run
-  // (the exits of such a page are recomputed at the start of every run);
-  // gmpemu's loaders map code read-only.
+  // (whose last instructions may reach into it). The guest's own writes
+  // into code: a page that is writable and executable is read-only to
+  // unicorn while it may execute it, so such a store faults, and the
+  // interpreter runs it (the store into Memory then counts as a host write
+  // into code, above). This also spares QEMU's self-modifying-code path,
+  // which under an instruction budget can lose the store.
+  //
+  // Data faults are decided by the interpreter too: at a fault QEMU stopped
+  // before the instruction, which the interpreter then runs on the same
+  // state, so the fault reported is the one it finds (the first
+  // inaccessible byte of an access that straddles two pages, where QEMU
+  // names its last byte).
 
-  /** Computes a page's exits and lets unicorn execute it. */
+  /** Computes a page's exits and lets unicorn execute it (and no longer write it: see above). */
   private grant(pn: number): void {
     const p = this.mem.pageAt(pn * PAGE_SIZE)!;
     this.computeExits(pn);
     this.granted.add(pn);
-    const err = this.u.memProtect(this.h, pn * PAGE_SIZE, PAGE_SIZE, p.prot);
+    const err = this.u.memProtect(this.h, pn * PAGE_SIZE, PAGE_SIZE, p.prot & ~PROT_WRITE);
     if (err !== 0) this.fail(err, "protect", pn * PAGE_SIZE, PAGE_SIZE);
     this.pushExits();
   }
@@ -607,19 +627,71 @@ export class UnicornEngine implements Engine {
   private computeExits(pn: number): void {
     this.dropExits(pn);
     const a = pn * PAGE_SIZE;
-    const buf = this.scanBuf;
-    buf.set(this.mem.pageAt(a)!.u8, 0);
-    let avail = PAGE_SIZE;
-    const next = this.mem.pageAt(a + PAGE_SIZE);
-    if (next && (next.prot & PROT_EXEC)) { buf.set(next.u8.subarray(0, MAX_LEN), PAGE_SIZE); avail += MAX_LEN; }
     const list: number[] = [];
-    for (let o = 0; o < PAGE_SIZE; o++) {
-      if (classifyAt(buf, o, Math.min(MAX_LEN, avail - o), needsInterp) === C_SPECIAL) {
-        list.push(a + o);
-        this.exitSet.add(a + o);
+    const declared = this.declaredOn(pn);
+    if (declared.length > 0) {
+      // Along each declared function's instructions only (see "declared code").
+      for (const [s, e] of declared) {
+        for (let x = s; x < e && x < a + PAGE_SIZE;) {
+          const cls = this.classifyHere(x);
+          if (cls < 0 || cls === C_INCOMPLETE) break; // runs off executable memory
+          if (x >= a && cls === C_SPECIAL) list.push(x);
+          const len = classifiedLength();
+          // Past an instruction that does not decode, its length means nothing.
+          if (cls === C_SPECIAL && !this.decodes(x)) break;
+          x += Math.max(1, len);
+        }
+      }
+    } else {
+      const buf = this.scanBuf;
+      buf.set(this.mem.pageAt(a)!.u8, 0);
+      let avail = PAGE_SIZE;
+      const next = this.mem.pageAt(a + PAGE_SIZE);
+      if (next && (next.prot & PROT_EXEC)) { buf.set(next.u8.subarray(0, MAX_LEN), PAGE_SIZE); avail += MAX_LEN; }
+      for (let o = 0; o < PAGE_SIZE; o++) {
+        if (classifyAt(buf, o, Math.min(MAX_LEN, avail - o), needsInterp) === C_SPECIAL) list.push(a + o);
       }
     }
+    for (const x of list) this.exitSet.add(x);
     this.exitsByPage.set(pn, list);
+  }
+
+  /** Classifies the instruction at x (reading across pages), or -1 when its first byte is not executable memory. */
+  private classifyHere(x: number): number {
+    const buf = this.scanBuf;
+    let n = 0;
+    for (; n < MAX_LEN; n++) {
+      const p = this.mem.pageAt(x + n);
+      if (!p || !(p.prot & PROT_EXEC)) break;
+      buf[n] = p.u8[(x + n) & (PAGE_SIZE - 1)]!;
+    }
+    if (n === 0) return -1;
+    return classifyAt(buf, 0, n, needsInterp);
+  }
+
+  /** Whether the instruction at x decodes (special ones do; bytes that raise #UD or #GP do not). */
+  private decodes(x: number): boolean {
+    try {
+      return decode(this.src, x).op !== "bad";
+    } catch {
+      return false;
+    }
+  }
+
+  /** Declared functions (see "declared code") that start on page pn or run into it. */
+  private declaredOn(pn: number): [number, number][] {
+    const a = pn * PAGE_SIZE, b = a + PAGE_SIZE;
+    const out: [number, number][] = [];
+    for (const r of this.declared) if (r[0] < b && r[1] > a) out.push(r);
+    return out;
+  }
+
+  private readonly declared: [number, number][] = [];
+
+  declareCode(start: number, end: number): void {
+    if (!(end > start)) return;
+    this.declared.push([start, end]);
+    this.revokeAround(start, end - start);
   }
 
   /** Gives unicorn the current exits (the whole set; it replaces the old one). */
@@ -636,16 +708,6 @@ export class UnicornEngine implements Engine {
     const first = Math.floor(a / PAGE_SIZE) - 1, last = Math.floor((a + n - 1) / PAGE_SIZE);
     let any = false;
     for (let pn = first; pn <= last; pn++) if (this.granted.has(pn)) { this.revoke(pn); any = true; }
-    if (any) this.pushExits();
-  }
-
-  /** Recomputes the exits of granted pages that the guest may write (at the start of each run). */
-  private refreshWritableCode(): void {
-    let any = false;
-    for (const pn of this.granted) {
-      const p = this.mem.pageAt(pn * PAGE_SIZE);
-      if (p && (p.prot & PROT_WRITE)) { this.computeExits(pn); any = true; }
-    }
     if (any) this.pushExits();
   }
 
@@ -729,6 +791,10 @@ export class UnicornEngine implements Engine {
   unmap(addr: number, size: number): void {
     this.mem.checkRange(addr, size, "unmap");
     this.revokeAround(addr, size);
+    for (let k = this.declared.length - 1; k >= 0; k--) {
+      const [s, e] = this.declared[k]!;
+      if (s < addr + size && e > addr) this.declared.splice(k, 1);
+    }
     const end = addr + size;
     const touched = new Set<NativeBlock>();
     for (let a = addr; a < end;) {
@@ -1018,7 +1084,6 @@ export class UnicornEngine implements Engine {
    * stops the run.
    */
   private emulate(n: number): Stop {
-    this.refreshWritableCode();
     let left = n;
     for (;;) {
       const r = this.emulateOnce(left);
@@ -1055,18 +1120,26 @@ export class UnicornEngine implements Engine {
           : ev.type === UC_MEM_WRITE_UNMAPPED || ev.type === UC_MEM_WRITE_PROT ? "write" : "read";
       // A failed fetch never reached the counting hook.
       const done = clamp(access === "exec" ? counter : counter - 1);
-      if (this.grantable(ev)) return { stop: null, done };
-      const at = this.getRegN(REG_RIP);
-      if (!isCanonicalU(ev.addr)) {
-        const rip = access === "exec" ? Number(ev.addr) : at;
-        const fault: Fault = { type: "gp", rip, why: `general protection (#GP): address 0x${ev.addr.toString(16)} is not canonical` };
-        return { stop: { kind: "fault", fault }, done };
+      if (access === "exec") {
+        if (this.grantable(ev)) return { stop: null, done };
+        if (!isCanonicalU(ev.addr)) {
+          const fault: Fault = { type: "gp", rip: Number(ev.addr), why: `general protection (#GP): RIP 0x${ev.addr.toString(16)} is not canonical` };
+          return { stop: { kind: "fault", fault }, done };
+        }
+        return { stop: { kind: "fault", fault: { type: "page", addr: ev.addr, access, rip: this.getRegN(REG_RIP) } }, done };
       }
-      // QEMU leaves RFLAGS stale after a data fault (it exits without
-      // restoring its lazy flag state): in an observed run, where the state
-      // before this instruction was seen, put the flags back.
-      if (access !== "exec" && this.observer !== null && this.flagsAt === at) this.setRegN(REG_RFLAGS, this.flagsBefore);
-      return { stop: { kind: "fault", fault: { type: "page", addr: ev.addr, access, rip: at } }, done };
+      // A data fault: QEMU stopped before the instruction, with RFLAGS
+      // stale (it exits without restoring its lazy flags; an observed run,
+      // which saw the state before this instruction, puts them back). The
+      // interpreter runs the instruction and says what happened (see
+      // "exits"): the fault, or a completed store into code.
+      const at = this.getRegN(REG_RIP);
+      if (this.observer !== null && this.flagsAt === at) this.setRegN(REG_RFLAGS, this.flagsBefore);
+      this._icount += done; // the TSC, should the instruction read it
+      const st = this.execHere();
+      this._icount -= done;
+      if (st === null) return { stop: null, done: done + 1 };
+      return { stop: st, done: st.kind === "fault" ? done : done + 1 };
     }
     if (ev?.kind === "intr") {
       const r = this.interrupt(ev.intno);

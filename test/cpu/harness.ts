@@ -64,7 +64,7 @@ export function check(e: Engine, row: Row): Stop {
   const want = row.stop ?? "count";
   if (typeof want === "function") want(stop);
   else expect(stop.kind, `${row.asm ?? row.b}: stop ${JSON.stringify(stop, big)}`).toBe(want);
-  const out = row.out ?? {};
+  const out = (e.name === "unicorn" && row.unicorn ? { ...row.out, ...row.unicorn.out } : row.out) ?? {};
   for (const [k, v] of Object.entries(out)) {
     if (k === "flags") {
       const mask = (ARITH | DF) & ~(row.undef ?? 0);

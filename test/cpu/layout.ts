@@ -38,8 +38,12 @@ export interface Row {
   undef?: number;
   /** false: Go's assembler writes other bytes for `asm` (a second encoding). */
   go?: false;
-  /** Why unicorn is not held to this row (our CPUID/RDTSC values, a QEMU bug). */
-  interpOnly?: string;
+  /**
+   * What unicorn does instead, where QEMU departs from the SDM in a way the
+   * engine cannot undo, and why: these outputs replace the row's on unicorn
+   * (every row is asserted on every engine).
+   */
+  unicorn?: { out: State; why: string };
 }
 
 export function hexBytes(s: string): Uint8Array {

@@ -42,6 +42,24 @@ describe.skipIf(!oracleAvailable("libunicorn", unicornAvailable()))("unicorn bin
     expect(e.getReg(RAX)).toBe(2n);
   });
 
+  it("on declared code, stops only at the real special instructions, not at their bytes inside others", () => {
+    // MOVL $0x310f, AX (the RDTSC bytes 0f 31 at CODE+1, inside it); RDTSC; INT3.
+    const code = [0xb8, 0x0f, 0x31, 0, 0, 0x0f, 0x31, 0xcc];
+    const exits = (x: UnicornEngine): Set<number> => (x as unknown as { exitSet: Set<number> }).exitSet;
+    for (const declare of [false, true]) {
+      e = new UnicornEngine();
+      setup(e, code);
+      if (declare) e.declareCode(CODE, CODE + code.length);
+      expect(e.run(10)).toEqual({ kind: "breakpoint", addr: CODE + 7 });
+      // The virtual TSC (one instruction retired before it) either way.
+      expect(e.getReg(RAX)).toBe(1n);
+      // Undeclared, every offset is classified: the false RDTSC inside the MOV is an exit too.
+      expect(exits(e).has(CODE + 5)).toBe(true);
+      expect(exits(e).has(CODE + 1)).toBe(!declare);
+      e.close();
+    }
+  });
+
   it("traces the writes of each instruction when asked", () => {
     e = new UnicornEngine();
     setup(e, P.atomics);
