@@ -1,0 +1,92 @@
+// The page's emulator session (web/src/session.ts) in Node, without a
+// browser: its stops are the stepper's (same steps, same Ps and run
+// queues as `gmpemu step` prints), a long continue runs in slices that a
+// Stop ends, and going back replays to the same state.
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Stepper } from "../../src/step/stepper.ts";
+import type { FromWorker, ProgramSpec } from "../../web/src/protocol.ts";
+import { Session } from "../../web/src/session.ts";
+import { PROGRAM_FILES } from "../../web/src/files.ts";
+import type { Snapshot } from "../../web/src/snapshot.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+function spec(name: string): ProgramSpec {
+  const path = `programs/${name}.s`;
+  return { path, text: PROGRAM_FILES.get(path)!, runtime: {} };
+}
+
+function session(): { s: Session; msgs: FromWorker[]; last: () => Extract<FromWorker, { t: "stop" }> } {
+  const msgs: FromWorker[] = [];
+  const s = new Session((m) => msgs.push(m));
+  return {
+    s, msgs,
+    last: () => {
+      const stops = msgs.filter((m): m is Extract<FromWorker, { t: "stop" }> => m.t === "stop");
+      expect(stops.length).toBeGreaterThan(0);
+      return stops[stops.length - 1]!;
+    },
+  };
+}
+
+function drain(s: Session): void {
+  for (let i = 0; i < 100_000 && s.pump(1e9); i++);
+}
+
+/** The stepper's `p` and `sched`, as the page draws them. */
+function asCli(snap: Snapshot): string {
+  const g = (id: number | null): string => (id === null ? "-" : `G${id}`);
+  return snap.ps.map((p) => `P${p.id} ${p.status} M${p.m ?? "-"} schedtick=${p.schedtick} runnext=${g(p.runnext)} runq=[${p.runq.map(g).join(" ")}]`).join("\n") + "\n";
+}
+
+describe("the page's session", () => {
+  it("stops where the command-line stepper stops, with the same Ps and global queue", () => {
+    const { s, last } = session();
+    s.handle({ t: "load", program: spec("many"), opts: { seed: 3, procs: 4 }, step: 30_000 });
+    drain(s);
+    const snap = last().snap;
+    expect(snap.steps).toBe(30_000);
+    const cli = new Stepper(resolve(ROOT, "programs/many.s"), { root: ROOT, procs: 4, seed: 3 });
+    cli.exec("si 30000");
+    expect(asCli(snap)).toBe(cli.exec("p"));
+    const sched = cli.exec("sched");
+    const m = /^global runq \((\d+)\): \[(.*)\]/.exec(sched)!;
+    expect(snap.sched.runqsize).toBe(Number(m[1]));
+    expect(snap.sched.runq.map((x) => `G${x}`).join(" ")).toBe(m[2]!.split(" ").slice(0, snap.sched.runq.length).join(" "));
+    expect(snap.regs.find((r) => r.name === "SP")!.value).toBe("0x" + cli.m.engine.getReg(4).toString(16));
+  });
+
+  it("runs a long continue in slices, and Stop ends it where it is", () => {
+    const { s, msgs, last } = session();
+    s.handle({ t: "load", program: spec("spin"), opts: { seed: 1, procs: 1, asyncpreemptoff: true }, step: 0 });
+    s.handle({ t: "cmd", line: "c" });
+    expect(s.busy).toBe(true);
+    let slices = 0;
+    for (; slices < 5; slices++) expect(s.pump(5)).toBe(true);
+    s.handle({ t: "stop" });
+    expect(s.busy).toBe(false);
+    const stop = last();
+    expect(stop.why).toBe("stopped");
+    expect(stop.snap.steps).toBeGreaterThan(1000);
+    expect(msgs.some((m) => m.t === "busy")).toBe(true);
+    // It stopped: the next pump does nothing.
+    expect(s.pump()).toBe(false);
+  });
+
+  it("goes back by replay to the same state", () => {
+    const { s, last } = session();
+    s.handle({ t: "load", program: spec("many"), opts: { seed: 1, procs: 2 }, step: 5000 });
+    drain(s);
+    const at5000 = last().snap;
+    s.handle({ t: "goto", step: 8000 });
+    drain(s);
+    expect(last().snap.steps).toBe(8000);
+    s.handle({ t: "goto", step: 5000 });
+    drain(s);
+    const back = last().snap;
+    expect(back.steps).toBe(5000);
+    expect(back.regs.map((r) => r.value)).toEqual(at5000.regs.map((r) => r.value));
+    expect(back.ps).toEqual(at5000.ps);
+  });
+});
