@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // The files the page knows: the runtime's assembly (asm/*.s), its headers
 // (asm/include/*.h) and the bundled programs (programs/*.s), imported as
 // raw text when the site is built, so nothing is fetched at run time. Paths

@@ -14,6 +14,8 @@ export interface MachineOptions {
   /** --preempt-every N instructions. */
   preemptEvery?: number;
   asyncpreemptoff?: boolean;
+  /** Don't start sysmon (as the tour runs). */
+  nosysmon?: boolean;
 }
 
 /** The program to build: its path and text, and the runtime files the user edited (by path). */
@@ -40,6 +42,8 @@ export interface AsmErrorView { file: string; line: number; col: number; message
 export interface TourStop { item: TourItem; snap: Snapshot }
 
 export type FromWorker =
+  /** The worker is ready: the scheduler events `se` knows. */
+  | { t: "hello"; events: string[] }
   | { t: "asm-errors"; errors: AsmErrorView[] }
   /** A problem with the request (not the program's): shown as is. */
   | { t: "error"; message: string }

@@ -72,7 +72,7 @@ export class Session {
     setFile(spec.path, spec.text);
   }
 
-  private newStepper(spec: ProgramSpec, opts: MachineOptions & { nosysmon?: boolean }): StepperCore | undefined {
+  private newStepper(spec: ProgramSpec, opts: MachineOptions): StepperCore | undefined {
     this.running = undefined;
     this.dead = undefined;
     this.install(spec);

@@ -4,6 +4,7 @@
 // clamped setTimeout), which is where a Stop arrives: no SharedArrayBuffer,
 // so no cross-origin isolation headers are needed from the host.
 
+import { EVENT_BREAKS } from "../../src/step/core.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import { Session } from "./session.ts";
 
@@ -37,3 +38,5 @@ scope.onmessage = (e) => {
   session.handle(e.data);
   schedule();
 };
+
+scope.postMessage({ t: "hello", events: Object.keys(EVENT_BREAKS) });
