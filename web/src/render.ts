@@ -45,7 +45,7 @@ export function renderCode(el: HTMLElement, s: Snapshot): void {
   const head = h("div", "fn", {}, `step ${s.steps} · thread ${s.tid ?? "-"} · `, h("b", "", {}, s.fn));
   if (s.code.length === 0) {
     rows.push(h("div", "host", {}, s.fn.endsWith("(host function)")
-      ? "RIP is at a host function: a runtime function written in TypeScript (src/runtime/), run as one step by the bridge."
+      ? `RIP is at a host function: runtime code written in TypeScript${s.hostFile ? ` (${s.hostFile})` : ""}, which the bridge runs as one step when RIP reaches its address.`
       : "No code here."));
   }
   el.replaceChildren(head, ...rows);
@@ -88,7 +88,16 @@ export function renderGobuf(el: HTMLElement, s: Snapshot): void {
   const t = h("table", "gobuf", {},
     row("sp", g.gobuf.sp), row("pc", g.gobuf.pc, g.gobuf.pcSym), row("bp", g.gobuf.bp), row("ctxt", g.gobuf.ctxt), row("ret", g.gobuf.ret), row("g", g.gobuf.g));
   const stackRange = h("div", "note", {}, `stack [${g.stackLo}, ${g.stackHi})`);
-  el.replaceChildren(title, t, stackRange);
+  const r = s.restoring;
+  if (!r) {
+    el.replaceChildren(title, t, stackRange);
+    return;
+  }
+  // In gogo: the gobuf it is about to restore, beside the current g's.
+  const rrow = (k: string, v: string, note = ""): HTMLElement => h("tr", "", { id: `restoring-${k}`, "data-value": v }, h("th", "", {}, `sched.${k}`), h("td", "mono", {}, v), h("td", "note", {}, note));
+  const rt = h("table", "gobuf restoring", {},
+    rrow("sp", r.gobuf.sp), rrow("pc", r.gobuf.pc, r.gobuf.pcSym), rrow("bp", r.gobuf.bp), rrow("ctxt", r.gobuf.ctxt), rrow("ret", r.gobuf.ret), rrow("g", r.gobuf.g));
+  el.replaceChildren(title, t, stackRange, h("div", "ghead restoring", {}, "gogo is restoring ", gChip(r.goid), `'s gobuf at ${r.buf}:`), rt);
 }
 
 export function renderStack(el: HTMLElement, s: Snapshot): void {

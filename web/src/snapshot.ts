@@ -13,8 +13,8 @@
 
 import { REG_FS_BASE, REG_RFLAGS, REG_RIP } from "../../src/engine/engine.ts";
 import {
-  ginfo, goid, goroutines, gwhere, insnAt, isG0, mid, mOf, ms, pOf, pid, ps, REG_VIEW_NAMES, sched, symbolize, tlsg,
-  unwind, type Machine, type SchedEvent,
+  ginfo, gobuf, goid, goroutines, gwhere, insnAt, isG0, mid, mOf, ms, pOf, pid, ps, REG_VIEW_NAMES, sched, symbolize, tlsg,
+  unwind, type Gobuf, type Machine, type SchedEvent,
 } from "../../src/debug/view.ts";
 import { m_g0, m_gsignal, m_mstartfn } from "../../src/runtime/offsets.ts";
 import { ChromeTraceBuilder, PID_P } from "../../src/trace/chrome.ts";
@@ -29,6 +29,8 @@ export interface CodeLine { addr: string; where: string; text: string; current: 
 export interface RegCell { name: string; value: string; changed: boolean }
 export interface GobufView { sp: string; pc: string; pcSym: string; g: string; ctxt: string; ret: string; bp: string }
 export interface CurG { goid: number; gp: string; g0: boolean; m: number | null; p: number | null; status: string; gobuf: GobufView; stackLo: string; stackHi: string }
+/** In gogo, before it switches: the gobuf it is restoring, and whose. */
+export interface Restoring { buf: string; goid: number; gobuf: GobufView }
 export interface StackWord { addr: string; value: string; marks: string[]; note: string; frame: string }
 export interface GView { goid: number; status: string; wait: string; where: string; current: boolean }
 export interface PView { id: number; status: string; m: number | null; schedtick: number; runnext: number | null; runq: number[] }
@@ -53,12 +55,15 @@ export interface Snapshot {
   rip: string;
   /** symbol+offset, or "NAME (host function)". */
   fn: string;
+  /** At a host function: the TypeScript file it is written in. */
+  hostFile: string;
   /** The source line RIP is on ("" in a host function). */
   file: string;
   line: number;
   code: CodeLine[];
   regs: RegCell[];
   g: CurG | null;
+  restoring: Restoring | null;
   stack: StackWord[];
   frames: string[];
   goroutines: GView[];
@@ -104,7 +109,7 @@ function code(m: Machine, rip: number): CodeLine[] {
   });
 }
 
-function gobufView(m: Machine, b: ReturnType<typeof ginfo>["sched"]): GobufView {
+function gobufView(m: Machine, b: Gobuf): GobufView {
   return { sp: hex(b.sp), pc: hex(b.pc), pcSym: symbolize(m, b.pc) ?? "", g: hex(b.g), ctxt: hex(b.ctxt), ret: hex(b.ret), bp: hex(b.bp) };
 }
 
@@ -211,13 +216,27 @@ export function snapshot(m: Machine, steps: number, ended: string | undefined, b
     }
   }
   const st = stack(m, rsp, rbp, rip, hi);
+  // gogo(buf): buf is its argument (at 8(SP): it has no frame) until gogo<> holds it in BX.
+  let restoring: Restoring | null = null;
+  const sym = img.symAt(rip)?.name ?? "";
+  // Its last instruction (JMP BX) has BX = gobuf.pc, no longer the gobuf.
+  if (sym === "runtime.gogo" || (sym.startsWith("gogo<") && insnAt(m, rip).text !== "JMP BX")) {
+    try {
+      const buf = sym === "runtime.gogo" ? m.mem.ptr(rsp + 8) : Number(now[3]!);
+      const b = gobuf(m, buf);
+      restoring = { buf: hex(buf), goid: goid(m, b.g), gobuf: gobufView(m, { ...b }) };
+    } catch {
+      restoring = null; // not a gobuf (a program calling gogo with garbage): nothing to show
+    }
+  }
   const cur = tlsg(m);
   const s = sched(m);
   return {
     steps, ended, now: m.kernel.now, tid: m.kernel.cur?.tid ?? null, rip: hex(rip),
     fn: img.symbolize(rip) ?? (host ? `${host} (host function)` : hex(rip)),
+    hostFile: host !== undefined && img.symAt(rip) === undefined ? m.bridge.table.fileOf(host.replace(/·.*$| \(continuation\)$/, "")) ?? "" : "",
     file: l?.file ?? "", line: l?.line ?? 0,
-    code: code(m, rip), regs, g, stack: st.words, frames: st.frames,
+    code: code(m, rip), regs, g, restoring, stack: st.words, frames: st.frames,
     goroutines: goroutines(m).map((gi) => ({ goid: gi.goid, status: gi.statusName, wait: gi.waitReason, where: gwhere(m, gi.gp), current: gi.gp === cur })),
     ps: ps(m).map((p) => ({
       id: p.id, status: p.statusName, m: p.m !== 0 ? mid(m, p.m) : null, schedtick: p.schedtick,
