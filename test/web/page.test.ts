@@ -38,7 +38,11 @@ const SEED = 1, PROCS = 4, STEP = 140_000;
 type Browser = import("playwright-core").Browser;
 type Page = import("playwright-core").Page;
 
-describe.skipIf(!haveChromium)(`the web page in Chromium (${CHROMIUM})`, () => {
+const TITLE = haveChromium
+  ? `the web page in Chromium (${CHROMIUM})`
+  : `the web page in Chromium: skipped, no Chromium at ${CHROMIUM} (apt-get install chromium, or set GMPEMU_CHROMIUM)`;
+
+describe.skipIf(!haveChromium)(TITLE, () => {
   let dir = "";
   let site: Served;
   let browser: Browser;
@@ -202,7 +206,7 @@ describe.skipIf(!haveChromium)(`the web page in Chromium (${CHROMIUM})`, () => {
     // spin.s under asyncpreemptoff never ends: a continue runs until stopped.
     const { page, errors } = await open("#p=spin&apo=1");
     await settled(page);
-    await page.click("#b-c");
+    await page.keyboard.press("c"); // Continue, by its key
     await page.waitForFunction(() => Number(document.getElementById("stepno")!.textContent!.slice(5)) > 50_000, null, { timeout: 60_000 });
     // A click while the machine runs: the time from the input event to its handler, measured in the page.
     await page.evaluate(() => {

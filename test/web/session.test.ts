@@ -90,3 +90,24 @@ describe("the page's session", () => {
     expect(back.ps).toEqual(at5000.ps);
   });
 });
+
+describe("the page's session when the program dies", () => {
+  it("shows Go's fatal error and goroutine dump, refuses to go on, and can still go back", () => {
+    const { s, msgs, last } = session();
+    s.handle({ t: "load", program: spec("deadlock"), opts: { seed: 1, procs: 1 }, step: 0 });
+    s.handle({ t: "cmd", line: "c" });
+    drain(s);
+    const stop = last();
+    expect(stop.why).toBe("fatal error: all goroutines are asleep - deadlock!");
+    expect(stop.output).toContain("fatal error: all goroutines are asleep - deadlock!");
+    expect(stop.output).toMatch(/goroutine 1 \[/);
+    expect(stop.snap.ended).toBe(stop.why);
+    const at = stop.snap.steps;
+    s.handle({ t: "cmd", line: "si" });
+    expect(msgs[msgs.length - 1]).toEqual({ t: "error", message: expect.stringMatching(/^the program has ended \(fatal error: all goroutines are asleep - deadlock!\): only going back is possible$/) });
+    s.handle({ t: "cmd", line: "rsi 10" });
+    drain(s);
+    expect(last().snap.steps).toBe(at - 10);
+    expect(last().snap.ended).toBeUndefined();
+  });
+});
