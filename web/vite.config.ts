@@ -8,10 +8,11 @@
 // directory of any static host (GitHub Pages serves a project under
 // /NAME/).
 //
-// Until the core is free of Node everywhere the worker reaches, two
-// substitutions (web/shims/) stand in for what cannot run in a browser:
-// the native Unicorn engine (the page says it stays native), and the
-// file-system reads of the assembler's preprocessor, served from the
+// The Unicorn engine is native (libunicorn through koffi): the engine
+// registry loads it only on Node, so it stays in a chunk the page never
+// fetches, and koffi is left to it as an external import. Until the assembler reads through its SourceProvider (branch
+// wt-asm), one substitution (web/shims/) stands in for what cannot run in a
+// browser: the file-system reads of its preprocessor, served from the
 // page's in-memory files.
 
 import { fileURLToPath } from "node:url";
@@ -30,10 +31,8 @@ function substitutes(): Plugin {
   return {
     name: "gmpemu-substitutes",
     enforce: "pre",
-    resolveId(id, importer) {
+    resolveId(id) {
       if (id in SUBSTITUTES) return SUBSTITUTES[id];
-      // The Unicorn engine (libunicorn through koffi) is native: the page runs the interpreter.
-      if (importer && /[\\/]src[\\/]engine[\\/]/.test(importer) && /(^|\/)unicorn\.ts$/.test(id)) return here("./shims/unicorn.ts");
       return undefined;
     },
   };
@@ -43,7 +42,8 @@ export default defineConfig({
   root: here("."),
   base: "./",
   plugins: [substitutes()],
-  worker: { format: "es", plugins: () => [substitutes()] },
+  // koffi (the Unicorn engine's binding) stays an import of the chunk that is never fetched.
+  worker: { format: "es", plugins: () => [substitutes()], rollupOptions: { external: ["koffi"] } },
   server: { fs: { allow: [here("..")] } },
   build: {
     outDir: here("../dist/web"),

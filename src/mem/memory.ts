@@ -60,9 +60,21 @@ export const ADDR_LIMIT = 2 ** 47;
 const TLB_SIZE = 64;
 const TLB_MASK = TLB_SIZE - 1;
 
+/** The bytes of every page not yet written: shared, read-only by contract. */
+const ZERO_U8 = new Uint8Array(PAGE_SIZE);
+const ZERO_DV = new DataView(ZERO_U8.buffer);
+
 export class Page {
-  readonly u8: Uint8Array;
-  readonly dv: DataView;
+  /**
+   * The page's bytes. A page mapped without data starts as the shared zero
+   * page (`lazy`) and gets bytes of its own at its first write (`own`):
+   * Go reserves arenas and stacks far ahead of use, and the host region is
+   * 16 MiB that nothing ever writes, so most mapped pages never need any.
+   * Every write path owns the page first; reads need not.
+   */
+  u8: Uint8Array;
+  dv: DataView;
+  lazy: boolean;
   /**
    * Writes to this page must be reported (Memory.onCodeWrite): set by the
    * interpreter's decode cache while it holds blocks decoded from the page,
@@ -72,8 +84,23 @@ export class Page {
   /** Who owns the buffer when it is a view into a larger one (mapWith); null otherwise. */
   owner: object | null = null;
   constructor(public prot: number, public readonly pn: number, data?: Uint8Array) {
-    this.u8 = data ?? new Uint8Array(PAGE_SIZE);
-    this.dv = new DataView(this.u8.buffer, this.u8.byteOffset, PAGE_SIZE);
+    if (data === undefined) {
+      this.u8 = ZERO_U8;
+      this.dv = ZERO_DV;
+      this.lazy = true;
+    } else {
+      this.u8 = data;
+      this.dv = new DataView(data.buffer, data.byteOffset, PAGE_SIZE);
+      this.lazy = false;
+    }
+  }
+
+  /** Gives a lazy page bytes of its own (zeros), before a write. */
+  own(): void {
+    if (!this.lazy) return;
+    this.u8 = new Uint8Array(PAGE_SIZE);
+    this.dv = new DataView(this.u8.buffer);
+    this.lazy = false;
   }
 }
 
@@ -244,6 +271,7 @@ export class Memory {
     const pn = Math.floor(a / PAGE_SIZE);
     const p = this.pages.get(pn);
     if (p === undefined || (p.prot & PROT_WRITE) === 0) throw new MemFault(a, "write");
+    p.own();
     this.wtag[pn & TLB_MASK] = pn; this.wpg[pn & TLB_MASK] = p;
     return p;
   }
@@ -404,6 +432,7 @@ export class Memory {
       const pn = Math.floor(a / PAGE_SIZE);
       const p = this.pages.get(pn);
       if (!p) throw new MemFault(a, "write");
+      p.own();
       const off = a & PAGE_MASK;
       const n = Math.min(bytes.length - i, PAGE_SIZE - off);
       p.u8.set(bytes.subarray(i, i + n), off);
@@ -445,14 +474,14 @@ export class Memory {
 
   snapshot(): MemSnapshot {
     const pages = new Map<number, { prot: number; data: Uint8Array }>();
-    for (const [pn, p] of this.pages) pages.set(pn, { prot: p.prot, data: p.u8.slice() });
+    for (const [pn, p] of this.pages) pages.set(pn, { prot: p.prot, data: p.lazy ? ZERO_U8 : p.u8.slice() });
     return { pages };
   }
 
   restore(s: MemSnapshot): void {
     for (const pn of this.pages.keys()) this.onProtChange?.(pn);
     this.pages.clear();
-    for (const [pn, { prot, data }] of s.pages) this.pages.set(pn, new Page(prot, pn, data.slice()));
+    for (const [pn, { prot, data }] of s.pages) this.pages.set(pn, new Page(prot, pn, data === ZERO_U8 ? undefined : data.slice()));
     this.flushTlb();
   }
 }
@@ -487,6 +516,8 @@ export class HostView implements HostMem {
     if (this.tag[i] === pn) return this.pg[i]!;
     const p = this.pages.get(pn);
     if (p === undefined) throw new EngineMemoryError(a);
+    // Host accesses read and write through one TLB: own the page on the way in.
+    p.own();
     this.tag[i] = pn;
     this.pg[i] = p;
     return p;

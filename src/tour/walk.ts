@@ -29,7 +29,7 @@
 // imports nothing of Node: the host gives it the step, the sources and how
 // to show a path.
 
-import { REG_RIP } from "../engine/engine.ts";
+import { REG_RIP, regId } from "../engine/engine.ts";
 import { formatEvent, gobuf as readGobuf, goid as goidOf, GPR_NAMES, insnAt, isG0, subscribe, tlsg, type SchedEvent } from "../debug/view.ts";
 import type { Machine } from "../runtime/boot.ts";
 import { g_sched, gobuf_g } from "../runtime/offsets.ts";
@@ -75,7 +75,7 @@ export function renderItem(it: TourItem): string {
 export function* walkTour(m: Machine, host: TourHost): Generator<TourItem, number> {
   const { engine: e, image, bridge, mem } = m;
   const prose = (t: string): TourItem => ({ kind: "text", text: t });
-  const reg = (r: number): number => Number(e.getReg(r));
+  const reg = (r: number): number => Number(e.getReg(regId(r)));
   const getg = (): number => tlsg(m);
   const goid = (gp: number): number => goidOf(m, gp);
   const mcall = image.addrOf("runtime.mcall")!;

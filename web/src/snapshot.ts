@@ -11,7 +11,7 @@
 // length), the timeline the last TIMELINE_EVENTS events. A P's local run
 // queue is a ring of 256 and is sent whole.
 
-import { REG_FS_BASE, REG_RFLAGS, REG_RIP } from "../../src/engine/engine.ts";
+import { REG_FS_BASE, REG_RFLAGS, REG_RIP, regId } from "../../src/engine/engine.ts";
 import {
   ginfo, gobuf, goid, goroutines, gwhere, insnAt, isG0, mid, mOf, ms, pOf, pid, ps, REG_VIEW_NAMES, sched, symbolize, tlsg,
   unwind, type Gobuf, type Machine, type SchedEvent,
@@ -77,7 +77,7 @@ const hex = (v: number | bigint): string => "0x" + v.toString(16);
 
 /** The registers a view shows, as bigints (the 16 GPRs, RIP, RFLAGS). */
 export function regValues(m: Machine): bigint[] {
-  return Array.from({ length: 18 }, (_, r) => m.engine.getReg(r));
+  return Array.from({ length: 18 }, (_, r) => m.engine.getReg(regId(r)));
 }
 
 /** Events kept for the timeline: the last `cap`, oldest first. */
