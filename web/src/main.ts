@@ -373,6 +373,22 @@ function wire(): void {
     load(0);
   });
   $("edit").addEventListener("click", () => void openEditor());
+  $("new").addEventListener("click", () => {
+    const name = prompt("Name of the new program (letters, digits, _ and -); it starts as a copy of this one:", `${state.program}-2`)?.trim();
+    if (!name) return;
+    const problem = !/^[A-Za-z0-9_-]{1,64}$/.test(name) ? "use letters, digits, _ and - (at most 64)"
+      : programNames().includes(name) || edits.has(editedPath(name)) ? "that name is taken" : "";
+    if (problem) {
+      ui.status.textContent = `New: ${name}: ${problem}`;
+      return;
+    }
+    edits.set(editedPath(name), programSpec().text);
+    saveEdits();
+    state.program = name;
+    fillPrograms();
+    void openEditor();
+    load(0);
+  });
   $("edit-close").addEventListener("click", closeEditor);
   ui.editFile.addEventListener("change", () => void openEditor(ui.editFile.value));
   $("assemble").addEventListener("click", () => { fillPrograms(); load(0); });
