@@ -9,6 +9,8 @@
 //     (runnext, local run queue) and the global run queue are what
 //     `gmpemu step --script` prints for `p` and `sched` at the same step;
 //   - an assembly error typed into the editor is shown at its line;
+//   - a runtime routine edited (a student's gogo), from a link, runs, and a
+//     step back replays to the same registers;
 //   - a long `continue` leaves the page responsive (a click handled within
 //     200 ms while the machine runs) and Stop stops it;
 //   - screenshots of the tour and of the scheduler view, as artefacts
@@ -17,9 +19,10 @@
 // Without Chromium the tests are skipped with the reason, unless
 // GMPEMU_REQUIRE_ORACLES=1 (CI), where that is a failure.
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { deflateRawSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { oracleAvailable } from "../helpers/oracles.ts";
 import { spawnAsync } from "../hostile/spawn-async.ts";
@@ -198,6 +201,37 @@ describe.skipIf(!haveChromium)(TITLE, () => {
     // The edit is the user's own file: the bundled program is still listed, marked edited, and the link carries the text.
     expect(await page.$eval("#program", (s) => (s as HTMLSelectElement).selectedOptions[0]!.textContent)).toBe("gosched (edited)");
     expect(new URL(page.url()).hash).toMatch(/[#&]src=/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("runs a student's edit of a runtime routine from a link, and steps back by replay", async () => {
+    // The link carries edited runtime files as compressed JSON (url.ts): a line added to gogo.
+    const path = "asm/asm_amd64.s";
+    const text = readFileSync(join(ROOT, path), "utf8");
+    const head = "TEXT runtime·gogo(SB), NOSPLIT, $0-8\n";
+    expect(text).toContain(head);
+    const edited = text.replace(head, head + "\tMOVQ\t$0x5eed, R11\t// a student's line\n");
+    const rt = deflateRawSync(Buffer.from(JSON.stringify({ [path]: edited }))).toString("base64url");
+    const { page, errors } = await open(`#p=gosched&rt=${rt}`);
+    await settled(page);
+    await page.keyboard.press("g"); // to the next gogo
+    await page.waitForFunction(() => document.querySelector("#code .fn b")?.textContent === "runtime.gogo" && !document.body.classList.contains("busy"), null, { timeout: 60_000 });
+    const at = Number((await page.textContent("#stepno"))!.slice(5));
+    expect(await page.textContent("#code .insn.current .text")).toBe("MOVQ $0x5eed, R11");
+    expect(await page.textContent("#source .src.current")).toContain("a student's line");
+    const regs = () => page.$$eval("#regs .reg", (els) => els.map((e) => (e as HTMLElement).dataset["value"]));
+    const before = await regs();
+    await page.keyboard.press("s");
+    await settled(page, at + 1);
+    expect((await page.$eval("#reg-R11", (e) => (e as HTMLElement).dataset["value"]))).toBe("0x5eed");
+    await page.keyboard.press("r"); // back one step: the machine is rebuilt and replayed
+    await settled(page, at);
+    expect(await regs()).toEqual(before);
+    expect(await page.textContent("#status")).toBe(`back 1 step(s), at step ${at}`);
+    await page.click("#edit");
+    await page.waitForSelector("#editor-host .cm-content");
+    expect(await page.$eval("#edit-file", (s) => [...(s as HTMLSelectElement).options].map((o) => o.textContent))).toContain(`${path} (edited)`);
     expect(errors).toEqual([]);
     await page.close();
   });
