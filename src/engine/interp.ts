@@ -124,7 +124,7 @@ export class InterpEngine implements Engine {
     const c = this.cpu;
     if (r >= 0 && r < 16) {
       // Integer steps only (see UnicornEngine.setRegN).
-      const lo = v % TWO32;
+      const lo = v >>> 0; // exact mod 2^32 below 2^53, without a call for a double %
       c.r[2 * r] = lo | 0;
       c.r[2 * r + 1] = ((v - lo) / TWO32) | 0;
       return;

@@ -838,7 +838,7 @@ export class UnicornEngine implements Engine {
     this.regId(r);
     // Integer steps only (no fractional intermediate), so that even
     // unoptimized code stores small values without boxing a double.
-    const lo = v % TWO32;
+    const lo = v >>> 0;
     const hi = (v - lo) / TWO32;
     // RFLAGS as setReg keeps it: bit 1 set, the upper half zero.
     this.regU32[2 * r] = r === REG_RFLAGS ? ((lo & RFLAGS_SETTABLE) | 2) >>> 0 : lo;

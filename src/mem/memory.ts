@@ -545,6 +545,38 @@ export class HostView implements HostMem {
     return this.page(a).dv.getUint32(off, true);
   }
 
+  word(a: number): number {
+    const off = a & PAGE_MASK;
+    let lo: number, hi: number;
+    if (off > PAGE_SIZE - 8) {
+      lo = this.u32(a);
+      hi = this.u32(a + 4);
+    } else {
+      const dv = this.page(a).dv;
+      lo = dv.getUint32(off, true);
+      hi = dv.getUint32(off + 4, true);
+    }
+    return hi < 0x20_0000 ? hi * TWO32 + lo : -1;
+  }
+
+  setWord(a: number, v: number): void {
+    // ToUint32 is exact modulo 2^32 for any integer below 2^53 (and, unlike
+    // %, needs no call into the runtime for a double).
+    const lo = v >>> 0;
+    const hi = (v - lo) / TWO32;
+    const off = a & PAGE_MASK;
+    if (off > PAGE_SIZE - 8) {
+      this.page(a - off + PAGE_SIZE); // both pages mapped before anything is written
+      this.setU32(a, lo);
+      this.setU32(a + 4, hi);
+      return;
+    }
+    const p = this.page(a);
+    p.dv.setUint32(off, lo, true);
+    p.dv.setUint32(off + 4, hi, true);
+    if (p.code) this.wrote(p);
+  }
+
   setU8(a: number, v: number): void {
     const p = this.page(a);
     p.u8[a & PAGE_MASK] = v;
