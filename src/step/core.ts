@@ -155,6 +155,11 @@ export class StepperCore {
   /** Why the program can go no further (it exited, or the machine stopped), once it cannot. */
   get end(): string | undefined { return this.ended; }
 
+  /** The breakpoints set (id, what was typed, the addresses it means), for a view that marks them. */
+  get breakpoints(): readonly { id: number; spec: string; addrs: readonly number[] }[] {
+    return this.breaks.map((b) => ({ id: b.id, spec: b.spec, addrs: b.addrs }));
+  }
+
   /** One step; returns why it must stop, if it must. */
   stepOne(): string | undefined {
     if (this.ended) return this.ended;

@@ -9,8 +9,9 @@
 //     (runnext, local run queue) and the global run queue are what
 //     `gmpemu step --script` prints for `p` and `sched` at the same step;
 //   - an assembly error typed into the editor is shown at its line;
-//   - a runtime routine edited (a student's gogo), from a link, runs, and a
-//     step back replays to the same registers;
+//   - a runtime routine edited (a student's gogo), from a link, runs, a
+//     step back replays to the same registers, and a breakpoint set by
+//     clicking an address stops a continue there;
 //   - a long `continue` leaves the page responsive (a click handled within
 //     200 ms while the machine runs) and Stop stops it;
 //   - screenshots of the tour and of the scheduler view, as artefacts
@@ -205,7 +206,7 @@ describe.skipIf(!haveChromium)(TITLE, () => {
     await page.close();
   });
 
-  it("runs a student's edit of a runtime routine from a link, and steps back by replay", async () => {
+  it("runs a student's edit of a runtime routine from a link, steps back by replay, and stops at a clicked breakpoint", async () => {
     // The link carries edited runtime files as compressed JSON (url.ts): a line added to gogo.
     const path = "asm/asm_amd64.s";
     const text = readFileSync(join(ROOT, path), "utf8");
@@ -229,6 +230,15 @@ describe.skipIf(!haveChromium)(TITLE, () => {
     await settled(page, at);
     expect(await regs()).toEqual(before);
     expect(await page.textContent("#status")).toBe(`back 1 step(s), at step ${at}`);
+    // A breakpoint by clicking an instruction's address, then continue to it.
+    const jmp = page.locator("#code .insn", { hasText: "JMP gogo<" }).first();
+    const jmpAddr = (await jmp.getAttribute("data-addr"))!;
+    await jmp.locator(".addr").click();
+    await page.waitForSelector(`#code .insn.bp[data-addr="${jmpAddr}"]`);
+    expect(await page.textContent("#output")).toContain(`breakpoint 1 at ${jmpAddr}`);
+    await page.keyboard.press("c");
+    await page.waitForFunction((a) => document.querySelector<HTMLElement>("#code .insn.current")?.dataset["addr"] === a && !document.body.classList.contains("busy"), jmpAddr, { timeout: 60_000 });
+    expect(await page.textContent("#status")).toMatch(new RegExp(`^breakpoint 1, runtime\\.gogo\\+0x[0-9a-f]+ at ${jmpAddr}$`));
     await page.click("#edit");
     await page.waitForSelector("#editor-host .cm-content");
     expect(await page.$eval("#edit-file", (s) => [...(s as HTMLSelectElement).options].map((o) => o.textContent))).toContain(`${path} (edited)`);

@@ -13,8 +13,8 @@
 
 import type { Editor, EditorError } from "./editor.ts";
 import { bundled, editedPath, programNames, programPath, RUNTIME_FILES } from "./files.ts";
-import type { AsmErrorView, FromWorker, MachineOptions, ProgramSpec, ToWorker, TourStop } from "./protocol.ts";
-import { h, renderCode, renderGobuf, renderGoroutines, renderRegs, renderSched, renderSource, renderStack, renderTimeline } from "./render.ts";
+import type { AsmErrorView, BreakView, FromWorker, MachineOptions, ProgramSpec, ToWorker, TourStop } from "./protocol.ts";
+import { breakAt, breakOnLine, h, renderCode, renderGobuf, renderGoroutines, renderRegs, renderSched, renderSource, renderStack, renderTimeline } from "./render.ts";
 import type { Snapshot } from "./snapshot.ts";
 import { DEFAULT_STATE, readState, writeState, type PageState } from "./url.ts";
 
@@ -47,6 +47,7 @@ let tourNote = "";
 let editor: Editor | undefined;
 let editing: string | undefined;
 let lastErrors: AsmErrorView[] = [];
+let breaks: BreakView[] = [];
 
 function loadEdits(): void {
   try {
@@ -106,6 +107,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     case "stop":
       setBusy(false);
       showErrors([]);
+      breaks = m.breaks;
       if (m.output) appendOutput(m.output, "prog");
       show(m.snap, true);
       ui.status.textContent = m.why || (m.snap.ended ? `[${m.snap.ended}]` : "");
@@ -116,6 +118,8 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       break;
     case "text":
       appendOutput(`(gmpemu) ${m.line}\n${m.text}`, "console");
+      breaks = m.breaks;
+      drawCode();
       break;
     case "error":
       setBusy(false);
@@ -155,14 +159,20 @@ function show(s: Snapshot, animate: boolean): void {
   snap = s;
   document.body.dataset["loaded"] = "1";
   ui.stepno.textContent = `step ${s.steps}`;
-  renderCode($("code"), s);
-  renderSource($("source"), s.file, s.line, s.file ? fileText(s.file) : undefined);
+  drawCode();
   renderRegs($("regs"), s);
   renderGobuf($("gobuf"), s);
   renderStack($("stack"), s);
   renderGoroutines($("goroutines"), s);
   renderSched($("sched"), s, animate && !first);
   renderTimeline($("timeline"), s.timeline, s.ps.map((p) => p.id));
+}
+
+/** The code and source panes, with the breakpoints marked (redrawn when they change). */
+function drawCode(): void {
+  if (!snap) return;
+  renderCode($("code"), snap, breaks);
+  renderSource($("source"), snap.file, snap.line, snap.file ? fileText(snap.file) : undefined, breaks);
 }
 
 const OUTPUT_MAX = 200_000;
@@ -429,6 +439,22 @@ function wire(): void {
       ui.cmdline.value = "";
       cmd(line);
     } else if (e.key === "Escape") ui.cmdline.blur();
+  });
+  // Breakpoints by clicking: an instruction's address, or a source line's number (a second click deletes it).
+  $("code").addEventListener("click", (e) => {
+    const t = e.target as HTMLElement;
+    const addr = t.closest<HTMLElement>(".insn")?.dataset["addr"];
+    if (!addr || !t.closest(".addr, .mark")) return;
+    const b = breakAt(breaks, addr);
+    cmd(b ? `delete ${b.id}` : `b ${addr}`);
+  });
+  $("source").addEventListener("click", (e) => {
+    const t = e.target as HTMLElement;
+    const row = t.closest<HTMLElement>(".src");
+    if (!row || !t.closest(".ln")) return;
+    const file = row.dataset["file"]!, line = Number(row.dataset["line"]);
+    const b = breakOnLine(breaks, file, line);
+    cmd(b ? `delete ${b.id}` : `b ${file}:${line}`);
   });
   document.addEventListener("keydown", onKey);
   window.addEventListener("resize", () => { if (snap) renderTimeline($("timeline"), snap.timeline, snap.ps.map((p) => p.id)); });

@@ -41,6 +41,9 @@ export interface AsmErrorView { file: string; line: number; col: number; message
 
 export interface TourStop { item: TourItem; snap: Snapshot }
 
+/** A breakpoint, for the marks in the code and source panes. */
+export interface BreakView { id: number; spec: string; addrs: string[] }
+
 export type FromWorker =
   /** The worker is ready: the scheduler events `se` knows. */
   | { t: "hello"; events: string[] }
@@ -50,7 +53,7 @@ export type FromWorker =
   /** A long command in progress. */
   | { t: "busy"; what: string; steps: number }
   /** A stop: why, what the program printed since the last one, and the state. */
-  | { t: "stop"; why: string; output: string; snap: Snapshot }
-  /** A command's text answer (b, x, bt ...). */
-  | { t: "text"; line: string; text: string }
+  | { t: "stop"; why: string; output: string; snap: Snapshot; breaks: BreakView[] }
+  /** A command's text answer (b, x, bt ...), and the breakpoints now set. */
+  | { t: "text"; line: string; text: string; breaks: BreakView[] }
   | { t: "tour"; stops: TourStop[]; status: number };

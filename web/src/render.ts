@@ -11,6 +11,7 @@
 // Everything is built with textContent (never innerHTML from data): the
 // program's text and its output are the user's.
 
+import type { BreakView } from "./protocol.ts";
 import type { CodeLine, MView, PView, Snapshot, StackWord, TimelineView } from "./snapshot.ts";
 
 type Attrs = Record<string, string | number | boolean | undefined>;
@@ -37,9 +38,20 @@ export function gChip(goid: number, extra = ""): HTMLElement {
 
 // --- code -----------------------------------------------------------------
 
-export function renderCode(el: HTMLElement, s: Snapshot): void {
+/** The breakpoint at an address, or on a source line ("file:line" as typed, or a suffix of the file's path). */
+export function breakAt(breaks: readonly BreakView[], addr: string): BreakView | undefined {
+  return breaks.find((b) => b.addrs.includes(addr));
+}
+export function breakOnLine(breaks: readonly BreakView[], file: string, line: number): BreakView | undefined {
+  return breaks.find((b) => {
+    const m = /^(.+):(\d+)$/.exec(b.spec);
+    return m !== null && Number(m[2]) === line && (m[1] === file || file.endsWith("/" + m[1]));
+  });
+}
+
+export function renderCode(el: HTMLElement, s: Snapshot, breaks: readonly BreakView[] = []): void {
   const rows = s.code.map((c: CodeLine) =>
-    h("div", c.current ? "insn current" : "insn", { "data-addr": c.addr },
+    h("div", `insn${c.current ? " current" : ""}${breakAt(breaks, c.addr) ? " bp" : ""}`, { "data-addr": c.addr, title: c.file ? `${c.file}:${c.line} (click the address: breakpoint)` : undefined },
       h("span", "mark", {}, c.current ? "=>" : ""), h("span", "addr", {}, c.addr), h("span", "sym", {}, c.where),
       h("span", "text", {}, c.text), h("span", "where", {}, c.file ? `${c.file}:${c.line}` : "")));
   const head = h("div", "fn", {}, `step ${s.steps} · thread ${s.tid ?? "-"} · `, h("b", "", {}, s.fn));
@@ -51,7 +63,7 @@ export function renderCode(el: HTMLElement, s: Snapshot): void {
   el.replaceChildren(head, ...rows);
 }
 
-export function renderSource(el: HTMLElement, file: string, line: number, text: string | undefined): void {
+export function renderSource(el: HTMLElement, file: string, line: number, text: string | undefined, breaks: readonly BreakView[] = []): void {
   const head = h("div", "file", {}, file ? `${file}:${line}` : "(no source line: RIP is in a host function)");
   if (!file || text === undefined) {
     el.replaceChildren(head);
@@ -61,7 +73,8 @@ export function renderSource(el: HTMLElement, file: string, line: number, text: 
   const from = Math.max(1, line - 200), to = Math.min(lines.length, line + 200);
   const body = h("div", "lines");
   for (let n = from; n <= to; n++) {
-    body.append(h("div", n === line ? "src current" : "src", { "data-line": n }, h("span", "ln", {}, String(n)), h("span", "code", {}, lines[n - 1] ?? "")));
+    const bp = breakOnLine(breaks, file, n) ? " bp" : "";
+    body.append(h("div", `src${n === line ? " current" : ""}${bp}`, { "data-line": n, "data-file": file }, h("span", "ln", { title: "click: breakpoint" }, String(n)), h("span", "code", {}, lines[n - 1] ?? "")));
   }
   el.replaceChildren(head, body);
   const cur = body.querySelector<HTMLElement>(".current");

@@ -22,7 +22,7 @@ import { StepperCore, type Motion } from "../../src/step/core.ts";
 import { walkTour } from "../../src/tour/walk.ts";
 import { subscribe, type Machine } from "../../src/debug/view.ts";
 import { bundled, INCLUDE_FILES, RUNTIME_FILES } from "./files.ts";
-import type { FromWorker, MachineOptions, ProgramSpec, ToWorker, TourStop } from "./protocol.ts";
+import type { BreakView, FromWorker, MachineOptions, ProgramSpec, ToWorker, TourStop } from "./protocol.ts";
 import { EventLog, regValues, snapshot } from "./snapshot.ts";
 import { setFile } from "../shims/node-fs.ts";
 
@@ -131,7 +131,8 @@ export class Session {
       this.start(mo, cmd);
       return;
     }
-    this.post({ t: "text", line, text: s.exec(line) });
+    const text = s.exec(line);
+    this.post({ t: "text", line, text, breaks: this.breaks() });
   }
 
   private goto(step: number): void {
@@ -202,7 +203,11 @@ export class Session {
     const output = s.stopped() + (this.dead ?? "");
     const snap = snapshot(s.m, s.steps, this.dead ? firstLine(this.dead) : s.end, this.lastRegs, this.log);
     this.lastRegs = regValues(s.m);
-    this.post({ t: "stop", why: this.dead ? firstLine(this.dead) : why, output, snap });
+    this.post({ t: "stop", why: this.dead ? firstLine(this.dead) : why, output, snap, breaks: this.breaks() });
+  }
+
+  private breaks(): BreakView[] {
+    return (this.stepper?.breakpoints ?? []).map((b) => ({ id: b.id, spec: b.spec, addrs: b.addrs.map((x) => "0x" + x.toString(16)) }));
   }
 
   /**
