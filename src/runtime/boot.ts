@@ -17,7 +17,8 @@
 // unrecovered panic ("panic: ...", status 2), a fault ("unexpected fault
 // address", SIGSEGV, status 2), each followed by the goroutine dump.
 
-import { assembleFile, type ObjFile } from "../asm/assemble.ts";
+import { assembleFile, type AsmResult, type ObjFile } from "../asm/assemble.ts";
+import type { SourceProvider } from "../asm/source.ts";
 import { link, LinkError, type Image } from "../asm/link.ts";
 import { AsmErrors, type AsmError } from "../asm/prog.ts";
 import { PROT_READ, PROT_WRITE, REG_RIP } from "../engine/engine.ts";
@@ -75,6 +76,12 @@ export interface RunOptions extends RuntimeOptions {
 export interface ProgramSources {
   /** The runtime's assembly files (asm/*.s), in link order. */
   runtimeFiles: readonly string[];
+  /** Where the assembler reads files and #includes (node:fs on Node, memory in a browser). */
+  source: SourceProvider;
+  /** Lossy immediates are errors, not warnings (--strict). */
+  strict?: boolean;
+  /** Where the assembler's warnings go ("file:line:col: warning: ..."), before the program runs. */
+  warn?: (line: string) => void;
 }
 
 /** A machine: the runtime, with its engine, kernel, bridge and image. */
@@ -118,17 +125,16 @@ export function linkProgram(files: readonly string[], src: ProgramSources, inclu
   const t = hostTable();
   const errors: AsmError[] = [];
   const objs: ObjFile[] = [];
-  for (const f of src.runtimeFiles) {
-    const r = assembleFile(f, { pkg: "runtime" });
+  let tooMany = false;
+  const add = (r: AsmResult): void => {
     errors.push(...r.errors);
+    tooMany ||= r.tooMany;
+    for (const w of r.warnings) src.warn?.(w.format());
     objs.push(r.obj);
-  }
-  for (const f of files) {
-    const r = assembleFile(f, { pkg: "main", includeDirs: [...includeDirs] });
-    errors.push(...r.errors);
-    objs.push(r.obj);
-  }
-  if (errors.length) throw new AsmErrors(errors);
+  };
+  for (const f of src.runtimeFiles) add(assembleFile(f, { pkg: "runtime", source: src.source }));
+  for (const f of files) add(assembleFile(f, { pkg: "main", includeDirs: [...includeDirs], source: src.source, strict: src.strict === true }));
+  if (errors.length) throw new AsmErrors(errors, tooMany);
   let image: Image;
   try {
     image = link(objs, { resolve: t.resolve, requireDefined: true });

@@ -10,7 +10,8 @@ import { describe, expect, it } from "vitest";
 import { findGo, oracleAvailable } from "../helpers/oracles.ts";
 import { parseString } from "../../src/asm/parse.ts";
 import type { Prog } from "../../src/asm/prog.ts";
-import { assembleFunction, collapseJumpChains } from "../../src/x86/span.ts";
+import { assembleFunction } from "../../src/x86/span.ts";
+import { collapseJumpChains } from "../../src/asm/linkpatch.ts";
 import { selectForm } from "../../src/x86/encode.ts";
 import { FORMS, type Form } from "../../src/x86/table.ts";
 import {
