@@ -8,42 +8,20 @@
 // directory of any static host (GitHub Pages serves a project under
 // /NAME/).
 //
-// The Unicorn engine is native (libunicorn through koffi): the engine
-// registry loads it only on Node, so it stays in a chunk the page never
-// fetches, and koffi is left to it as an external import. Until the assembler reads through its SourceProvider (branch
-// wt-asm), one substitution (web/shims/) stands in for what cannot run in a
-// browser: the file-system reads of its preprocessor, served from the
-// page's in-memory files.
+// The core imports nothing of Node; the Unicorn engine, which is native
+// (libunicorn through koffi), is loaded by the engine registry only on
+// Node, so it stays in a chunk the page never fetches, and koffi is left
+// to that chunk as an external import.
 
 import { fileURLToPath } from "node:url";
-import { defineConfig, type Plugin } from "vite";
+import { defineConfig } from "vite";
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
-
-/** Module ids the browser cannot load, and what the page uses instead. */
-const SUBSTITUTES: Record<string, string> = {
-  "node:fs": here("./shims/node-fs.ts"),
-  "node:path": here("./shims/node-path.ts"),
-  "node:url": here("./shims/node-url.ts"),
-};
-
-function substitutes(): Plugin {
-  return {
-    name: "gmpemu-substitutes",
-    enforce: "pre",
-    resolveId(id) {
-      if (id in SUBSTITUTES) return SUBSTITUTES[id];
-      return undefined;
-    },
-  };
-}
 
 export default defineConfig({
   root: here("."),
   base: "./",
-  plugins: [substitutes()],
-  // koffi (the Unicorn engine's binding) stays an import of the chunk that is never fetched.
-  worker: { format: "es", plugins: () => [substitutes()], rollupOptions: { external: ["koffi"] } },
+  worker: { format: "es", rollupOptions: { external: ["koffi"] } },
   server: { fs: { allow: [here("..")] } },
   build: {
     outDir: here("../dist/web"),

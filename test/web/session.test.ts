@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { Stepper } from "../../src/step/stepper.ts";
 import type { FromWorker, ProgramSpec } from "../../web/src/protocol.ts";
 import { Session } from "../../web/src/session.ts";
-import { PROGRAM_FILES } from "../../web/src/files.ts";
+import { PROGRAM_FILES, RUNTIME_FILES } from "../../web/src/files.ts";
 import type { Snapshot } from "../../web/src/snapshot.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -109,5 +109,36 @@ describe("the page's session when the program dies", () => {
     drain(s);
     expect(last().snap.steps).toBe(at - 10);
     expect(last().snap.ended).toBeUndefined();
+  });
+});
+
+describe("the page's session with the user's files", () => {
+  it("reports an edited program's assembly errors at their lines, under the edited file's own path", () => {
+    const { s, msgs } = session();
+    const text = spec("gosched").text.split("\n");
+    text.splice(4, 0, "\tBOGUS\tAX, BX");
+    s.handle({ t: "load", program: { path: "edited/gosched.s", text: text.join("\n"), runtime: {} }, opts: { seed: 1, procs: 1 }, step: 0 });
+    const m = msgs.find((x) => x.t === "asm-errors");
+    expect(m).toBeDefined();
+    if (m?.t !== "asm-errors") return;
+    expect(m.errors.length).toBe(1);
+    expect(m.errors[0]).toMatchObject({ file: "edited/gosched.s", line: 5 });
+    expect(m.errors[0]!.text).toMatch(/^edited\/gosched\.s:5:\d+: /);
+    // Nothing was built: commands are refused plainly.
+    s.handle({ t: "cmd", line: "si" });
+    expect(msgs[msgs.length - 1]).toEqual({ t: "error", message: "no program is loaded (it did not assemble)" });
+  });
+
+  it("links an edited runtime routine in place of the bundled one", () => {
+    const { s, last } = session();
+    const path = "asm/asm_amd64.s";
+    const head = "TEXT runtime·gogo(SB), NOSPLIT, $0-8\n";
+    const runtime = { [path]: RUNTIME_FILES.get(path)!.replace(head, head + "\tMOVQ\t$0x5eed, R11\n") };
+    s.handle({ t: "load", program: { ...spec("gosched"), runtime }, opts: { seed: 1, procs: 1 }, step: 0 });
+    s.handle({ t: "cmd", line: "until runtime.gogo" });
+    drain(s);
+    const cur = last().snap.code.find((c) => c.current)!;
+    expect(cur.text).toBe("MOVQ $0x5eed, R11");
+    expect(cur.file).toBe(path);
   });
 });

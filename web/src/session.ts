@@ -15,16 +15,16 @@
 // (which rebuilds) is allowed afterwards.
 
 import { AsmErrors } from "../../src/asm/prog.ts";
+import { MemorySource } from "../../src/asm/source.ts";
 import { buildMachine, type RunOptions } from "../../src/runtime/boot.ts";
 import { GoThrow } from "../../src/runtime/panic.ts";
 import { goroutineDump } from "../../src/runtime/traceback.ts";
 import { StepperCore, type Motion } from "../../src/step/core.ts";
 import { walkTour } from "../../src/tour/walk.ts";
 import { subscribe, type Machine } from "../../src/debug/view.ts";
-import { bundled, INCLUDE_FILES, RUNTIME_FILES } from "./files.ts";
+import { bundled, INCLUDE_DIR, INCLUDE_FILES, RUNTIME_FILES } from "./files.ts";
 import type { BreakView, FromWorker, MachineOptions, ProgramSpec, ToWorker, TourStop } from "./protocol.ts";
 import { EventLog, regValues, snapshot } from "./snapshot.ts";
-import { setFile } from "../shims/node-fs.ts";
 
 /** Work per pump before the worker turns to its messages (a Stop). */
 export const PUMP_MS = 25;
@@ -39,10 +39,11 @@ interface Running { mo: Motion; what: string; lastBusy: number }
 
 export class Session {
   private stepper: StepperCore | undefined;
-  private spec: ProgramSpec | undefined;
   private readonly log = new EventLog();
   private lastRegs: bigint[] = [];
   private running: Running | undefined;
+  /** The assembler's warnings, for the next stop's output. */
+  private pending = "";
   /** Go's fatal error, once the program has thrown (only going back is allowed then). */
   private dead: string | undefined;
 
@@ -65,20 +66,26 @@ export class Session {
     }
   }
 
-  /** The machine's files: the bundled runtime with the user's edits, and the program. */
-  private install(spec: ProgramSpec): void {
-    for (const [p, text] of INCLUDE_FILES) setFile(p, text);
-    for (const [p, text] of RUNTIME_FILES) setFile(p, spec.runtime[p] ?? text);
-    setFile(spec.path, spec.text);
+  /** The machine's files, in memory: the bundled runtime with the user's edits, its headers, and the program. */
+  private sources(spec: ProgramSpec): MemorySource {
+    const files: Record<string, string> = {};
+    for (const [p, text] of INCLUDE_FILES) files[p] = text;
+    for (const [p, text] of RUNTIME_FILES) files[p] = spec.runtime[p] ?? text;
+    files[spec.path] = spec.text;
+    return new MemorySource(files, INCLUDE_DIR);
   }
 
   private newStepper(spec: ProgramSpec, opts: MachineOptions): StepperCore | undefined {
     this.running = undefined;
     this.dead = undefined;
-    this.install(spec);
-    this.spec = spec;
     const runtimeFiles = [...RUNTIME_FILES.keys()];
-    const build = (ropts: RunOptions): Machine => buildMachine([spec.path], { ...ropts, runtimeFiles });
+    const source = this.sources(spec);
+    // The assembler's warnings (lossy immediates, as Go accepts them) are shown once, with the first stop.
+    const warnings: string[] = [];
+    let warned = false;
+    const build = (ropts: RunOptions): Machine => buildMachine([spec.path], {
+      ...ropts, runtimeFiles, source, warn: (w) => { if (!warned) warnings.push(w); },
+    });
     try {
       const s = new StepperCore(build, {
         procs: opts.procs, seed: opts.seed, engine: "interp",
@@ -93,6 +100,8 @@ export class Session {
       });
       this.stepper = s;
       this.lastRegs = regValues(s.m);
+      warned = true;
+      this.pending = warnings.map((w) => w + "\n").join("");
       return s;
     } catch (e) {
       this.stepper = undefined;
@@ -200,7 +209,8 @@ export class Session {
 
   private report(why: string): void {
     const s = this.need();
-    const output = s.stopped() + (this.dead ?? "");
+    const output = this.pending + s.stopped() + (this.dead ?? "");
+    this.pending = "";
     const snap = snapshot(s.m, s.steps, this.dead ? firstLine(this.dead) : s.end, this.lastRegs, this.log);
     this.lastRegs = regValues(s.m);
     this.post({ t: "stop", why: this.dead ? firstLine(this.dead) : why, output, snap, breaks: this.breaks() });
