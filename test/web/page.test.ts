@@ -116,6 +116,15 @@ describe.skipIf(!haveChromium)(TITLE, () => {
     // The tour stop is in the link.
     expect(new URL(page.url()).hash).toMatch(/mode=tour&t=\d+/);
     await page.screenshot({ path: join(ARTIFACTS, "tour.png"), fullPage: true });
+    // Step from here: the stepper takes over at the same step, in the same state.
+    const step = Number(await page.$eval("#tour-body .item.current", (el) => (el as HTMLElement).dataset["step"]));
+    await page.click("#tour-leave");
+    await settled(page, step);
+    expect(new URL(page.url()).hash).toContain(`step=${step}`);
+    expect(new URL(page.url()).hash).toContain("nosys=1");
+    const again = await pane();
+    expect(again.sp).toBe(at.sp);
+    expect(again.gobufSp).toBe(at.gobufSp);
     expect(errors).toEqual([]);
     await page.close();
   });

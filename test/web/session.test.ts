@@ -5,6 +5,7 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Stepper } from "../../src/step/stepper.ts";
+import { renderItem, runTour } from "../../src/tour/tour.ts";
 import type { FromWorker, ProgramSpec } from "../../web/src/protocol.ts";
 import { Session } from "../../web/src/session.ts";
 import { PROGRAM_FILES, RUNTIME_FILES } from "../../web/src/files.ts";
@@ -140,5 +141,30 @@ describe("the page's session with the user's files", () => {
     const cur = last().snap.code.find((c) => c.current)!;
     expect(cur.text).toBe("MOVQ $0x5eed, R11");
     expect(cur.file).toBe(path);
+  });
+});
+
+describe("the page's tour", () => {
+  it("says exactly what `gmpemu tour` prints, item by item, each with the machine right after it", () => {
+    const { s, msgs } = session();
+    s.handle({ t: "tour", program: spec("gosched"), seed: 1 });
+    const m = msgs.find((x) => x.t === "tour");
+    expect(m?.t).toBe("tour");
+    if (m?.t !== "tour") return;
+    expect(m.status).toBe(0);
+    let cli = "";
+    expect(runTour(resolve(ROOT, "programs/gosched.s"), (t) => (cli += t), { root: ROOT })).toBe(0);
+    expect(m.stops.map((x) => renderItem(x.item)).join("")).toBe(cli);
+    // Each instruction's stop is after it: RIP has moved past it, and what it changed shows.
+    const insns = m.stops.filter((x) => x.item.kind === "insn");
+    expect(insns.length).toBeGreaterThan(20);
+    for (const x of insns) {
+      if (x.item.kind !== "insn") continue;
+      expect(x.snap.rip).not.toBe("0x" + x.item.pc.toString(16));
+      for (const c of x.item.changes) {
+        const r = /^([A-Z0-9]+)=(0x[0-9a-f]+)$/.exec(c);
+        if (r && x.snap.regs.some((g) => g.name === r[1])) expect(x.snap.regs.find((g) => g.name === r[1])).toMatchObject({ value: r[2], changed: true });
+      }
+    }
   });
 });
