@@ -7,6 +7,7 @@ import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as core from "../runtime/boot.ts";
 import { goroutineDump } from "../runtime/traceback.ts";
+import { runtimeObjs } from "./imagecache.ts";
 import { nodeSource } from "./nodefs.ts";
 import { asmDir } from "./root.ts";
 
@@ -30,7 +31,11 @@ export interface NodeRunOptions extends core.RunOptions {
 const toStderr = (line: string): void => { process.stderr.write(line + "\n"); };
 
 function sources(opts: NodeRunOptions): core.RunOptions & core.ProgramSources {
-  return { showPath: (f) => resolve(f), warn: toStderr, ...opts, runtimeFiles: runtimeAsmFiles(), source: nodeSource };
+  const runtimeFiles = runtimeAsmFiles();
+  const src: core.RunOptions & core.ProgramSources = { showPath: (f) => resolve(f), warn: toStderr, ...opts, runtimeFiles, source: nodeSource };
+  const objs = runtimeObjs(runtimeFiles, nodeSource);
+  if (objs !== undefined) src.runtimeObjs = objs;
+  return src;
 }
 
 export function linkProgram(files: readonly string[], includeDirs: readonly string[] = [], opts: NodeRunOptions = {}): ReturnType<typeof core.linkProgram> {

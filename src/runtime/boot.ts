@@ -78,6 +78,8 @@ export interface ProgramSources {
   runtimeFiles: readonly string[];
   /** Where the assembler reads files and #includes (node:fs on Node, memory in a browser). */
   source: SourceProvider;
+  /** runtimeFiles already assembled (a host's cache, src/node/imagecache.ts): not assembled again. */
+  runtimeObjs?: readonly ObjFile[];
   /** Lossy immediates are errors, not warnings (--strict). */
   strict?: boolean;
   /** Where the assembler's warnings go ("file:line:col: warning: ..."), before the program runs. */
@@ -132,7 +134,8 @@ export function linkProgram(files: readonly string[], src: ProgramSources, inclu
     for (const w of r.warnings) src.warn?.(w.format());
     objs.push(r.obj);
   };
-  for (const f of src.runtimeFiles) add(assembleFile(f, { pkg: "runtime", source: src.source }));
+  if (src.runtimeObjs !== undefined) objs.push(...src.runtimeObjs);
+  else for (const f of src.runtimeFiles) add(assembleFile(f, { pkg: "runtime", source: src.source }));
   for (const f of files) add(assembleFile(f, { pkg: "main", includeDirs: [...includeDirs], source: src.source, strict: src.strict === true }));
   if (errors.length) throw new AsmErrors(errors, tooMany);
   let image: Image;
