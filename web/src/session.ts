@@ -14,6 +14,7 @@
 // the page shows Go's message and goroutine dump, and only going back
 // (which rebuilds) is allowed afterwards.
 
+import { assembleFile, type ObjFile } from "../../src/asm/assemble.ts";
 import { AsmErrors } from "../../src/asm/prog.ts";
 import { MemorySource } from "../../src/asm/source.ts";
 import { buildMachine, type RunOptions } from "../../src/runtime/boot.ts";
@@ -83,8 +84,11 @@ export class Session {
     // The assembler's warnings (lossy immediates, as Go accepts them) are shown once, with the first stop.
     const warnings: string[] = [];
     let warned = false;
+    // The runtime is assembled once here, not at every rebuild a step back makes (when it assembles
+    // cleanly; otherwise buildMachine assembles it again and reports what is wrong, at its lines).
+    const runtimeObjs = assembleRuntime(runtimeFiles, source);
     const build = (ropts: RunOptions): Machine => buildMachine([spec.path], {
-      ...ropts, runtimeFiles, source, warn: (w) => { if (!warned) warnings.push(w); },
+      ...ropts, runtimeFiles, source, ...(runtimeObjs ? { runtimeObjs } : {}), warn: (w) => { if (!warned) warnings.push(w); },
     });
     try {
       const s = new StepperCore(build, {
@@ -249,6 +253,17 @@ export class Session {
       before = regValues(s.m);
     }
   }
+}
+
+/** The runtime's objects, or undefined when a file has errors or warnings (the build reports them). */
+function assembleRuntime(files: readonly string[], source: MemorySource): ObjFile[] | undefined {
+  const objs: ObjFile[] = [];
+  for (const f of files) {
+    const r = assembleFile(f, { pkg: "runtime", source });
+    if (r.errors.length > 0 || r.warnings.length > 0) return undefined;
+    objs.push(r.obj);
+  }
+  return objs;
 }
 
 const MOTIONS = new Set(["si", "stepi", "ni", "nexti", "c", "continue", "finish", "until", "u", "se", "event", "sg"]);
