@@ -44,7 +44,7 @@ async function main(): Promise<void> {
 
     const site = await serve(dir);
     const { chromium } = await import("playwright-core");
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
     const times: number[] = [];
     // The first load is what the browser fetched before the first stop was drawn.
     const fetched = new Set<string>();
