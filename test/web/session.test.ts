@@ -9,7 +9,7 @@ import { renderItem, runTour } from "../../src/tour/tour.ts";
 import type { FromWorker, ProgramSpec } from "../../web/src/protocol.ts";
 import { Session } from "../../web/src/session.ts";
 import { PROGRAM_FILES, RUNTIME_FILES } from "../../web/src/files.ts";
-import type { Snapshot } from "../../web/src/snapshot.ts";
+import { GOROUTINES_MAX, type Snapshot } from "../../web/src/snapshot.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -56,6 +56,14 @@ describe("the page's session", () => {
     expect(snap.sched.runqsize).toBe(Number(m[1]));
     expect(snap.sched.runq.map((x) => `G${x}`).join(" ")).toBe(m[2]!.split(" ").slice(0, snap.sched.runq.length).join(" "));
     expect(snap.regs.find((r) => r.name === "SP")!.value).toBe("0x" + cli.m.engine.getReg(4).toString(16));
+    // The goroutines pane: what `goroutines` prints, the first GOROUTINES_MAX of them (and the current one), and how many.
+    const gs = cli.exec("goroutines").trimEnd().split("\n");
+    const shown = snap.goroutines.map((g) => `${g.current ? "*" : " "} G${g.goid}  ${g.status}${g.wait ? ` (${g.wait})` : ""}  ${g.where}`);
+    expect(snap.ngoroutines).toBe(gs.length);
+    expect(gs.length).toBeGreaterThan(GOROUTINES_MAX); // many.s at this step: the cap is in play
+    expect(shown.slice(0, GOROUTINES_MAX)).toEqual(gs.slice(0, GOROUTINES_MAX));
+    expect(shown.filter((l) => l.startsWith("*"))).toEqual(gs.filter((l) => l.startsWith("*")));
+    expect(shown.length).toBeLessThanOrEqual(GOROUTINES_MAX + 1);
   });
 
   it("runs a long continue in slices, and Stop ends it where it is", () => {

@@ -133,6 +133,8 @@ export function renderGoroutines(el: HTMLElement, s: Snapshot): void {
   const rows = s.goroutines.map((g) =>
     h("tr", g.current ? "current" : "", { "data-goid": g.goid },
       h("td", "", {}, gChip(g.goid)), h("td", "", {}, g.status), h("td", "", {}, g.wait), h("td", "mono", {}, g.where)));
+  const more = s.ngoroutines - s.goroutines.length;
+  if (more > 0) rows.push(h("tr", "more", {}, h("td", "", { colspan: 4 }, `… ${more} more of ${s.ngoroutines} (the command line's goroutines lists them all)`)));
   el.replaceChildren(h("table", "goroutines", {},
     h("tr", "", {}, h("th", "", {}, "G"), h("th", "", {}, "status"), h("th", "", {}, "wait reason"), h("th", "", {}, "where")), ...rows));
 }

@@ -7,8 +7,10 @@
 // structured clone.
 //
 // Sizes are bounded whatever the program: the stack shows STACK_WORDS
-// words, the global run queue its first GLOBAL_RUNQ_MAX goroutines (and its
-// length), the timeline the last TIMELINE_EVENTS events. A P's local run
+// words, the goroutines the first GOROUTINES_MAX (and the current one, and
+// how many there are: many.s has up to 100,000), the global run queue its
+// first GLOBAL_RUNQ_MAX goroutines (and its length), the timeline the last
+// TIMELINE_EVENTS events. A P's local run
 // queue is a ring of 256 and is sent whole.
 
 import { REG_FS_BASE, REG_RFLAGS, REG_RIP, regId } from "../../src/engine/engine.ts";
@@ -21,6 +23,7 @@ import { ChromeTraceBuilder, PID_P } from "../../src/trace/chrome.ts";
 
 export const STACK_WORDS = 40;
 export const GLOBAL_RUNQ_MAX = 128;
+export const GOROUTINES_MAX = 256;
 export const TIMELINE_EVENTS = 400;
 /** Instructions shown before and after RIP. */
 export const CODE_BEFORE = 6, CODE_AFTER = 10;
@@ -66,7 +69,10 @@ export interface Snapshot {
   restoring: Restoring | null;
   stack: StackWord[];
   frames: string[];
+  /** The first GOROUTINES_MAX goroutines that are not dead, and the current one. */
   goroutines: GView[];
+  /** How many goroutines are not dead. */
+  ngoroutines: number;
   ps: PView[];
   sched: SchedView;
   ms: MView[];
@@ -231,13 +237,18 @@ export function snapshot(m: Machine, steps: number, ended: string | undefined, b
   }
   const cur = tlsg(m);
   const s = sched(m);
+  const allgs = goroutines(m);
+  const shown = allgs.slice(0, GOROUTINES_MAX);
+  const curInfo = allgs.find((gi) => gi.gp === cur);
+  if (curInfo !== undefined && !shown.includes(curInfo)) shown.push(curInfo);
   return {
     steps, ended, now: m.kernel.now, tid: m.kernel.cur?.tid ?? null, rip: hex(rip),
     fn: img.symbolize(rip) ?? (host ? `${host} (host function)` : hex(rip)),
     hostFile: host !== undefined && img.symAt(rip) === undefined ? m.bridge.table.fileOf(host.replace(/·.*$| \(continuation\)$/, "")) ?? "" : "",
     file: l?.file ?? "", line: l?.line ?? 0,
     code: code(m, rip), regs, g, restoring, stack: st.words, frames: st.frames,
-    goroutines: goroutines(m).map((gi) => ({ goid: gi.goid, status: gi.statusName, wait: gi.waitReason, where: gwhere(m, gi.gp), current: gi.gp === cur })),
+    goroutines: shown.map((gi) => ({ goid: gi.goid, status: gi.statusName, wait: gi.waitReason, where: gwhere(m, gi.gp), current: gi.gp === cur })),
+    ngoroutines: allgs.length,
     ps: ps(m).map((p) => ({
       id: p.id, status: p.statusName, m: p.m !== 0 ? mid(m, p.m) : null, schedtick: p.schedtick,
       runnext: p.runnext !== 0 ? goid(m, p.runnext) : null, runq: p.runq.map((x) => goid(m, x)),
