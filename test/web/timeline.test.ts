@@ -5,7 +5,8 @@
 //     instruction for instruction, so the page's timeline of a program
 //     continued to its end is exactly the trace `gmpemu run --trace-out`
 //     writes: the same slices (which goroutine on which P, from when to
-//     when, in virtual ns) and the same instant events;
+//     when, in virtual ns) and the same instant events, --preempt-every's
+//     preemptions included;
 //   - with several threads the stepper lets the kernel pick a thread again
 //     every STEP_SLICE steps (src/step/core.ts), where `run` switches on
 //     its own slices, so the interleaving differs from `gmpemu run`'s (the
@@ -50,11 +51,11 @@ function fromPage(tl: TimelineView): Tracks {
 }
 
 /** The page's session: the program loaded and continued to its end; the last stop's snapshot. */
-function pageRun(name: string, procs: number, seed: number, nosysmon: boolean): Snapshot {
+function pageRun(name: string, procs: number, seed: number, nosysmon: boolean, preemptEvery?: number): Snapshot {
   const msgs: FromWorker[] = [];
   const s = new Session((m) => msgs.push(m));
   const path = `programs/${name}.s`;
-  s.handle({ t: "load", program: { path, text: PROGRAM_FILES.get(path)!, runtime: {} }, opts: { seed, procs, ...(nosysmon ? { nosysmon } : {}) }, step: 0 });
+  s.handle({ t: "load", program: { path, text: PROGRAM_FILES.get(path)!, runtime: {} }, opts: { seed, procs, ...(nosysmon ? { nosysmon } : {}), ...(preemptEvery !== undefined ? { preemptEvery } : {}) }, step: 0 });
   s.handle({ t: "cmd", line: "c" });
   for (let i = 0; i < 100_000 && s.pump(1e9); i++);
   const stops = msgs.filter((m): m is Extract<FromWorker, { t: "stop" }> => m.t === "stop");
@@ -66,10 +67,12 @@ function pageRun(name: string, procs: number, seed: number, nosysmon: boolean): 
 const lanes = (t: Tracks): number[] => [...new Set([...t.slices, ...t.instants].map((x) => x.p))].sort((a, b) => a - b);
 
 describe("the page's timeline", () => {
-  it.each([["pingpong", 1], ["gosched", 3]])("of %s (1 P, no sysmon, seed %i) continued to its end is what gmpemu run --trace-out writes", async (name, seed) => {
+  // spin.s never ends without a preemption, and with no sysmon only --preempt-every's tick gives one.
+  it.each([["pingpong", 1, 0], ["gosched", 3, 0], ["spin", 1, 5000]])("of %s (1 P, no sysmon, seed %i, preempt every %i) continued to its end is what gmpemu run --trace-out writes", async (name, seed, every) => {
     const out = join(dir, `${name}.json`);
-    const cli = spawnAsync(process.execPath, [join(ROOT, "bin/gmpemu.mjs"), "run", `programs/${name}.s`, "--procs", "1", "--seed", String(seed), "--no-sysmon", "--trace-out", out], { cwd: ROOT, timeout: 120_000 });
-    const snap = pageRun(name, 1, seed, true);
+    const pe = every > 0 ? ["--preempt-every", String(every)] : [];
+    const cli = spawnAsync(process.execPath, [join(ROOT, "bin/gmpemu.mjs"), "run", `programs/${name}.s`, "--procs", "1", "--seed", String(seed), "--no-sysmon", ...pe, "--trace-out", out], { cwd: ROOT, timeout: 120_000 });
+    const snap = pageRun(name, 1, seed, true, every > 0 ? every : undefined);
     const r = await cli;
     expect(r.stderr).not.toMatch(/gmpemu:|Error/); // the program's own println goes to stderr
     expect(r.status).toBe(0);
@@ -77,6 +80,7 @@ describe("the page's timeline", () => {
     // Worth comparing: several goroutines ran, and things happened between.
     expect(new Set(want.slices.map((x) => x.goid)).size).toBeGreaterThan(2);
     expect(want.instants.length).toBeGreaterThan(10);
+    if (every > 0) expect(want.instants.some((i) => i.name.startsWith("preempt"))).toBe(true);
     expect(fromPage(snap.timeline)).toEqual(want);
     expect(snap.timeline.ps).toEqual(lanes(want));
   });
