@@ -421,7 +421,13 @@ export class Kernel {
     const end = this.handle(t, stop);
     if (t.state === "exited") this.cur = undefined;
     if (end) return end;
-    return this.exitCode !== undefined ? { kind: "exit", code: this.exitCode } : undefined;
+    if (this.exitCode !== undefined) return { kind: "exit", code: this.exitCode };
+    // The tick (--preempt-every) as run gives it, so a stepped machine is preempted where a run one is.
+    if (this.engine.icount >= this.nextTick) {
+      this.nextTick = this.engine.icount + this.tickEvery;
+      if (t.state === "runnable") this.onTick?.(t);
+    }
+    return undefined;
   }
 
   /** Makes sig pending on thread t (tgkill, or a lab's forced preemption). */

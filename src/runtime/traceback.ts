@@ -20,7 +20,8 @@ import { _Gdead, _Gscan, _Gwaiting, waitReasonStrings } from "./runtime2.ts";
 /** One frame of a stack walk: a suspended host function, or assembly at pc. */
 export type Frame =
   | { kind: "host"; depth: number; name: string; frameSp: number }
-  | { kind: "asm"; depth: number; sym: LinkedSym; pc: number };
+  /** sp: the frame's stack pointer as the walk found it (its lowest word; the caller's frame starts where the next one's sp is). */
+  | { kind: "asm"; depth: number; sym: LinkedSym; pc: number; sp: number };
 
 /** Walks a stack from (pc, sp, bp), at most max frames. */
 export function* unwind(rt: Runtime, pc: number, sp: number, bp: number, max: number): Generator<Frame> {
@@ -40,7 +41,7 @@ export function* unwind(rt: Runtime, pc: number, sp: number, bp: number, max: nu
     }
     const sym = image.symAt(pc);
     if (!sym) return;
-    yield { kind: "asm", depth, sym, pc };
+    yield { kind: "asm", depth, sym, pc, sp };
     if (sym.name === "runtime.goexit" || sym.name === "runtime.mstart" || sym.name === "runtime.rt0_go") return;
     // The caller: through the saved frame pointer when this function has a
     // frame and is past the prologue that saves it.

@@ -1,0 +1,59 @@
+// The messages between the page (main.ts) and the emulator's worker
+// (worker.ts). The page sends commands; the worker answers each stop with a
+// snapshot (snapshot.ts), and reports progress while a long command runs.
+
+import type { TourItem } from "../../src/tour/walk.ts";
+import type { Snapshot } from "./snapshot.ts";
+
+/** The machine's options, as the command line's flags. */
+export interface MachineOptions {
+  seed: number;
+  procs: number;
+  /** --timeslice, virtual ns. */
+  timeslice?: number;
+  /** --preempt-every N instructions. */
+  preemptEvery?: number;
+  asyncpreemptoff?: boolean;
+  /** Don't start sysmon (as the tour runs). */
+  nosysmon?: boolean;
+}
+
+/** The program to build: its path and text, and the runtime files the user edited (by path). */
+export interface ProgramSpec {
+  path: string;
+  text: string;
+  runtime: Record<string, string>;
+}
+
+export type ToWorker =
+  /** Builds the machine and goes to `step`. */
+  | { t: "load"; program: ProgramSpec; opts: MachineOptions; step: number }
+  /** Builds the tour's machine (one P, no sysmon) and walks the tour. */
+  | { t: "tour"; program: ProgramSpec; seed: number }
+  /** A stepper command line (si, ni, c, finish, until SYM, se @park, rsi, rc, b ..., x ..., bt ...). */
+  | { t: "cmd"; line: string }
+  /** To step N, forward by stepping or back by replay. */
+  | { t: "goto"; step: number }
+  /** Ends the command running now, at the step it has reached. */
+  | { t: "stop" };
+
+export interface AsmErrorView { file: string; line: number; col: number; message: string; text: string }
+
+export interface TourStop { item: TourItem; snap: Snapshot }
+
+/** A breakpoint, for the marks in the code and source panes. */
+export interface BreakView { id: number; spec: string; addrs: string[] }
+
+export type FromWorker =
+  /** The worker is ready: the scheduler events `se` knows. */
+  | { t: "hello"; events: string[] }
+  | { t: "asm-errors"; errors: AsmErrorView[] }
+  /** A problem with the request (not the program's): shown as is. */
+  | { t: "error"; message: string }
+  /** A long command in progress. */
+  | { t: "busy"; what: string; steps: number }
+  /** A stop: why, what the program printed since the last one, and the state. */
+  | { t: "stop"; why: string; output: string; snap: Snapshot; breaks: BreakView[] }
+  /** A command's text answer (b, x, bt ...), and the breakpoints now set. */
+  | { t: "text"; line: string; text: string; breaks: BreakView[] }
+  | { t: "tour"; stops: TourStop[]; status: number };
