@@ -25,7 +25,9 @@
 //     flag after every instruction, which cost a fifth of the speed);
 //   - host-call ranges are checked whenever a block is entered, and blocks
 //     never run into a range, so RIP reaching one always stops the run
-//     before anything there executes;
+//     before anything there executes; breakpoints (setBreakpoints) the
+//     same way: a block ends before one, so a breakpoint is always a block
+//     start, and with none set the check is one null test per block;
 //   - the instruction budget is exact: a block longer than what is left is
 //     run partially.
 
@@ -35,7 +37,7 @@ import { decode, memSource, type ByteSource, type Insn } from "./decode.ts";
 import { endsBlock } from "./handlers.ts";
 import type { Fault } from "../engine/engine.ts";
 
-export const R_COUNT = 0, R_HOSTCALL = 1, R_SYSCALL = 2, R_BREAKPOINT = 3, R_FAULT = 4, R_HALT = 5;
+export const R_COUNT = 0, R_HOSTCALL = 1, R_SYSCALL = 2, R_BREAKPOINT = 3, R_FAULT = 4, R_HALT = 5, R_BREAK = 6;
 
 const MAX_BLOCK = 64;
 
@@ -57,6 +59,8 @@ export class Interpreter {
   private src: ByteSource;
   hostStart = 0;
   hostEnd = 0;
+  /** Breakpoint addresses (null: none, the common case). */
+  private bps: Set<number> | null = null;
   /** The fault of the last run that returned R_FAULT. */
   fault: Fault | null = null;
   /** Address of the last breakpoint (INT3) stop. */
@@ -74,6 +78,11 @@ export class Interpreter {
   setHostRange(start: number, end: number): void {
     this.hostStart = start;
     this.hostEnd = end;
+    this.flush();
+  }
+
+  setBreakpoints(addrs: readonly number[]): void {
+    this.bps = addrs.length > 0 ? new Set(addrs) : null;
     this.flush();
   }
 
@@ -127,6 +136,7 @@ export class Interpreter {
       a = ins.next;
       if (endsBlock(ins) || insns.length >= MAX_BLOCK) break;
       if (a >= this.hostStart && a < this.hostEnd) break;
+      if (this.bps !== null && this.bps.has(a)) break;
     }
     const pages: number[] = [];
     for (let pn = Math.floor(start / PAGE_SIZE); pn <= Math.floor((a - 1) / PAGE_SIZE); pn++) pages.push(pn);
@@ -142,16 +152,18 @@ export class Interpreter {
     return b;
   }
 
-  /** Runs at most max instructions; returns an R_* code. */
-  run(max: number): number {
+  /** Runs at most max instructions; returns an R_* code. `breaks` false: breakpoints do not stop it (a step). */
+  run(max: number, breaks = true): number {
     const c = this.cpu;
     let left = max;
     let prev: Block | null = null;
     this.haltRequested = false;
     c.stop = STOP_NONE;
+    const bps = breaks ? this.bps : null;
     while (left > 0) {
       const rip = c.rip;
       if (rip >= this.hostStart && rip < this.hostEnd) return R_HOSTCALL;
+      if (bps !== null && bps.has(rip)) return R_BREAK;
       if (this.haltRequested) { this.haltRequested = false; return R_HALT; }
       let blk: Block | null = null;
       if (prev !== null) {

@@ -39,6 +39,8 @@ export type Stop =
   | { kind: "syscall" }
   /** INT3 executed; RIP is after it, at `addr` + 1. */
   | { kind: "breakpoint"; addr: number }
+  /** run() reached an address set with setBreakpoints; nothing there executed. */
+  | { kind: "break"; addr: number }
   /** A fault: the faulting instruction did not complete; RIP is at it. */
   | { kind: "fault"; fault: Fault }
   /** The instruction budget given to run() was used up. */
@@ -88,9 +90,19 @@ export interface Engine {
    */
   setHostRange(start: number, end: number): void;
 
+  /**
+   * Breakpoints without patching memory (replaces the previous set; empty:
+   * none). run() stops with {kind:"break"} before executing an instruction
+   * at one of these addresses, the run's first instruction included; step()
+   * ignores them, which is how a caller gets past one. With no breakpoints
+   * set a run pays nothing for the feature (the switch checker, --check,
+   * is its user).
+   */
+  setBreakpoints(addrs: readonly number[]): void;
+
   /** Runs at most maxInsns instructions; returns why it stopped. */
   run(maxInsns: number): Stop;
-  /** Executes exactly one instruction (or stops before it: hostcall, fault). */
+  /** Executes exactly one instruction (or stops before it: hostcall, fault); breakpoints do not stop it. */
   step(): Stop;
   /** Instructions retired since creation. */
   readonly icount: number;

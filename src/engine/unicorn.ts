@@ -304,6 +304,7 @@ export function unicornFastCount(): boolean {
 /** What a hook saw during the last uc_emu_start. */
 type Event =
   | { kind: "hostcall"; addr: number }
+  | { kind: "break"; addr: number }
   | { kind: "observer" }
   | { kind: "syscall" }
   | { kind: "intr"; intno: number }
@@ -346,6 +347,10 @@ export class UnicornEngine implements Engine {
   private event: Event | null = null;
   private hostHook: bigint | null = null;
   private hostRange: [number, number] | null = null;
+  /** Breakpoint hooks (one code hook per address), and whether they stop a run (not a step). */
+  private bpHooks: bigint[] = [];
+  private bpCb: koffi.IKoffiRegisteredCallback | null = null;
+  private bpLive = true;
   private readonly callbacks: koffi.IKoffiRegisteredCallback[] = [];
   private readonly blocks = new Set<NativeBlock>();
 
@@ -613,6 +618,28 @@ export class UnicornEngine implements Engine {
   }
   private hostCb: koffi.IKoffiRegisteredCallback | null = null;
 
+  setBreakpoints(addrs: readonly number[]): void {
+    for (const hh of this.bpHooks) this.u.hookDel(this.h, hh);
+    this.bpHooks = [];
+    if (addrs.length === 0) return;
+    if (!this.bpCb) {
+      const u = this.u;
+      this.bpCb = koffi.register((_uc: Ptr, address: bigint | number) => {
+        if (!this.bpLive || this.event !== null) return;
+        this.event = { kind: "break", addr: Number(address) };
+        u.emuStop(this.h);
+      }, koffi.pointer(u.protos.code));
+      this.callbacks.push(this.bpCb);
+    }
+    // One hook per address: QEMU calls a code hook only for instructions
+    // inside its range, so the rest of the code runs without a crossing.
+    for (const a of new Set(addrs)) {
+      const hh: [bigint] = [0n];
+      check(this.u, this.u.hookAdd(this.h, hh, UC_HOOK_CODE, this.bpCb as Ptr, null, BigInt(a), BigInt(a)), "hook breakpoint");
+      this.bpHooks.push(hh[0]);
+    }
+  }
+
   get icount(): number {
     return this._icount;
   }
@@ -624,7 +651,12 @@ export class UnicornEngine implements Engine {
   }
 
   step(): Stop {
-    return this.emulate(1);
+    this.bpLive = false;
+    try {
+      return this.emulate(1);
+    } finally {
+      this.bpLive = true;
+    }
   }
 
   /**
@@ -721,6 +753,9 @@ export class UnicornEngine implements Engine {
     let done: number;
     if (ev?.kind === "hostcall") {
       stop = { kind: "hostcall", addr: ev.addr };
+      done = counter - 1;
+    } else if (ev?.kind === "break") {
+      stop = { kind: "break", addr: ev.addr };
       done = counter - 1;
     } else if (ev?.kind === "observer") {
       stop = { kind: "count" };

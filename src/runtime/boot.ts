@@ -20,7 +20,7 @@
 import { assembleFile, type ObjFile } from "../asm/assemble.ts";
 import { link, LinkError, type Image } from "../asm/link.ts";
 import { AsmErrors, type AsmError } from "../asm/prog.ts";
-import { PROT_READ, PROT_WRITE, REG_RIP } from "../engine/engine.ts";
+import { PROT_READ, PROT_WRITE, REG_RIP, type Engine } from "../engine/engine.ts";
 import { createEngine } from "../engine/index.ts";
 import { mapImage } from "../engine/load.ts";
 import type { Exit, KernelOptions } from "../os/kernel.ts";
@@ -40,6 +40,7 @@ import { register as registerSignal, forcePreempt } from "./signal_unix.ts";
 import { register as registerMain } from "./main.ts";
 import { register as registerSyscall } from "./syscall.ts";
 import { goroutineDump } from "./traceback.ts";
+import { replaceRoutines } from "./runtimeasm.ts";
 
 /** The main thread's OS stack (Linux puts it just below the top of user space). */
 export const OS_STACK_TOP = 0x7fff_f000_0000;
@@ -69,6 +70,30 @@ export interface RunOptions extends RuntimeOptions {
   observe?: (m: Machine) => void;
   /** How tracebacks show a source file's path (Go prints absolute paths). Default: as given. */
   showPath?: (file: string) => string;
+  /**
+   * A watcher built into the machine's engine (--check: src/check/'s switch
+   * checker). Called with the engine before the machine is built, once per
+   * machine; the machine runs on the engine it returns.
+   */
+  check?: (engine: Engine) => EngineObserver;
+  /** Assembly files whose TEXT symbols replace the runtime's routines of the same name (--runtime-asm). */
+  runtimeAsm?: readonly string[];
+}
+
+/** What RunOptions.check builds: the engine to run on, told the machine once it exists. */
+export interface EngineObserver {
+  readonly engine: Engine;
+  attach(m: Machine): void;
+}
+
+/**
+ * Thrown from inside a run to end it with a message and an exit status (a
+ * failed check: status 4). The run's ending reports it like any other.
+ */
+export class RunStopped extends Error {
+  constructor(message: string, readonly status: number, readonly how: string) {
+    super(message);
+  }
 }
 
 /** Where a program's sources come from: the host's (src/node/boot.ts for Node). */
@@ -113,8 +138,12 @@ export function hostTable(): HostTable<Runtime> {
   return table;
 }
 
-/** Assembles and links the runtime and the program, resolving the rest to host functions. */
-export function linkProgram(files: readonly string[], src: ProgramSources, includeDirs: readonly string[] = []): Image {
+/**
+ * Assembles and links the runtime and the program, resolving the rest to
+ * host functions. `runtimeAsm` files (package runtime) replace the
+ * runtime's routines they define (runtimeasm.ts).
+ */
+export function linkProgram(files: readonly string[], src: ProgramSources, includeDirs: readonly string[] = [], runtimeAsm: readonly string[] = []): Image {
   const t = hostTable();
   const errors: AsmError[] = [];
   const objs: ObjFile[] = [];
@@ -122,6 +151,18 @@ export function linkProgram(files: readonly string[], src: ProgramSources, inclu
     const r = assembleFile(f, { pkg: "runtime" });
     errors.push(...r.errors);
     objs.push(r.obj);
+  }
+  if (runtimeAsm.length > 0) {
+    const user: ObjFile[] = [];
+    for (const f of runtimeAsm) {
+      const r = assembleFile(f, { pkg: "runtime" });
+      errors.push(...r.errors);
+      user.push(r.obj);
+    }
+    if (errors.length) throw new AsmErrors(errors);
+    const bad = replaceRoutines(objs, user);
+    if (bad.length) throw new AsmErrors(bad);
+    objs.push(...user);
   }
   for (const f of files) {
     const r = assembleFile(f, { pkg: "main", includeDirs: [...includeDirs] });
@@ -142,8 +183,10 @@ export function linkProgram(files: readonly string[], src: ProgramSources, inclu
 
 /** Builds the machine for a program, ready to run. */
 export function buildMachine(files: readonly string[], opts: RunOptions & ProgramSources): Machine {
-  const image = linkProgram(files, opts, opts.includeDirs ?? []);
-  const engine = createEngine(opts.engine ?? "interp");
+  const image = linkProgram(files, opts, opts.includeDirs ?? [], opts.runtimeAsm ?? []);
+  let engine = createEngine(opts.engine ?? "interp");
+  const observer = opts.check?.(engine);
+  if (observer) engine = observer.engine;
   const kopts: KernelOptions = { seed: opts.seed ?? 1 };
   if (opts.stdout) kopts.stdout = opts.stdout;
   if (opts.stderr) kopts.stderr = opts.stderr;
@@ -162,6 +205,7 @@ export function buildMachine(files: readonly string[], opts: RunOptions & Progra
   const entry = image.addrOf("runtime.rt0_go");
   if (entry === undefined) throw new Error("asm/: no runtime·rt0_go");
   rt.kernel.newThread({ rip: entry, rsp: OS_STACK_TOP - 64 });
+  observer?.attach(rt);
   return rt;
 }
 
@@ -189,6 +233,10 @@ function finishRun(m: Machine, opts: RunOptions): RunResult {
   try {
     exit = m.kernel.run(opts.maxInsns);
   } catch (e) {
+    if (e instanceof RunStopped) {
+      err(e.message.endsWith("\n") ? e.message : e.message + "\n");
+      return { code: e.status, how: e.how, insns: m.engine.icount, machine: m };
+    }
     if (e instanceof GoThrow) {
       err(e.text() + dump(e.kind === "throw" && !(e instanceof GoPanic)));
       return { code: 2, how: e instanceof GoPanic ? "panic" : "throw", insns: m.engine.icount, machine: m };
