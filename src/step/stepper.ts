@@ -38,6 +38,7 @@ import {
   ps, REG_VIEW_NAMES, sched, subscribe, symbolize, tlsg, where, mid, type SchedEvent,
 } from "../debug/view.ts";
 import { buildMachine, type Machine, type RunOptions } from "../node/boot.ts";
+import { RunStopped } from "../runtime/boot.ts";
 import { g_sched, gobuf_bp, gobuf_pc, gobuf_sp } from "../runtime/offsets.ts";
 
 const EVENT_BREAKS: Record<string, SchedEvent["kind"][]> = {
@@ -61,7 +62,7 @@ export const X_MAX_COUNT = 4096;
 /** Steps one thread may take before the stepper lets the kernel pick again. */
 export const STEP_SLICE = 10_000;
 
-export interface StepperOptions extends Pick<RunOptions, "procs" | "seed" | "engine" | "timeslice" | "preemptEvery" | "asyncpreemptoff"> {
+export interface StepperOptions extends Pick<RunOptions, "procs" | "seed" | "engine" | "timeslice" | "preemptEvery" | "asyncpreemptoff" | "check" | "runtimeAsm"> {
   /** Colour for changed registers (a terminal). */
   color?: boolean;
   /** Root for relative paths. */
@@ -93,6 +94,8 @@ export class Stepper {
     if (this.opts.timeslice !== undefined) ropts.timeslice = this.opts.timeslice;
     if (this.opts.preemptEvery !== undefined) ropts.preemptEvery = this.opts.preemptEvery;
     if (this.opts.asyncpreemptoff) ropts.asyncpreemptoff = true;
+    if (this.opts.check) ropts.check = this.opts.check;
+    if (this.opts.runtimeAsm) ropts.runtimeAsm = this.opts.runtimeAsm;
     ropts.stdout = ropts.stderr = (b) => this.output.push(new TextDecoder().decode(b));
     this.m?.engine.close();
     this.m = buildMachine([this.file], ropts);
@@ -125,7 +128,16 @@ export class Stepper {
     // A time slice for the stepper: every STEP_SLICE steps the kernel picks
     // the next thread (and wakes sleepers), so sysmon runs beside a spinner.
     if (this.steps % STEP_SLICE === STEP_SLICE - 1) this.m.kernel.requestSwitch();
-    const end = this.m.kernel.stepOnce();
+    let end;
+    try {
+      end = this.m.kernel.stepOnce();
+    } catch (e) {
+      // A failed switch check (--check) ends the program where it happened.
+      if (!(e instanceof RunStopped)) throw e;
+      this.steps++;
+      this.ended = e.message;
+      return this.ended;
+    }
     this.steps++;
     if (end) {
       this.ended = end.kind === "exit" ? `the program exited with status ${end.code}` : `the machine stopped: ${end.kind}`;

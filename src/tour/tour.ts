@@ -26,7 +26,8 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { REG_RIP } from "../engine/engine.ts";
 import { formatEvent, gobuf as readGobuf, goid as goidOf, GPR_NAMES, insnAt, isG0, subscribe, tlsg, type SchedEvent } from "../debug/view.ts";
-import { buildMachine, type Machine } from "../node/boot.ts";
+import { buildMachine, type Machine, type RunOptions } from "../node/boot.ts";
+import { RunStopped } from "../runtime/boot.ts";
 import { g_sched, gobuf_g } from "../runtime/offsets.ts";
 
 export interface TourOptions {
@@ -34,6 +35,8 @@ export interface TourOptions {
   root?: string;
   /** At most this many instructions before the switch is found. */
   maxSteps?: number;
+  /** --check and --runtime-asm (src/cli/check.ts). */
+  run?: Pick<RunOptions, "check" | "runtimeAsm">;
 }
 
 const hex = (v: number | bigint): string => "0x" + v.toString(16);
@@ -41,9 +44,16 @@ const hex = (v: number | bigint): string => "0x" + v.toString(16);
 /** Runs the tour on file and writes it with out. Returns the exit status. */
 export function runTour(file: string, out: (s: string) => void, opts: TourOptions = {}): number {
   const root = opts.root ?? process.cwd();
-  const m = buildMachine([file], { procs: 1, nosysmon: true, stdout: () => {}, stderr: () => {} });
+  const m = buildMachine([file], { ...opts.run, procs: 1, nosysmon: true, stdout: () => {}, stderr: () => {} });
   try {
     return tour(m, out, root, opts.maxSteps ?? 2_000_000);
+  } catch (e) {
+    // A failed check (--check) ends the tour where it happened.
+    if (!(e instanceof RunStopped)) throw e;
+    out(`
+${e.message}
+`);
+    return e.status;
   } finally {
     m.engine.close();
   }
