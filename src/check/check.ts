@@ -25,6 +25,12 @@
 //     keyed by (return address, SP), for the breakpoint there: the
 //     goroutine may come back on another thread, much later;
 //   - any other way (gogo's JMP, a RET, a tail call): the "leave" rule.
+// At the return from such a call the checker scrambles every general
+// register but SP and BP (ABI0 and ABIInternal let a callee clobber them
+// all; gmpemu's TypeScript callees happen to preserve them), so a routine
+// that relies on a value surviving fn (systemstack reusing AX) is caught as
+// it would break under Go. A fault inside a routine is a failure too, named
+// by the register the faulting instruction addressed through.
 // A signal delivered while a thread is inside a routine (the kernel's
 // forced preemption) suspends the observation until sigreturn brings the
 // thread back to the same RIP and SP. Observations are per thread (the
@@ -128,6 +134,8 @@ export function switchCheck(opts: CheckOptions = {}): (engine: Engine) => Engine
 const hex = (v: number | bigint): string => "0x" + BigInt.asUintN(64, BigInt(v)).toString(16);
 /** The flags asyncPreempt must give back: the arithmetic ones and DF. */
 const PRESERVED_FLAGS = CF | PF | AF | ZF | SF | OF | DF;
+/** What a register holds after a call out of a routine (see the essay): no address, and says where it came from. */
+const POISON = 0xbad0_c0de_0000_0000n;
 const FLAG_BITS: [number, string][] = [[CF, "CF"], [PF, "PF"], [AF, "AF"], [ZF, "ZF"], [SF, "SF"], [OF, "OF"], [DF, "DF"]];
 
 // --- routines ------------------------------------------------------------------------
@@ -329,6 +337,7 @@ export class Checker {
         const before = e.icount;
         const s = e.step();
         left -= e.icount - before;
+        if (s.kind === "fault") this.faulted(act, s.fault.rip, s.fault.type === "page" ? s.fault.addr : undefined);
         this.afterStep(t, act, rip, sp);
         if (s.kind !== "count") return s;
         if (e.icount === before) return s;
@@ -366,6 +375,7 @@ export class Checker {
     if (back !== undefined) {
       waiting!.delete(sp);
       if (waiting!.size === 0) this.pending.delete(addr);
+      for (let r = 0; r < 16; r++) if (r !== RSP && r !== RBP) e.setReg(r, POISON | BigInt(r));
       this.watch(t, back);
       return true;
     }
@@ -410,7 +420,7 @@ export class Checker {
     }
     const call = ret > from && inRegion(act.obs.region, ret);
     const how = act.obs.leave({ c: this, from, call });
-    this.count(act.obs.routine);
+    if (how === "done") this.count(act.obs.routine);
     if (how === "await" && call) {
       let w = this.pending.get(ret);
       if (!w) this.pending.set(ret, (w = new Map()));
@@ -420,6 +430,19 @@ export class Checker {
   }
 
   private current: Active | undefined;
+
+  /** A fault inside a routine: named by the register its memory operand goes through. */
+  private faulted(act: Active, rip: number, addr: bigint | undefined): never {
+    this.current = act;
+    const text = insnAt(this.m, rip).text;
+    const base = /\(([A-Z][A-Z0-9]*)\)/.exec(text)?.[1];
+    const r = base === undefined ? -1 : (GPR_NAMES as readonly string[]).indexOf(base);
+    const what = r >= 0 ? base! : "fault";
+    const val = r >= 0 ? `: ${base}=${hex(this.reg(r))} is no address it can use` : "";
+    const obs = act.obs;
+    this.fail(obs, rip, what, "an address", r >= 0 ? hex(this.reg(r)) : "fault",
+      `${obs.routine} faulted at ${this.addr(rip)} (${text})${obs.goid >= 0 ? ` for goroutine ${obs.goid}` : ""}${addr !== undefined ? `, address ${hex(addr)}` : ""}${val}`);
+  }
 
   private count(routine: string): void {
     this.judged.set(routine, (this.judged.get(routine) ?? 0) + 1);
