@@ -338,6 +338,11 @@ export class Checker {
         const s = e.step();
         left -= e.icount - before;
         if (s.kind === "fault") this.faulted(act, s.fault.rip, s.fault.type === "page" ? s.fault.addr : undefined);
+        if (s.kind === "breakpoint") {
+          this.current = act;
+          this.fail(act.obs, s.addr, "INT3", "no trap", "INT $3",
+            `${act.obs.routine} reached a breakpoint trap (INT $3) at ${this.addr(s.addr)}${act.obs.goid >= 0 ? ` for goroutine ${act.obs.goid}` : ""}: an unfinished routine?`);
+        }
         this.afterStep(t, act, rip, sp);
         if (s.kind !== "count") return s;
         if (e.icount === before) return s;
