@@ -131,6 +131,10 @@ export function switchCheck(opts: CheckOptions = {}): (engine: Engine) => Engine
   return (engine) => new CheckEngine(engine, opts);
 }
 
+// Local copies: an imported binding costs a getter call per use under some
+// module loaders (tsx), and the run loop below uses these per instruction.
+const RIP = REG_RIP, SP = RSP;
+
 const hex = (v: number | bigint): string => "0x" + BigInt.asUintN(64, BigInt(v)).toString(16);
 /** The flags asyncPreempt must give back: the arithmetic ones and DF. */
 const PRESERVED_FLAGS = CF | PF | AF | ZF | SF | OF | DF;
@@ -287,16 +291,26 @@ export class Checker {
   private routines(): Routine[] {
     const img = this.m.image;
     const out: Routine[] = [];
-    /** The region of a routine: its symbols, and the file-local text symbols of their files. */
+    /**
+     * The region of a routine: its symbols, and the file-local text symbols
+     * they reach by relocation (gogo's JMP to gogo<>, systemstack's CALL to
+     * gosave_systemstack_switch<>), wherever those were defined.
+     */
     const region = (names: string[]): Region | undefined => {
       const syms = names.map((n) => img.lookup(n)).filter((s) => s !== undefined && s.kind === "text");
       if (syms.length === 0) return undefined;
-      const files = new Set(syms.map((s) => s!.pos.file));
-      const ranges: [number, number][] = syms.map((s) => [s!.addr, s!.addr + s!.size]);
-      for (const s of img.symbols) {
-        if (s.kind === "text" && /<\d+>$/.test(s.name) && files.has(s.pos.file) && !syms.includes(s)) ranges.push([s.addr, s.addr + s.size]);
+      const seen = new Set(syms.map((s) => s!.name));
+      for (let i = 0; i < syms.length; i++) {
+        for (const r of syms[i]!.relocs) {
+          if (!r.sym || seen.has(r.sym) || !/<\d+>$/.test(r.sym)) continue;
+          const l = img.lookup(r.sym);
+          if (l && l.kind === "text") {
+            seen.add(r.sym);
+            syms.push(l);
+          }
+        }
       }
-      return { ranges };
+      return { ranges: syms.map((s) => [s!.addr, s!.addr + s!.size] as [number, number]) };
     };
     const add = (name: string, entryNames: string[], regionNames: string[], enter: Routine["enter"]): void => {
       const r = region(regionNames);
@@ -326,7 +340,7 @@ export class Checker {
       const t = this.m.kernel.cur;
       const act = this.active.get(t);
       if (act !== undefined) {
-        const rip = e.getRegN(REG_RIP), sp = e.getRegN(RSP);
+        const rip = e.getRegN(RIP), sp = e.getRegN(SP);
         if (rip !== act.rip || sp !== act.sp) {
           // A signal handler runs (the kernel delivered one between runs):
           // the routine goes on when sigreturn brings the thread back.
@@ -350,7 +364,7 @@ export class Checker {
       }
       if (this.interrupted.size > 0) {
         const back = this.interrupted.get(t);
-        if (back !== undefined && e.getRegN(REG_RIP) === back.rip && e.getRegN(RSP) === back.sp) {
+        if (back !== undefined && e.getRegN(RIP) === back.rip && e.getRegN(SP) === back.sp) {
           this.interrupted.delete(t);
           this.active.set(t, back);
           continue;
@@ -374,7 +388,7 @@ export class Checker {
   /** A breakpoint: a routine's entry, or a return into one. Returns whether a routine is now watched. */
   private onBreak(t: Thread | undefined, addr: number): boolean {
     const e = this.e;
-    const sp = e.getRegN(RSP);
+    const sp = e.getRegN(SP);
     const waiting = this.pending.get(addr);
     const back = waiting?.get(sp);
     if (back !== undefined) {
@@ -396,12 +410,12 @@ export class Checker {
     const e = this.e;
     const regs: number[] = [];
     for (let r = 0; r < 16; r++) regs.push(e.getRegN(r));
-    this.active.set(t, { obs, rip: e.getRegN(REG_RIP), sp: e.getRegN(RSP), writer: new Array<number>(16).fill(-1), regs });
+    this.active.set(t, { obs, rip: e.getRegN(RIP), sp: e.getRegN(SP), writer: new Array<number>(16).fill(-1), regs });
   }
 
   private afterStep(t: Thread | undefined, act: Active, from: number, spBefore: number): void {
     const e = this.e;
-    const rip = e.getRegN(REG_RIP), sp = e.getRegN(RSP);
+    const rip = e.getRegN(RIP), sp = e.getRegN(SP);
     for (let r = 0; r < 16; r++) {
       const v = e.getRegN(r);
       if (v !== act.regs[r]) {
