@@ -188,7 +188,12 @@ interface Active {
   /** The instruction that last wrote each general register in this routine (-1: none). */
   writer: number[];
   regs: number[];
+  /** Instructions stepped inside the routine since it was entered or came back. */
+  steps: number;
 }
+
+/** A routine that runs this many instructions without leaving is stuck (an endless loop). */
+export const MAX_ROUTINE_STEPS = 100_000;
 
 /**
  * The Engine the machine runs on under --check: the machine's own engine,
@@ -410,7 +415,7 @@ export class Checker {
     const e = this.e;
     const regs: number[] = [];
     for (let r = 0; r < 16; r++) regs.push(e.getRegN(r));
-    this.active.set(t, { obs, rip: e.getRegN(RIP), sp: e.getRegN(SP), writer: new Array<number>(16).fill(-1), regs });
+    this.active.set(t, { obs, rip: e.getRegN(RIP), sp: e.getRegN(SP), writer: new Array<number>(16).fill(-1), regs, steps: 0 });
   }
 
   private afterStep(t: Thread | undefined, act: Active, from: number, spBefore: number): void {
@@ -425,7 +430,14 @@ export class Checker {
     }
     act.rip = rip;
     act.sp = sp;
-    if (inRegion(act.obs.region, rip)) return;
+    if (inRegion(act.obs.region, rip)) {
+      if (++act.steps >= MAX_ROUTINE_STEPS) {
+        this.current = act;
+        this.fail(act.obs, from, "loop", "leaves the routine", `still inside after ${act.steps} instructions`,
+          `${act.obs.routine} ran ${act.steps} instructions without leaving${act.obs.goid >= 0 ? ` for goroutine ${act.obs.goid}` : ""}: an endless loop at ${this.addr(from)}?`);
+      }
+      return;
+    }
     // Control left the routine.
     this.active.delete(t);
     this.current = act;
