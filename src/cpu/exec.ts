@@ -27,7 +27,9 @@
 //     never run into a range, so RIP reaching one always stops the run
 //     before anything there executes; breakpoints (setBreakpoints) the
 //     same way: a block ends before one, so a breakpoint is always a block
-//     start, and with none set the check is one null test per block;
+//     start, marked in the block when it is built (the set's changes drop
+//     every block): the check is one boolean per block entered, and none
+//     for a step;
 //   - the instruction budget is exact: a block longer than what is left is
 //     run partially.
 
@@ -47,6 +49,8 @@ function resync(): void { throw RESYNC; }
 
 export class Block {
   valid = true;
+  /** The block starts at a breakpoint (setBreakpoints; blocks are rebuilt when the set changes). */
+  brk = false;
   l1: Block | null = null;
   l2: Block | null = null;
   constructor(readonly start: number, readonly end: number, readonly insns: Insn[], readonly pages: number[]) {}
@@ -141,6 +145,7 @@ export class Interpreter {
     const pages: number[] = [];
     for (let pn = Math.floor(start / PAGE_SIZE); pn <= Math.floor((a - 1) / PAGE_SIZE); pn++) pages.push(pn);
     const b = new Block(start, a, insns, pages);
+    if (this.bps !== null) b.brk = this.bps.has(start);
     for (const pn of pages) {
       let l = this.byPage.get(pn);
       if (!l) this.byPage.set(pn, (l = []));
@@ -159,11 +164,10 @@ export class Interpreter {
     let prev: Block | null = null;
     this.haltRequested = false;
     c.stop = STOP_NONE;
-    const bps = breaks ? this.bps : null;
+    const brk = breaks && this.bps !== null;
     while (left > 0) {
       const rip = c.rip;
       if (rip >= this.hostStart && rip < this.hostEnd) return R_HOSTCALL;
-      if (bps !== null && bps.has(rip)) return R_BREAK;
       if (this.haltRequested) { this.haltRequested = false; return R_HALT; }
       let blk: Block | null = null;
       if (prev !== null) {
@@ -186,6 +190,7 @@ export class Interpreter {
         }
         if (prev !== null && prev.valid) { prev.l2 = prev.l1; prev.l1 = blk; }
       }
+      if (brk && blk.brk) return R_BREAK;
       const insns = blk.insns;
       let n = insns.length;
       if (n > left) { n = left; c.rip = insns[n]!.addr; }

@@ -25,6 +25,8 @@ import type { ObjFile, ObjSym } from "../asm/assemble.ts";
 import { AsmError, type Pos } from "../asm/prog.ts";
 
 const isLocal = (name: string): boolean => name.endsWith("<>");
+/** A symbol as the source spells it: runtime·gogo. */
+const show = (name: string): string => name.replace(/^runtime\./, "runtime·");
 
 /** The source position of byte `off` of a text symbol. */
 function posAt(s: ObjSym, off: number): Pos {
@@ -67,18 +69,18 @@ export function replaceRoutines(runtime: ObjFile[], user: ObjFile[]): AsmError[]
     const defined = new Set(o.syms.map((s) => s.name));
     for (const s of o.syms) {
       if (s.kind !== "text") {
-        errors.push(new AsmError(s.pos, `${s.name}: --runtime-asm files define runtime routines only (TEXT); this is data`));
+        errors.push(new AsmError(s.pos, `${show(s.name)}: --runtime-asm files define runtime routines only (TEXT); this is data`));
         continue;
       }
       const home = isLocal(s.name) ? localHome.get(s.name) : globalHome.get(s.name);
       if (home === undefined) {
         const routines = [...globalHome.keys()].map((n) => n.replace(/^runtime\./, "")).sort().join(", ");
-        errors.push(new AsmError(s.pos, `${s.name.replace(/^runtime\./, "runtime·")} is not a runtime routine (asm/*.s defines ${routines}, and file-local ${[...localHome.keys()].sort().join(", ")})`));
+        errors.push(new AsmError(s.pos, `${show(s.name)} is not a runtime routine (asm/*.s defines ${routines}, and file-local ${[...localHome.keys()].sort().join(", ")})`));
         continue;
       }
       const prev = replaced.get(s.name);
       if (prev !== undefined) {
-        errors.push(new AsmError(s.pos, `${s.name} is replaced twice (first by ${prev})`));
+        errors.push(new AsmError(s.pos, `${show(s.name)} is replaced twice (first by ${prev})`));
         continue;
       }
       replaced.set(s.name, `${s.pos.file}:${s.pos.line}`);
@@ -89,7 +91,7 @@ export function replaceRoutines(runtime: ObjFile[], user: ObjFile[]): AsmError[]
         if (r.sym && isLocal(r.sym) && !defined.has(r.sym)) {
           const home = localHome.get(r.sym);
           const hint = home !== undefined ? ` (${runtime[home]!.file}'s ${r.sym} is local to that file)` : "";
-          errors.push(new AsmError(posAt(s, r.offset), `${s.name} uses ${r.sym}, which ${o.file} does not define: a file-local symbol (name<>) must be defined in the file that uses it${hint}`));
+          errors.push(new AsmError(posAt(s, r.offset), `${show(s.name)} uses ${r.sym}, which ${o.file} does not define: a file-local symbol (name<>) must be defined in the file that uses it${hint}`));
         }
       }
     }

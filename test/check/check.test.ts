@@ -189,11 +189,11 @@ describe("--runtime-asm", () => {
     const f = asm("foo.s", "TEXT runtime·foo(SB), NOSPLIT, $0\n\tRET\nGLOBL runtime·x(SB), NOPTR, $8\n");
     const msg = link(f);
     expect(msg).toMatch(/foo\.s:4:1: runtime·foo is not a runtime routine \(asm\/\*\.s defines abort, asyncPreempt, .*gogo.*\)/);
-    expect(msg).toMatch(/foo\.s:6:1: runtime\.x: --runtime-asm files define runtime routines only/);
+    expect(msg).toMatch(/foo\.s:6:1: runtime·x: --runtime-asm files define runtime routines only/);
   });
   it("refuses a file-local symbol the file uses without defining it", () => {
     const msg = link(asm("nolocal.s", "TEXT runtime·gogo(SB), NOSPLIT, $0-8\n\tJMP gogo<>(SB)\n"));
-    expect(msg).toMatch(/nolocal\.s:5:1: runtime\.gogo uses gogo<>, which .*nolocal\.s does not define: a file-local symbol \(name<>\) must be defined in the file that uses it \(.*asm_amd64\.s's gogo<> is local to that file\)/);
+    expect(msg).toMatch(/nolocal\.s:5:1: runtime·gogo uses gogo<>, which .*nolocal\.s does not define: a file-local symbol \(name<>\) must be defined in the file that uses it \(.*asm_amd64\.s's gogo<> is local to that file\)/);
   });
   it("refuses a global symbol neither file nor the host provides", () => {
     expect(link(asm("undef.s", "TEXT runtime·gogo(SB), NOSPLIT, $0-8\n\tCALL runtime·nosuch(SB)\n\tRET\n"))).toMatch(/undef\.s:5:\d+: undefined symbol runtime\.nosuch/);

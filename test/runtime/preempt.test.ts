@@ -12,6 +12,7 @@
 // - one signal, instruction by instruction: the saved context, pushCall's
 //   SP-8 and resume PC, RIP at asyncPreempt, and back at the interrupted
 //   instruction with every register equal.
+import { switchCheck } from "../../src/check/check.ts";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -28,7 +29,8 @@ const haveUnicorn = oracleAvailable("libunicorn", engineAvailable("unicorn"));
 
 function run(name: string, opts: RunOptions) {
   const out: Uint8Array[] = [];
-  const r = runProgram([join(ROOT, "programs", name + ".s")], { ...opts, stdout: (b) => out.push(b.slice()), stderr: (b) => out.push(b.slice()) });
+  // Judged by the switch checker (issue 13): every asyncPreempt must give every register back.
+  const r = runProgram([join(ROOT, "programs", name + ".s")], { check: switchCheck(), ...opts, stdout: (b) => out.push(b.slice()), stderr: (b) => out.push(b.slice()) });
   return { ...r, output: Buffer.concat(out).toString(), stats: r.machine.stats.preempt };
 }
 
