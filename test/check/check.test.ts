@@ -171,6 +171,19 @@ describe("a broken routine is named", () => {
     const r = run(STALE, { runtimeAsm: [f] });
     expect(r.failures[0]).toMatchObject({ routine: "gogo", what: "gobuf.ret", got: "0x7" });
   });
+  it("morestack without g.sched.bp, or without m.morebuf.pc", () => {
+    const names = ["runtime·morestack", "runtime·morestack_noctxt"];
+    const nobp = asm("ms-bp.s", routine("asm_amd64.s", names, "MOVQ\tBP, (g_sched+gobuf_bp)(SI)", "\tNOP"));
+    expect(run(prog("deeprec"), { runtimeAsm: [nobp] }).failures[0]).toMatchObject({ routine: "morestack", what: "g.sched.bp" });
+    const nopc = asm("ms-pc.s", routine("asm_amd64.s", names, "MOVQ\tAX, (m_morebuf+gobuf_pc)(BX)", "\tNOP"));
+    expect(run(prog("deeprec"), { runtimeAsm: [nopc] }).failures[0]).toMatchObject({ routine: "morestack", what: "m.morebuf.pc" });
+  });
+  it("goexit's rule: gogo into a dead goroutine (a fixture that does it on purpose)", () => {
+    const r = run(join(ROOT, "test/check/fixtures/deadg.s"));
+    expect(r.code).toBe(4);
+    expect(r.failures[0]).toMatchObject({ routine: "gogo", what: "status", got: "dead" });
+    expect(r.failures[0]!.message).toMatch(/^gogo resumed goroutine \d+, which is dead/);
+  });
   it("CheckError is what a run without an onFailure sees", () => {
     expect(new CheckError({ routine: "gogo", what: "BP", expected: "0x1", got: "0x2", goid: 3, file: "f.s", line: 1, step: 2, message: "m" }).status).toBe(4);
   });
