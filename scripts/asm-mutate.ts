@@ -22,7 +22,7 @@
 // frame-pointer setup are not.
 //
 //   node --import tsx scripts/asm-mutate.ts                  # gogo, mcall, systemstack, asyncPreempt
-//   node --import tsx scripts/asm-mutate.ts --routines runtime.morestack --json out.json
+//   node --import tsx scripts/asm-mutate.ts --routines runtime·morestack --programs deeprec --json out.json
 //   npm run mutate:asm
 //
 // Exit status: 0 when every mutant is caught, 1 otherwise.
@@ -271,25 +271,31 @@ function main(argv: string[]): number {
   let targets = SWITCH_TARGETS;
   let json: string | undefined;
   let kinds: Set<string> | undefined;
+  let battery: BatteryRun[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--json") json = argv[++i];
     else if (a === "--delete-only") kinds = new Set(["delete"]);
+    else if (a === "--programs") {
+      battery = (argv[++i] ?? "").split(",").filter(Boolean).map((n) => ({
+        program: /[/.]/.test(n) ? resolve(n) : join(packageRoot(), "programs", `${n}.s`), opts: { maxInsns: 2_000_000 },
+      }));
+    }
     else if (a === "--routines") {
       const want = (argv[++i] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
       targets = want.map((w) => {
         const file = ["asm_amd64.s", "preempt_amd64.s", "sys_linux_amd64.s"].find((f) => readFileSync(join(asmDir(), f), "utf8").includes(`TEXT ${w}(SB)`) || readFileSync(join(asmDir(), f), "utf8").includes(`TEXT ${w}<`));
         if (!file) throw new Error(`--routines: no TEXT ${w} in asm/`);
-        return { texts: [w, ...(w.includes("<") ? [] : [])], file };
+        return { texts: [w], file };
       });
     } else if (a === "--help" || a === "-h") {
-      process.stdout.write("usage: asm-mutate [--routines runtime·gogo,gogo<>] [--delete-only] [--json out.json]\n");
+      process.stdout.write("usage: asm-mutate [--routines runtime·gogo,gogo<>] [--programs hello,deeprec] [--delete-only] [--json out.json]\n");
       return 0;
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
   const t0 = Date.now();
   const { baseline, results } = runMutants({
-    targets, ...(kinds ? { only: (m: Mutant) => kinds!.has(m.kind) } : {}),
+    targets, ...(kinds ? { only: (m: Mutant) => kinds!.has(m.kind) } : {}), ...(battery ? { battery } : {}),
     onResult: (r) => process.stdout.write(`${r.caught ? "caught  " : r.verdict.startsWith("not run") ? "not run " : "SURVIVED"} ${basename(r.file)}:${r.line} ${r.kind.padEnd(6)} ${r.original.padEnd(40)} ${r.caught ? r.failure!.message : r.verdict}\n`),
   });
   const s = scored(results);

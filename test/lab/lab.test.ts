@@ -86,7 +86,7 @@ describe("broken and unfinished work scores less, with the reason", () => {
     writeFileSync(loop, "#include \"textflag.h\"\nTEXT runtime·gogo(SB), NOSPLIT, $0-8\nagain:\n\tJMP\tagain\n");
     const r = gradeLab("gogo", loop);
     expect(r.score).toBe(0);
-    expect(r.tests[0]!.output).toMatch(/check: gogo ran 100000 instructions without leaving for goroutine 1: an endless loop at 0x[0-9a-f]+ \(runtime\.gogo\)\? \(.*loop\.s:4, step \d+\)/);
+    expect(r.tests[0]!.output).toMatch(/check: gogo jumped 100000 times without leaving for goroutine 1: an endless loop at 0x[0-9a-f]+ \(runtime\.gogo\)\? \(.*loop\.s:4, step \d+\)/);
     const bad = join(tmp, "bad.s");
     writeFileSync(bad, "TEXT runtime·gogo(SB), $0\n\tMOVQ $1, (\n");
     const b = gradeLab("gogo", bad);
