@@ -89,7 +89,7 @@ import {
 import { readgstatus } from "../runtime/gstatus.ts";
 import { _Gdead, _Gscan } from "../runtime/runtime2.ts";
 import { goid, insnAt, symbolize } from "../debug/view.ts";
-import { AF, CF, DF, GPR_NAMES, OF, PF, R14, RAX, RBP, RDX, RSP, SF, ZF } from "../x86/regs.ts";
+import { AF, CF, DF, GPR_NAMES, OF, PF, R14, RAX, RBP, RDX, RSP, SF, ZF, regId } from "../x86/regs.ts";
 
 /** The exit status of a run stopped by a failed check. */
 export const CHECK_STATUS = 4;
@@ -206,7 +206,15 @@ class CheckEngine implements Engine, EngineObserver {
   constructor(readonly inner: Engine, readonly opts: CheckOptions) {
     this.name = inner.name;
     this.hmem = inner.hmem;
+    // Host calls in place where the engine makes them (the interpreter), so
+    // that --check keeps that speed between switches.
+    if (inner.runHosted !== undefined) {
+      const hosted = inner.runHosted.bind(inner);
+      this.runHosted = (n, onHost) => this.checker ? this.checker.run(n, onHost) : hosted(n, onHost);
+    }
   }
+
+  runHosted?: (maxInsns: number, onHost: (rip: number) => number) => Stop;
 
   get engine(): Engine { return this; }
 
@@ -359,8 +367,14 @@ export class Checker {
 
   // --- the run loop ------------------------------------------------------------------------
 
-  /** Runs at most n instructions, watching the routines. */
-  run(n: number): Stop {
+  /**
+   * Runs at most n instructions, watching the routines. With onHost (the
+   * kernel's host calls in place, Engine.runHosted), the stretches between
+   * breakpoints run hosted; a run that stopped at a breakpoint returns
+   * {kind:"count"} once the breakpoint is handled, since onHost may have
+   * shortened what it may do.
+   */
+  run(n: number, onHost?: (rip: number) => number): Stop {
     const e = this.e;
     let left = n;
     while (left > 0) {
@@ -411,7 +425,7 @@ export class Checker {
         }
       }
       const before = e.icount;
-      const s = e.run(left);
+      const s = onHost !== undefined ? e.runHosted!(left, onHost) : e.run(left);
       left -= e.icount - before;
       if (s.kind !== "break") return s;
       if (!this.onBreak(t, s.addr)) {
@@ -421,6 +435,9 @@ export class Checker {
         left -= e.icount - b;
         if (s2.kind !== "count") return s2;
       }
+      // Host calls made in place may have changed what this run may still
+      // do (onHost's answer): the kernel decides again, as after any short run.
+      if (onHost !== undefined) return { kind: "count" };
     }
     return { kind: "count" };
   }
@@ -434,7 +451,7 @@ export class Checker {
     if (back !== undefined) {
       waiting!.delete(sp);
       if (waiting!.size === 0) this.pending.delete(addr);
-      for (let r = 0; r < 16; r++) if (r !== RSP && r !== RBP) e.setReg(r, POISON | BigInt(r));
+      for (let r = 0; r < 16; r++) if (r !== RSP && r !== RBP) e.setReg(regId(r), POISON | BigInt(r));
       this.watch(t, back);
       return true;
     }
@@ -535,8 +552,8 @@ export class Checker {
 
   // --- helpers for the rules ---------------------------------------------------------------
 
-  reg(r: number): bigint { return this.e.getReg(r); }
-  regN(r: number): number { return this.e.getRegN(r); }
+  reg(r: number): bigint { return this.e.getReg(regId(r)); }
+  regN(r: number): number { return this.e.getRegN(regId(r)); }
   /** A word of memory (0 where unreadable: a rule then fails on it rather than the checker). */
   word(a: number): bigint {
     try {

@@ -36,6 +36,7 @@ import { REG_RIP } from "../engine/engine.ts";
 import { engineAvailable } from "../engine/index.ts";
 import { switchCheck, type CheckFailure } from "../check/check.ts";
 import { runProgram, type Machine, type RunOptions } from "../node/boot.ts";
+import { nodeSource } from "../node/nodefs.ts";
 import { insnAt, symbolize, where } from "../debug/view.ts";
 
 export interface LabTest {
@@ -177,7 +178,7 @@ function diff(want: string[], got: string[]): string {
 
 /** The routines a file defines (Go names), or its assembly errors. */
 function definedRoutines(file: string): { names: string[]; errors?: string } {
-  const r = assembleFile(file, { pkg: "runtime" });
+  const r = assembleFile(file, { pkg: "runtime", source: nodeSource });
   if (r.errors.length) return { names: [], errors: r.errors.slice(0, 20).map((x) => x.format()).join("\n") };
   return { names: r.obj.syms.filter((s) => s.kind === "text").map((s) => s.name) };
 }

@@ -24,6 +24,9 @@
 import type { ObjFile, ObjSym } from "../asm/assemble.ts";
 import { AsmError, type Pos } from "../asm/prog.ts";
 
+/** The routines a --runtime-asm file is most often for, named first in errors. */
+const SWITCH_ROUTINES = ["gogo", "mcall", "systemstack", "systemstack_switch", "asyncPreempt", "morestack", "morestack_noctxt", "goexit"];
+
 const isLocal = (name: string): boolean => name.endsWith("<>");
 /** A symbol as the source spells it: runtime·gogo. */
 const show = (name: string): string => name.replace(/^runtime\./, "runtime·");
@@ -74,8 +77,12 @@ export function replaceRoutines(runtime: ObjFile[], user: ObjFile[]): AsmError[]
       }
       const home = isLocal(s.name) ? localHome.get(s.name) : globalHome.get(s.name);
       if (home === undefined) {
-        const routines = [...globalHome.keys()].map((n) => n.replace(/^runtime\./, "")).sort().join(", ");
-        errors.push(new AsmError(s.pos, `${show(s.name)} is not a runtime routine (asm/*.s defines ${routines}, and file-local ${[...localHome.keys()].sort().join(", ")})`));
+        // The switch routines by name, the count of the rest: an assembler
+        // message is capped (prog.ts), and these are the ones labs replace.
+        const all = [...globalHome.keys()].map((n) => n.replace(/^runtime\./, ""));
+        const named = SWITCH_ROUTINES.filter((n) => all.includes(n));
+        const locals = [...localHome.keys()].sort();
+        errors.push(new AsmError(s.pos, `${show(s.name)} is not a runtime routine (asm/*.s defines ${named.join(", ")} and ${all.length - named.length} more, and file-local ${locals.slice(0, 4).join(", ")}${locals.length > 4 ? ` and ${locals.length - 4} more` : ""})`));
         continue;
       }
       const prev = replaced.get(s.name);
