@@ -237,6 +237,13 @@ describe("the CLI", () => {
     const ok = await spawnAsync(process.execPath, [bin, "run", "--check", prog("hello")], { timeout: 60_000 });
     expect(ok.status).toBe(0);
   }, 120_000);
+  it("gdb takes --runtime-asm too: the student's file is linked (its errors, before any port is opened)", async () => {
+    const bad = asm("gdbbad.s", "TEXT runtime·gogo(SB), NOSPLIT, $0-8\n\tMOVQ $1, (\n");
+    const r = await spawnAsync(process.execPath, [bin, "gdb", "--port", "0", "--once", "--runtime-asm", bad, prog("hello")], { timeout: 60_000 });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/gdbbad\.s:5:\d+: /);
+    expect(r.stderr).not.toMatch(/listening/);
+  }, 60_000);
 });
 
 describe("the tour states only what it compared", () => {
