@@ -23,7 +23,7 @@ import ts from "typescript";
 /** Layer of each top-level folder of src/, low to high. */
 export const LAYERS: readonly (readonly string[])[] = [
   ["x86"], ["asm"], ["mem"], ["cpu"], ["engine"], ["os"], ["runtime"], ["debug"], ["node"],
-  ["step", "tour", "trace", "gdb", "lab"], ["cli"],
+  ["step", "tour", "trace", "gdb", "lab", "check"], ["cli"],
 ];
 
 /** Files of the core that may import Node modules, and which. */

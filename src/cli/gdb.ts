@@ -22,6 +22,7 @@ interface GdbCliOptions {
   verbose?: boolean;
   force?: boolean;
   once?: boolean;
+  runtimeAsm?: string[];
 }
 
 function intOpt(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -42,6 +43,7 @@ export function registerGdb(program: Command, setStatus: (s: number) => void): v
     .option("--force", "overwrite an existing --elf file even if it is not an ELF file (never an input)")
     .option("--once", "serve the first gdb only (gdbserver's --once)")
     .option("--verbose", "print the protocol's packets to stderr")
+    .option("--runtime-asm <file.s>", "use the routines FILE.s defines (TEXT runtime·gogo ...) in place of the runtime's own; repeatable", (v: string, prev: string[] = []) => [...prev, v])
     .addHelpText("after", `
 Example:
   gmpemu gdb programs/hello.s --port 0 --elf hello.elf     # prints the port
@@ -58,8 +60,8 @@ Example:
     .action(async (files: string[], o: GdbCliOptions) => {
       const port = intOpt("--port", o.port ?? "", 0, 65535);
       // Before anything is built: a bad --elf must not cost the source or a run.
-      if (o.elf !== undefined) checkOutputs([{ option: "--elf", path: o.elf, kind: "elf" }], runInputs(files), { force: o.force === true });
-      const m = buildMachine(files, { procs: intOpt("--procs", o.procs, 1), seed: intOpt("--seed", o.seed, 0) });
+      if (o.elf !== undefined) checkOutputs([{ option: "--elf", path: o.elf, kind: "elf" }], [...runInputs(files), ...(o.runtimeAsm ?? [])], { force: o.force === true });
+      const m = buildMachine(files, { procs: intOpt("--procs", o.procs, 1), seed: intOpt("--seed", o.seed, 0), ...(o.runtimeAsm ? { runtimeAsm: o.runtimeAsm } : {}) });
       try {
         if (o.elf !== undefined) writeOutput("--elf", o.elf, writeElf(m.image, { name: files[0] ?? "gmpemu" }));
         const opts: Parameters<typeof startGdbServer>[1] = { port };

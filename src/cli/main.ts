@@ -20,6 +20,7 @@ export async function main(argv: string[]): Promise<number> {
   (await import("./tour.ts")).registerTour(program, (s) => (status = s));
   (await import("./trace.ts")).registerTrace(program, (s) => (status = s));
   (await import("./step.ts")).registerStep(program, (s) => (status = s));
+  (await import("./lab.ts")).registerLab(program, (s) => (status = s));
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

@@ -37,9 +37,12 @@ import { BUILTIN_INCLUDE_DIR } from "../node/nodefs.ts";
 import { runtimeAsmFiles } from "../node/boot.ts";
 
 /** The kinds of file gmpemu writes, and how to recognise one already on disk. */
-export type OutputKind = "elf" | "chrome-trace";
+export type OutputKind = "elf" | "chrome-trace" | "check-json" | "gradescope";
 
-const KIND_NAME: Record<OutputKind, string> = { elf: "an ELF file", "chrome-trace": "a Chrome trace (JSON)" };
+const KIND_NAME: Record<OutputKind, string> = {
+  elf: "an ELF file", "chrome-trace": "a Chrome trace (JSON)", "check-json": "a --check-json report (JSON)",
+  gradescope: "a Gradescope results.json",
+};
 
 export interface OutputSpec {
   /** The option that names it, for messages: "--elf". */
@@ -99,6 +102,8 @@ function isKind(p: string, st: Stats, kind: OutputKind): boolean {
   switch (kind) {
     case "elf": return n >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
     case "chrome-trace": return /^\s*\{\s*"traceEvents"\s*:/.test(b.toString("latin1"));
+    case "check-json": return /^\s*\{\s*"checkFailures"\s*:/.test(b.toString("latin1"));
+    case "gradescope": return /^\s*\{\s*"(score|tests|output|execution_time|visibility|stdout_visibility|extra_data|leaderboard)"\s*:/.test(b.toString("latin1"));
   }
 }
 

@@ -9,8 +9,9 @@ import { checkOutputs, runInputs, statusAfterOutputFailure, writeOutput, OutputP
 import { ChromeTraceBuilder } from "../trace/chrome.ts";
 import { MIN_PREEMPT_EVERY, runProgram } from "../node/boot.ts";
 import { ENGINE_NAMES } from "../engine/index.ts";
+import { addCheckOptions, CheckSession, type CheckCliOptions } from "./check.ts";
 
-interface RunCliOptions {
+interface RunCliOptions extends CheckCliOptions {
   procs: string;
   seed: string;
   engine: string;
@@ -48,7 +49,7 @@ function posInt(name: string, v: string, min = 1): number {
 }
 
 export function registerRun(program: Command, setStatus: (s: number) => void): void {
-  program
+  const cmd = program
     .command("run")
     .description("run a Go assembly program (package main, TEXT ·main) on the emulated runtime")
     .argument("<files...>", "the program's assembly files")
@@ -64,7 +65,8 @@ export function registerRun(program: Command, setStatus: (s: number) => void): v
     .option("--no-sysmon", "do not start sysmon (no preemption by time slice)")
     .option("--schedtrace <ms>", "print Go's GODEBUG=schedtrace line every <ms> ms of virtual time (from sysmon)")
     .option("--trace-out <file.json>", "write the scheduler's events as a Chrome trace (open in Perfetto or chrome://tracing)")
-    .option("--force", "overwrite an existing output file even if it is not of the kind written (never an input)")
+    .option("--force", "overwrite an existing output file even if it is not of the kind written (never an input)");
+  addCheckOptions(cmd)
     .action((files: string[], o: RunCliOptions) => {
       const opts: Parameters<typeof runProgram>[1] = {
         procs: posInt("--procs", o.procs),
@@ -79,10 +81,12 @@ export function registerRun(program: Command, setStatus: (s: number) => void): v
       if (o.maxStack !== undefined) opts.maxStack = posInt("--max-stack", o.maxStack, 4096);
       if (!o.sysmon) opts.nosysmon = true;
       if (o.schedtrace !== undefined) opts.schedtrace = posInt("--schedtrace", o.schedtrace);
+      const check = new CheckSession(o, runInputs(files));
+      check.apply(opts);
       let trace: ChromeTraceBuilder | undefined;
       let endNs: (() => number) | undefined;
       if (o.traceOut !== undefined) {
-        checkOutputPath(o.traceOut, runInputs(files), o.force === true);
+        checkOutputPath(o.traceOut, [...runInputs(files), ...(o.runtimeAsm ?? [])], o.force === true);
         const tb = new ChromeTraceBuilder();
         trace = tb;
         opts.observe = (m) => {
@@ -107,6 +111,7 @@ export function registerRun(program: Command, setStatus: (s: number) => void): v
         r = runProgram(files, opts);
       } catch (e) {
         writeTrace();
+        check.finish(1);
         throw e;
       }
       writeTrace();
@@ -130,6 +135,6 @@ export function registerRun(program: Command, setStatus: (s: number) => void): v
           process.stderr.write(`gmpemu: system calls: ${sc.enters} entered, ${sc.fast} back to their P, ${sc.fastIdle} to an idle P, ${sc.slow} queued (exitsyscall0)\n`);
         }
       }
-      setStatus(written ? r.code : statusAfterOutputFailure(r.code));
+      setStatus(check.finish(written ? r.code : statusAfterOutputFailure(r.code)));
     });
 }

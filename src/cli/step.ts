@@ -5,8 +5,10 @@ import type { Command } from "commander";
 import { readFileSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { Stepper } from "../step/stepper.ts";
+import { addCheckOptions, CHECK_STATUS, CheckSession, type CheckCliOptions } from "./check.ts";
+import { runInputs } from "./outpath.ts";
 
-interface StepCliOptions { procs: string; seed: string; engine: string; script?: string; timeslice?: string; preemptEvery?: string }
+interface StepCliOptions extends CheckCliOptions { procs: string; seed: string; engine: string; script?: string; timeslice?: string; preemptEvery?: string }
 
 const HELP = `commands:
   si [N]            N instructions (any thread, the scheduler's host functions count as one step)
@@ -51,7 +53,7 @@ function readScript(path: string): string {
 }
 
 export function registerStep(program: Command, setStatus: (s: number) => void): void {
-  program
+  const cmd = program
     .command("step")
     .description("step through a program instruction by instruction, with the scheduler's state beside the registers")
     .argument("<file>", "a program (package main, TEXT ·main)")
@@ -61,6 +63,8 @@ export function registerStep(program: Command, setStatus: (s: number) => void): 
     .option("--script <file>", "run the commands in this file instead of reading a terminal")
     .option("--timeslice <ns>", "forcePreemptNS in virtual nanoseconds (sysmon's time slice)")
     .option("--preempt-every <n>", "a preemption signal every n instructions")
+    .option("--force", "overwrite an existing output file even if it is not of the kind written (never an input)");
+  addCheckOptions(cmd)
     .action(async (file: string, o: StepCliOptions) => {
       const procs = Number(o.procs), seed = Number(o.seed);
       if (!Number.isInteger(procs) || procs < 1) throw new Error(`--procs: not an integer >= 1: ${o.procs}`);
@@ -80,6 +84,13 @@ export function registerStep(program: Command, setStatus: (s: number) => void): 
         if (!Number.isInteger(k) || k < 1) throw new Error(`--preempt-every: not an integer >= 1: ${o.preemptEvery}`);
         sopts.preemptEvery = k;
       }
+      const check = new CheckSession(o, runInputs([file]));
+      check.apply(sopts);
+      // A failed check ends the program in the session; the session's status says so.
+      const finish = (): void => {
+        const st = check.finish(check.failures.length > 0 ? CHECK_STATUS : 0);
+        if (st !== 0) setStatus(st);
+      };
       const s = new Stepper(file, sopts);
       const run = (line: string): boolean => {
         const t = line.trim();
@@ -100,6 +111,7 @@ export function registerStep(program: Command, setStatus: (s: number) => void): 
           if (!run(line)) break;
         }
         s.m.engine.close();
+        finish();
         return;
       }
       process.stdout.write(s.view());
@@ -114,5 +126,6 @@ export function registerStep(program: Command, setStatus: (s: number) => void): 
       }
       rl.close();
       s.m.engine.close();
+      finish();
     });
 }

@@ -8,9 +8,12 @@
 // instruction budget ran out).
 import type { Command } from "commander";
 import { GoThrow } from "../runtime/panic.ts";
+import { RunStopped } from "../runtime/boot.ts";
+import { addCheckOptions, CheckSession, type CheckCliOptions } from "./check.ts";
+import { runInputs } from "./outpath.ts";
 import { DEFAULT_ROUTINES, DEFAULT_TRACE_MAX_INSNS, TraceUsageError, traceEvents, traceInsns, type TraceOptions, type TraceResult } from "../trace/insn.ts";
 
-interface TraceCliOptions {
+interface TraceCliOptions extends CheckCliOptions {
   only?: string;
   events?: boolean;
   procs: string;
@@ -19,7 +22,7 @@ interface TraceCliOptions {
 }
 
 export function registerTrace(program: Command, setStatus: (s: number) => void): void {
-  program
+  const cmd = program
     .command("trace")
     .description("print a trace on stdout: each instruction of the switch routines with the registers it changed, or (--events) each scheduler event")
     .argument("<files...>", "the program's assembly files")
@@ -28,6 +31,8 @@ export function registerTrace(program: Command, setStatus: (s: number) => void):
     .option("--procs <n>", "GOMAXPROCS: the number of Ps", "1")
     .option("--seed <n>", "seed of the kernel's thread interleaving", "1")
     .option("--max-insns <n>", `stop after this many instructions (default ${DEFAULT_TRACE_MAX_INSNS})`)
+    .option("--force", "overwrite an existing output file even if it is not of the kind written (never an input)");
+  addCheckOptions(cmd)
     .action((files: string[], o: TraceCliOptions, cmd: Command) => {
       // Misuse: the message, then the usage (commander's error exits 2 through main).
       const usage = (msg: string): never => cmd.error(`error: ${msg}`, { exitCode: 2 });
@@ -42,6 +47,9 @@ export function registerTrace(program: Command, setStatus: (s: number) => void):
         opts.only = o.only.split(",").map((s) => s.trim()).filter((s) => s !== "");
         if (opts.only.length === 0) usage("--only: give at least one routine, like runtime.gogo");
       }
+      const check = new CheckSession(o, runInputs(files));
+      check.apply(opts);
+      const done = (status: number): void => setStatus(check.finish(status));
       // Buffered: one write per 64 KiB, not per line.
       let buf: string[] = [];
       let size = 0;
@@ -63,21 +71,26 @@ export function registerTrace(program: Command, setStatus: (s: number) => void):
         if (e instanceof TraceUsageError) usage(e.message);
         if (e instanceof GoThrow) {
           process.stderr.write(e.text() + "\n");
-          setStatus(2);
+          done(2);
+          return;
+        }
+        if (e instanceof RunStopped) {
+          process.stderr.write(e.message + "\n");
+          done(e.status);
           return;
         }
         throw e;
       }
       flush();
       switch (r.exit.kind) {
-        case "exit": setStatus(r.exit.code); break;
+        case "exit": done(r.exit.code); break;
         case "budget":
           process.stderr.write(`gmpemu: stopped after ${r.insns} instructions (--max-insns)\n`);
-          setStatus(3);
+          done(3);
           break;
         default:
           process.stderr.write(`gmpemu: the program ended with ${r.exit.kind}\n`);
-          setStatus(2);
+          done(2);
       }
     });
 }

@@ -19,8 +19,10 @@ import { disassemble } from "../cpu/disasm.ts";
 import { REG_RIP, type Stop } from "../engine/engine.ts";
 import { LockstepDivergence } from "../engine/pair.ts";
 import { runProgram, type RunOptions } from "../node/boot.ts";
+import { addCheckOptions, CheckSession, type CheckCliOptions } from "./check.ts";
+import { runInputs } from "./outpath.ts";
 
-interface VerifyOptions {
+interface VerifyOptions extends CheckCliOptions {
   maxSteps?: string;
   entry?: string;
   procs: string;
@@ -70,17 +72,24 @@ export function verifyProgram(
     }
     throw e;
   }
+  if (r.how === "check") {
+    out(`verified ${r.insns} instructions: 0 divergences, but a switch check failed (status ${r.code})\n`);
+    return r.code;
+  }
   const how = r.how === "exit" ? `the program exited with status ${r.code}` : r.how === "budget" ? "stopped after --max-steps" : `the program died (${r.how}, status ${r.code})`;
   out(`verified ${r.insns} instructions: 0 divergences (${how})\n`);
   return 0;
 }
 
 /** Runs the verification; returns the exit status and writes its report. */
-export function verifyFile(file: string, opts: { maxSteps: number; entry?: string; procs?: number; seed?: number }, out: (s: string) => void): number {
+export function verifyFile(file: string, opts: { maxSteps: number; entry?: string; procs?: number; seed?: number; run?: Pick<RunOptions, "check" | "runtimeAsm"> }, out: (s: string) => void): number {
   const image = assembleFileSimple(file, { source: nodeSource });
   if (opts.entry === undefined && image.image.lookup("main.main")) {
-    return verifyProgram(file, { maxSteps: opts.maxSteps < 0 ? Number.MAX_SAFE_INTEGER : opts.maxSteps, procs: opts.procs ?? 1, seed: opts.seed ?? 1 }, out);
+    const vo: Parameters<typeof verifyProgram>[1] = { maxSteps: opts.maxSteps < 0 ? Number.MAX_SAFE_INTEGER : opts.maxSteps, procs: opts.procs ?? 1, seed: opts.seed ?? 1 };
+    if (opts.run) vo.run = opts.run;
+    return verifyProgram(file, vo, out);
   }
+  if (opts.run?.check || opts.run?.runtimeAsm) throw new Error(`${file}: --check and --runtime-asm need a whole program (one that defines main·main), not a function`);
   if (opts.maxSteps < 0) opts = { ...opts, maxSteps: 1_000_000 };
   const text = image.symbols.filter((s) => s.kind === "text");
   if (text.length === 0) throw new Error(`${file}: no TEXT symbol to run`);
@@ -146,7 +155,7 @@ function finish(steps: number, stop: Stop, image: SimpleImage, a: InterpEngine, 
 }
 
 export function registerVerify(program: Command, setStatus: (s: number) => void): void {
-  program
+  const cmd = program
     .command("verify")
     .description("run a function of FILE.s on the interpreter and on unicorn in lockstep, comparing every instruction")
     .argument("<file>", "Go assembly file (.s)")
@@ -154,15 +163,19 @@ export function registerVerify(program: Command, setStatus: (s: number) => void)
     .option("--entry <sym>", "function to run alone (default: the whole program if it has main·main, else the first TEXT symbol)")
     .option("--procs <n>", "for a whole program: GOMAXPROCS", "1")
     .option("--seed <n>", "for a whole program: the kernel's interleaving seed", "1")
+    .option("--force", "overwrite an existing output file even if it is not of the kind written (never an input)");
+  addCheckOptions(cmd)
     .action((file: string, o: VerifyOptions) => {
       const maxSteps = o.maxSteps === undefined ? -1 : Number(o.maxSteps);
       if (o.maxSteps !== undefined && (!Number.isInteger(maxSteps) || maxSteps <= 0)) throw new Error(`--max-steps: not a positive integer: ${o.maxSteps}`);
       const procs = Number(o.procs), seed = Number(o.seed);
       if (!Number.isInteger(procs) || procs <= 0) throw new Error(`--procs: not a positive integer: ${o.procs}`);
       if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed: not an integer >= 0: ${o.seed}`);
-      const opts: { maxSteps: number; entry?: string; procs: number; seed: number } = { maxSteps, procs, seed };
+      const opts: Parameters<typeof verifyFile>[1] = { maxSteps, procs, seed };
       if (o.entry !== undefined) opts.entry = o.entry;
+      const check = new CheckSession(o, runInputs([file]));
+      if (check.enabled || o.runtimeAsm) opts.run = check.apply({});
       const status = verifyFile(file, opts, (s) => process.stdout.write(s));
-      setStatus(status);
+      setStatus(check.finish(status));
     });
 }

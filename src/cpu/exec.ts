@@ -25,7 +25,11 @@
 //     flag after every instruction, which cost a fifth of the speed);
 //   - host-call ranges are checked whenever a block is entered, and blocks
 //     never run into a range, so RIP reaching one always stops the run
-//     before anything there executes;
+//     before anything there executes; breakpoints (setBreakpoints) the
+//     same way: a block ends before one, so a breakpoint is always a block
+//     start, marked in the block when it is built (the set's changes drop
+//     every block): the check is one boolean per block entered, and none
+//     for a step;
 //   - the instruction budget is exact: a block longer than what is left is
 //     run partially;
 //   - RIP is held as the signed value of the 64-bit register, exact for
@@ -63,7 +67,7 @@ import { decode, memSource, K_MEM, type ByteSource, type Insn } from "./decode.t
 import { endsBlock, startsBlock } from "./handlers.ts";
 import { isCanonical, unsignedAddr, type Fault } from "./fault.ts";
 
-export const R_COUNT = 0, R_HOSTCALL = 1, R_SYSCALL = 2, R_BREAKPOINT = 3, R_FAULT = 4, R_HALT = 5;
+export const R_COUNT = 0, R_HOSTCALL = 1, R_SYSCALL = 2, R_BREAKPOINT = 3, R_FAULT = 4, R_HALT = 5, R_BREAK = 6;
 
 const MAX_BLOCK = 64;
 
@@ -73,6 +77,8 @@ function resync(): void { throw RESYNC; }
 
 export class Block {
   valid = true;
+  /** The block starts at a breakpoint (setBreakpoints; blocks are rebuilt when the set changes). */
+  brk = false;
   l1: Block | null = null;
   l2: Block | null = null;
   /** Whole runs so far, until it is fused. */
@@ -139,6 +145,8 @@ export class Interpreter {
   private src: ByteSource;
   hostStart = 0;
   hostEnd = 0;
+  /** Breakpoint addresses (null: none, the common case). */
+  private bps: Set<number> | null = null;
   /** The fault of the last run that returned R_FAULT. */
   fault: Fault | null = null;
   /** Address of the last breakpoint (INT3) stop. */
@@ -156,6 +164,11 @@ export class Interpreter {
   setHostRange(start: number, end: number): void {
     this.hostStart = start;
     this.hostEnd = end;
+    this.flush();
+  }
+
+  setBreakpoints(addrs: readonly number[]): void {
+    this.bps = addrs.length > 0 ? new Set(addrs) : null;
     this.flush();
   }
 
@@ -211,10 +224,12 @@ export class Interpreter {
       a = ins.next;
       if (endsBlock(ins) || insns.length >= MAX_BLOCK) break;
       if (a >= this.hostStart && a < this.hostEnd) break;
+      if (this.bps !== null && this.bps.has(a)) break;
     }
     const pages: number[] = [];
     for (let pn = Math.floor(start / PAGE_SIZE); pn <= Math.floor((a - 1) / PAGE_SIZE); pn++) pages.push(pn);
     const b = new Block(start, a, insns, pages);
+    if (this.bps !== null) b.brk = this.bps.has(start);
     for (const pn of pages) {
       let l = this.byPage.get(pn);
       if (!l) this.byPage.set(pn, (l = []));
@@ -232,14 +247,16 @@ export class Interpreter {
    * returning R_HOSTCALL: the host function runs there and then, and its
    * answer is how many instructions this run may still execute (0 or less:
    * return R_COUNT). The block chain is kept across the call, so the
-   * return site is found through the caller's block.
+   * return site is found through the caller's block. `breaks` false:
+   * breakpoints do not stop it (a step).
    */
-  run(max: number, onHost: ((rip: number) => number) | null = null): number {
+  run(max: number, onHost: ((rip: number) => number) | null = null, breaks = true): number {
     const c = this.cpu;
     let left = max;
     let prev: Block | null = null;
     this.haltRequested = false;
     c.stop = STOP_NONE;
+    const brk = breaks && this.bps !== null;
     while (left > 0) {
       const rip = c.rip;
       if (rip >= this.hostStart && rip < this.hostEnd) {
@@ -273,6 +290,7 @@ export class Interpreter {
         }
         if (prev !== null && prev.valid) { prev.l2 = prev.l1; prev.l1 = blk; }
       }
+      if (brk && blk.brk) return R_BREAK;
       const insns = blk.insns;
       let n = insns.length;
       if (n > left) { n = left; c.rip = insns[n]!.addr; }

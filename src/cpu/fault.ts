@@ -38,6 +38,8 @@ export type Stop =
   | { kind: "syscall" }
   /** INT3 (or INT $3) executed; `addr` is its opcode byte (CC or CD); RIP is after the instruction. */
   | { kind: "breakpoint"; addr: number }
+  /** run() reached an address set with setBreakpoints; nothing there executed. */
+  | { kind: "break"; addr: number }
   /** A fault: the faulting instruction did not complete; RIP is at it. */
   | { kind: "fault"; fault: Fault }
   /** The instruction budget given to run() was used up. */

@@ -77,6 +77,16 @@ export interface Engine {
    */
   setHostRange(start: number, end: number): void;
 
+  /**
+   * Breakpoints without patching memory (replaces the previous set; empty:
+   * none). run() stops with {kind:"break"} before executing an instruction
+   * at one of these addresses, the run's first instruction included; step()
+   * ignores them, which is how a caller gets past one. With no breakpoints
+   * set a run pays nothing for the feature (the switch checker, --check,
+   * is its user).
+   */
+  setBreakpoints(addrs: readonly number[]): void;
+
   /** Runs at most maxInsns instructions; returns why it stopped. */
   run(maxInsns: number): Stop;
   /**
@@ -88,7 +98,7 @@ export interface Engine {
    * which saves the engine's stop and restart for each of them.
    */
   runHosted?(maxInsns: number, onHost: (rip: number) => number): Stop;
-  /** Executes exactly one instruction (or stops before it: hostcall, fault). */
+  /** Executes exactly one instruction (or stops before it: hostcall, fault); breakpoints do not stop it. */
   step(): Stop;
   /** Instructions retired since creation. */
   readonly icount: number;

@@ -18,7 +18,7 @@
 import { Memory, type MemSnapshot } from "../mem/memory.ts";
 import { EngineMemoryError, type HostMem } from "../mem/hostmem.ts";
 import { Cpu, RFLAGS_SETTABLE } from "../cpu/cpu.ts";
-import { Interpreter, R_BREAKPOINT, R_COUNT, R_FAULT, R_HALT, R_HOSTCALL, R_SYSCALL } from "../cpu/exec.ts";
+import { Interpreter, R_BREAK, R_BREAKPOINT, R_COUNT, R_FAULT, R_HALT, R_HOSTCALL, R_SYSCALL } from "../cpu/exec.ts";
 import {
   REG_FS_BASE, REG_GS_BASE, REG_RFLAGS, REG_RIP,
   type Engine, type EngineSnapshot, type RegId, type Stop,
@@ -142,6 +142,7 @@ export class InterpEngine implements Engine {
   setXmm(i: number, v: Uint8Array): void { this.cpu.setXmm(i, v); }
 
   setHostRange(start: number, end: number): void { this.interp.setHostRange(start, end); }
+  setBreakpoints(addrs: readonly number[]): void { this.interp.setBreakpoints(addrs); }
 
   /** The interpreter decodes where it runs: it needs no declaration. */
   declareCode(_start: number, _end: number): void { /* nothing to do */ }
@@ -155,7 +156,7 @@ export class InterpEngine implements Engine {
   }
 
   step(): Stop {
-    return this.toStop(this.interp.run(1));
+    return this.toStop(this.interp.run(1, null, false));
   }
 
   /** Makes a run in progress (e.g. from a host callback) return {kind:"halt"}. */
@@ -169,6 +170,7 @@ export class InterpEngine implements Engine {
       case R_BREAKPOINT: return { kind: "breakpoint", addr: this.interp.bpAddr };
       case R_FAULT: return { kind: "fault", fault: this.interp.fault! };
       case R_HALT: return { kind: "halt" };
+      case R_BREAK: return { kind: "break", addr: this.getRegN(REG_RIP) };
     }
     throw new Error(`internal: unknown stop code ${code}`);
   }

@@ -117,6 +117,7 @@ function stopText(s: Stop): string {
   switch (s.kind) {
     case "hostcall": return `hostcall 0x${s.addr.toString(16)}`;
     case "breakpoint": return `breakpoint 0x${s.addr.toString(16)}`;
+    case "break": return `break at 0x${s.addr.toString(16)}`;
     case "fault": {
       const f = s.fault;
       if (f.type === "page") return `page fault (${f.access} 0x${f.addr.toString(16)}) at 0x${f.rip.toString(16)}`;
@@ -131,6 +132,7 @@ function sameStop(a: Stop, b: Stop): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === "hostcall" && b.kind === "hostcall") return a.addr === b.addr;
   if (a.kind === "breakpoint" && b.kind === "breakpoint") return a.addr === b.addr;
+  if (a.kind === "break" && b.kind === "break") return a.addr === b.addr;
   if (a.kind === "fault" && b.kind === "fault") {
     const x = a.fault, y = b.fault;
     if (x.type !== y.type || x.rip !== y.rip) return false;
@@ -156,6 +158,11 @@ export interface LockstepOptions {
    * engines identically), false to end the run.
    */
   onStop?: (stop: Stop) => boolean;
+  /**
+   * Breakpoints: the run stops with {kind: "break"} before any instruction
+   * after the first whose address this accepts (the caller checks the first).
+   */
+  stopAt?: (addr: number) => boolean;
   /** Regions compared whole, every `regionEvery` steps and at the end. */
   compareRegions?: [number, number][];
   regionEvery?: number;
@@ -331,8 +338,11 @@ export function runLockstep(a: Engine, b: Engine, opts: LockstepOptions): Lockst
 
 function driveStepping(cmp: Comparer, a: Engine, b: Engine, opts: LockstepOptions): LockstepResult {
   let stop: Stop = { kind: "count" };
+  let first = true;
   while (cmp.steps < opts.maxSteps) {
     const pre = cmp.before();
+    if (!first && opts.stopAt?.(pre.rip)) return { steps: cmp.steps, stop: { kind: "break", addr: pre.rip } };
+    first = false;
     const sa = a.step();
     const sb = b.step();
     const divergence = cmp.after(pre, sa, sb);
@@ -360,6 +370,7 @@ function driveObserved(cmp: Comparer, a: Engine, b: Engine, driver: "a" | "b", o
     let pre = cmp.before();
     let divergence: Divergence | undefined;
     let calls = 0;
+    let breakAt = -1;
     const c0 = drv.icount;
     const sd = drv.runObserved(opts.maxSteps - cmp.steps, () => {
       // The driver finished one instruction and has not started the next.
@@ -368,6 +379,10 @@ function driveObserved(cmp: Comparer, a: Engine, b: Engine, driver: "a" | "b", o
       divergence = cmp.after(pre, sa, sb);
       if (divergence || cmp.steps >= opts.maxSteps) return false;
       pre = cmp.before();
+      if (opts.stopAt?.(pre.rip)) {
+        breakAt = pre.rip;
+        return false;
+      }
       return true;
     });
     if (divergence) return { steps: cmp.steps, stop: sd, divergence };
@@ -389,6 +404,7 @@ function driveObserved(cmp: Comparer, a: Engine, b: Engine, driver: "a" | "b", o
       const d = cmp.after(pre, sa, sb);
       if (d) return { steps: cmp.steps, stop: sa, divergence: d };
     }
+    if (breakAt >= 0 && sd.kind === "count") return { steps: cmp.steps, stop: { kind: "break", addr: breakAt } };
     if (sd.kind === "count") continue;
     stop = sd;
     cmp.invalidate();

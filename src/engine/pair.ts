@@ -21,7 +21,7 @@
 // either (an unmapped byte) throws before either engine changed: both hold
 // the same mappings, so the first engine's check speaks for the second.
 
-import { type Engine, type EngineSnapshot, type HostMem, type RegId, type Stop } from "./engine.ts";
+import { REG_RIP, type Engine, type EngineSnapshot, type HostMem, type RegId, type Stop } from "./engine.ts";
 import { runLockstep, type Describe } from "./lockstep.ts";
 
 export class LockstepDivergence extends Error {
@@ -81,8 +81,18 @@ export class LockstepEngine implements Engine {
   declareCode(start: number, end: number): void { this.a.declareCode(start, end); this.b.declareCode(start, end); }
   get icount(): number { return this.a.icount; }
 
-  run(maxInsns: number): Stop {
+  /** Breakpoints are the pair's own: both CPUs step on through them, compared; run() stops at one. */
+  private bps: Set<number> | null = null;
+  setBreakpoints(addrs: readonly number[]): void { this.bps = addrs.length > 0 ? new Set(addrs) : null; }
+
+  run(maxInsns: number, breaks = true): Stop {
+    const bps = breaks ? this.bps : null;
+    if (bps !== null && maxInsns > 0) {
+      const rip = this.a.getRegN(REG_RIP);
+      if (bps.has(rip)) return { kind: "break", addr: rip };
+    }
     const opts: Parameters<typeof runLockstep>[2] = { maxSteps: maxInsns, onStop: () => false };
+    if (bps !== null) opts.stopAt = (a) => bps.has(a);
     if (this.describe) opts.describe = this.describe;
     const r = runLockstep(this.a, this.b, opts);
     this.compared += r.steps;
@@ -90,7 +100,7 @@ export class LockstepEngine implements Engine {
     return r.stop;
   }
 
-  step(): Stop { return this.run(1); }
+  step(): Stop { return this.run(1, false); }
 
   snapshot(): EngineSnapshot {
     const s: PairSnapshot = { engine: "lockstep", a: this.a.snapshot(), b: this.b.snapshot() };

@@ -21,7 +21,7 @@ import { assembleFile, type AsmResult, type ObjFile } from "../asm/assemble.ts";
 import type { SourceProvider } from "../asm/source.ts";
 import { link, LinkError, type Image } from "../asm/link.ts";
 import { AsmErrors, type AsmError } from "../asm/prog.ts";
-import { PROT_READ, PROT_WRITE, REG_RIP } from "../engine/engine.ts";
+import { PROT_READ, PROT_WRITE, REG_RIP, type Engine } from "../engine/engine.ts";
 import { createEngine } from "../engine/index.ts";
 import { mapImage } from "../engine/load.ts";
 import type { Exit, KernelOptions } from "../os/kernel.ts";
@@ -41,6 +41,7 @@ import { register as registerSignal, forcePreempt } from "./signal_unix.ts";
 import { register as registerMain } from "./main.ts";
 import { register as registerSyscall } from "./syscall.ts";
 import { goroutineDump } from "./traceback.ts";
+import { replaceRoutines } from "./runtimeasm.ts";
 
 /** The main thread's OS stack (Linux puts it just below the top of user space). */
 export const OS_STACK_TOP = 0x7fff_f000_0000;
@@ -70,6 +71,30 @@ export interface RunOptions extends RuntimeOptions {
   observe?: (m: Machine) => void;
   /** How tracebacks show a source file's path (Go prints absolute paths). Default: as given. */
   showPath?: (file: string) => string;
+  /**
+   * A watcher built into the machine's engine (--check: src/check/'s switch
+   * checker). Called with the engine before the machine is built, once per
+   * machine; the machine runs on the engine it returns.
+   */
+  check?: (engine: Engine) => EngineObserver;
+  /** Assembly files whose TEXT symbols replace the runtime's routines of the same name (--runtime-asm). */
+  runtimeAsm?: readonly string[];
+}
+
+/** What RunOptions.check builds: the engine to run on, told the machine once it exists. */
+export interface EngineObserver {
+  readonly engine: Engine;
+  attach(m: Machine): void;
+}
+
+/**
+ * Thrown from inside a run to end it with a message and an exit status (a
+ * failed check: status 4). The run's ending reports it like any other.
+ */
+export class RunStopped extends Error {
+  constructor(message: string, readonly status: number, readonly how: string) {
+    super(message);
+  }
 }
 
 /** Where a program's sources come from: the host's (src/node/boot.ts for Node). */
@@ -122,8 +147,12 @@ export function hostTable(): HostTable<Runtime> {
   return table;
 }
 
-/** Assembles and links the runtime and the program, resolving the rest to host functions. */
-export function linkProgram(files: readonly string[], src: ProgramSources, includeDirs: readonly string[] = []): Image {
+/**
+ * Assembles and links the runtime and the program, resolving the rest to
+ * host functions. `runtimeAsm` files (package runtime) replace the
+ * runtime's routines they define (runtimeasm.ts).
+ */
+export function linkProgram(files: readonly string[], src: ProgramSources, includeDirs: readonly string[] = [], runtimeAsm: readonly string[] = []): Image {
   const t = hostTable();
   const errors: AsmError[] = [];
   const objs: ObjFile[] = [];
@@ -136,6 +165,23 @@ export function linkProgram(files: readonly string[], src: ProgramSources, inclu
   };
   if (src.runtimeObjs !== undefined) objs.push(...src.runtimeObjs);
   else for (const f of src.runtimeFiles) add(assembleFile(f, { pkg: "runtime", source: src.source }));
+  if (errors.length) throw new AsmErrors(errors, tooMany);
+  if (runtimeAsm.length > 0) {
+    // replaceRoutines edits the runtime's objects: a host's cached objects stay as they were.
+    if (src.runtimeObjs !== undefined) objs.splice(0, objs.length, ...structuredClone(objs));
+    const user: ObjFile[] = [];
+    for (const f of runtimeAsm) {
+      const r = assembleFile(f, { pkg: "runtime", source: src.source, strict: src.strict === true });
+      errors.push(...r.errors);
+      tooMany ||= r.tooMany;
+      for (const w of r.warnings) src.warn?.(w.format());
+      user.push(r.obj);
+    }
+    if (errors.length) throw new AsmErrors(errors, tooMany);
+    const bad = replaceRoutines(objs, user);
+    if (bad.length) throw new AsmErrors(bad);
+    objs.push(...user);
+  }
   for (const f of files) add(assembleFile(f, { pkg: "main", includeDirs: [...includeDirs], source: src.source, strict: src.strict === true }));
   if (errors.length) throw new AsmErrors(errors, tooMany);
   let image: Image;
@@ -151,8 +197,10 @@ export function linkProgram(files: readonly string[], src: ProgramSources, inclu
 
 /** Builds the machine for a program, ready to run. */
 export function buildMachine(files: readonly string[], opts: RunOptions & ProgramSources): Machine {
-  const image = linkProgram(files, opts, opts.includeDirs ?? []);
-  const engine = createEngine(opts.engine ?? "interp");
+  const image = linkProgram(files, opts, opts.includeDirs ?? [], opts.runtimeAsm ?? []);
+  let engine = createEngine(opts.engine ?? "interp");
+  const observer = opts.check?.(engine);
+  if (observer) engine = observer.engine;
   const kopts: KernelOptions = { seed: opts.seed ?? 1 };
   if (opts.stdout) kopts.stdout = opts.stdout;
   if (opts.stderr) kopts.stderr = opts.stderr;
@@ -171,6 +219,7 @@ export function buildMachine(files: readonly string[], opts: RunOptions & Progra
   const entry = image.addrOf("runtime.rt0_go");
   if (entry === undefined) throw new Error("asm/: no runtime·rt0_go");
   rt.kernel.newThread({ rip: entry, rsp: OS_STACK_TOP - 64 });
+  observer?.attach(rt);
   return rt;
 }
 
@@ -202,7 +251,7 @@ export async function runProgramAsync(files: readonly string[], opts: RunOptions
     const limit = opts.maxInsns ?? Number.MAX_SAFE_INTEGER;
     const spent = (): number => m.engine.icount + m.kernel.hostCalls;
     const start = spent();
-    let out: Exit | GoThrow;
+    let out: Exit | GoThrow | RunStopped;
     try {
       for (;;) {
         const left = limit - (spent() - start);
@@ -211,7 +260,7 @@ export async function runProgramAsync(files: readonly string[], opts: RunOptions
         await turn();
       }
     } catch (e) {
-      if (!(e instanceof GoThrow)) throw e;
+      if (!(e instanceof GoThrow) && !(e instanceof RunStopped)) throw e;
       out = e;
     }
     return report(m, opts, out);
@@ -221,23 +270,27 @@ export async function runProgramAsync(files: readonly string[], opts: RunOptions
 }
 
 function finishRun(m: Machine, opts: RunOptions): RunResult {
-  let out: Exit | GoThrow;
+  let out: Exit | GoThrow | RunStopped;
   try {
     out = m.kernel.run(opts.maxInsns);
   } catch (e) {
-    if (!(e instanceof GoThrow)) throw e;
+    if (!(e instanceof GoThrow) && !(e instanceof RunStopped)) throw e;
     out = e;
   }
   return report(m, opts, out);
 }
 
 /** How a run ended, in Go's words on stderr, and its exit status. */
-function report(m: Machine, opts: RunOptions, out: Exit | GoThrow): RunResult {
+function report(m: Machine, opts: RunOptions, out: Exit | GoThrow | RunStopped): RunResult {
   const err = (s: string): void => (opts.stderr ?? ((b) => process.stderr.write(b)))(new TextEncoder().encode(s));
   const dump = (all: boolean): string => {
     const d = goroutineDump(m, all, opts.showPath);
     return d ? "\n" + d : "";
   };
+  if (out instanceof RunStopped) {
+    err(out.message.endsWith("\n") ? out.message : out.message + "\n");
+    return { code: out.status, how: out.how, insns: m.engine.icount, machine: m };
+  }
   if (out instanceof GoThrow) {
     err(out.text() + dump(out.kind === "throw" && !(out instanceof GoPanic)));
     return { code: 2, how: out instanceof GoPanic ? "panic" : "throw", insns: m.engine.icount, machine: m };

@@ -42,7 +42,7 @@ import {
   backtrace, curgoid, findG, formatEvent, ginfo, goid, goroutines, gobuf, gwhere, insnAt, isG0, mOf, ms, pOf, pid,
   ps, REG_VIEW_NAMES, sched, subscribe, symbolize, tlsg, where, mid, type SchedEvent,
 } from "../debug/view.ts";
-import type { Machine, RunOptions } from "../runtime/boot.ts";
+import { RunStopped, type Machine, type RunOptions } from "../runtime/boot.ts";
 import { g_sched, gobuf_bp, gobuf_pc, gobuf_sp } from "../runtime/offsets.ts";
 
 /** The event names of `b @event` and `se @event`, and the events each one means. */
@@ -70,7 +70,7 @@ export const STEP_SLICE = 10_000;
 /** The most steps one command runs before it gives up (a program that never stops). */
 export const RUN_LIMIT = 50_000_000;
 
-export interface StepperCoreOptions extends Pick<RunOptions, "procs" | "seed" | "engine" | "timeslice" | "preemptEvery" | "asyncpreemptoff" | "nosysmon"> {
+export interface StepperCoreOptions extends Pick<RunOptions, "procs" | "seed" | "engine" | "timeslice" | "preemptEvery" | "asyncpreemptoff" | "nosysmon" | "check" | "runtimeAsm"> {
   /** Colour for changed registers (a terminal). */
   color?: boolean;
   /** How a source file's path is shown (the Node stepper: relative to a root). */
@@ -125,6 +125,8 @@ export class StepperCore {
     if (this.opts.preemptEvery !== undefined) ropts.preemptEvery = this.opts.preemptEvery;
     if (this.opts.asyncpreemptoff) ropts.asyncpreemptoff = true;
     if (this.opts.nosysmon) ropts.nosysmon = true;
+    if (this.opts.check) ropts.check = this.opts.check;
+    if (this.opts.runtimeAsm) ropts.runtimeAsm = this.opts.runtimeAsm;
     ropts.stdout = ropts.stderr = (b) => this.output.push(new TextDecoder().decode(b));
     this.m?.engine.close();
     this.m = this.build(ropts);
@@ -166,7 +168,16 @@ export class StepperCore {
     // A time slice for the stepper: every STEP_SLICE steps the kernel picks
     // the next thread (and wakes sleepers), so sysmon runs beside a spinner.
     if (this.steps % STEP_SLICE === STEP_SLICE - 1) this.m.kernel.requestSwitch();
-    const end = this.m.kernel.stepOnce();
+    let end;
+    try {
+      end = this.m.kernel.stepOnce();
+    } catch (e) {
+      // A failed switch check (--check) ends the program where it happened.
+      if (!(e instanceof RunStopped)) throw e;
+      this.steps++;
+      this.ended = e.message;
+      return this.ended;
+    }
     this.steps++;
     if (end) {
       this.ended = end.kind === "exit" ? `the program exited with status ${end.code}` : `the machine stopped: ${end.kind}`;

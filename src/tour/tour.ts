@@ -4,7 +4,8 @@
 
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
-import { buildMachine } from "../node/boot.ts";
+import { buildMachine, type RunOptions } from "../node/boot.ts";
+import { RunStopped } from "../runtime/boot.ts";
 import { renderItem, walkTour } from "./walk.ts";
 
 export { renderItem, walkTour, type TourHost, type TourItem } from "./walk.ts";
@@ -14,12 +15,14 @@ export interface TourOptions {
   root?: string;
   /** At most this many instructions before the switch is found. */
   maxSteps?: number;
+  /** --check and --runtime-asm (src/cli/check.ts). */
+  run?: Pick<RunOptions, "check" | "runtimeAsm">;
 }
 
 /** Runs the tour on file and writes it with out. Returns the exit status. */
 export function runTour(file: string, out: (s: string) => void, opts: TourOptions = {}): number {
   const root = opts.root ?? process.cwd();
-  const m = buildMachine([file], { procs: 1, nosysmon: true, stdout: () => {}, stderr: () => {} });
+  const m = buildMachine([file], { ...opts.run, procs: 1, nosysmon: true, stdout: () => {}, stderr: () => {} });
   try {
     const walk = walkTour(m, {
       step: () => m.kernel.stepOnce()?.kind,
@@ -33,6 +36,11 @@ export function runTour(file: string, out: (s: string) => void, opts: TourOption
       if (r.done) return r.value;
       out(renderItem(r.value));
     }
+  } catch (e) {
+    // A failed check (--check) ends the tour where it happened.
+    if (!(e instanceof RunStopped)) throw e;
+    out(`\n${e.message}\n`);
+    return e.status;
   } finally {
     m.engine.close();
   }

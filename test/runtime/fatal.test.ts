@@ -11,6 +11,7 @@
 // programs no Go code can produce (a fault in assembly, a 64 KiB channel
 // element), and the details that the twin comparison leaves out (the
 // faulting pc, the status in the header, runtime frames in a throw).
+import { switchCheck } from "../../src/check/check.ts";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { oracleAvailable } from "../helpers/oracles.ts";
@@ -36,6 +37,7 @@ function run(name: string, engine: string): Died {
   const r = runProgram([join(ROOT, "programs", name + ".s")], {
     procs: 1,
     engine,
+    check: switchCheck(),
     stdout: (b) => out.push(b.slice()),
     stderr: (b) => err.push(b.slice()),
   });
