@@ -14,7 +14,7 @@ const HELP = `commands:
   finish            until the current function returns
   until SYM|ADDR|FILE:LINE
   c                 continue to a breakpoint, a watchpoint or the end
-  se                to the next scheduler event (switch, park, ready, ...)
+  se [@event]       to the next scheduler event (switch, park, ready, ...), or the next of one kind
   sg GOID [N]       N instructions of goroutine GOID only (the others run but do not stop)
   rsi [N]           N steps back (the machine is replayed from the start)
   rc                back to the previous stop
