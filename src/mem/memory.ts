@@ -75,6 +75,8 @@ export class Page {
   u8: Uint8Array;
   dv: DataView;
   lazy: boolean;
+  /** The bytes are a slot of Memory's slabs (given back when the page is unmapped). */
+  fromSlab = false;
   /**
    * Writes to this page must be reported (Memory.onCodeWrite): set by the
    * interpreter's decode cache while it holds blocks decoded from the page,
@@ -95,12 +97,55 @@ export class Page {
     }
   }
 
-  /** Gives a lazy page bytes of its own (zeros), before a write. */
-  own(): void {
+  /** Gives a lazy page bytes of its own (zeros) from `slabs`, before a write. */
+  own(slabs: Slabs): void {
     if (!this.lazy) return;
-    this.u8 = new Uint8Array(PAGE_SIZE);
-    this.dv = new DataView(this.u8.buffer);
+    const buf = slabs.take();
+    this.u8 = new Uint8Array(buf, slabs.off, PAGE_SIZE);
+    this.dv = new DataView(buf, slabs.off, PAGE_SIZE);
     this.lazy = false;
+    this.fromSlab = true;
+  }
+}
+
+/**
+ * Page buffers, carved out of 1 MiB slabs: one ArrayBuffer per page made
+ * every page a separate allocation outside the JS heap, which the
+ * collector counts as external memory and answers with full collections
+ * (a program with 100,000 goroutines owns as many stack pages). Freed
+ * pages' slots are zeroed and reused.
+ */
+export class Slabs {
+  private static readonly SLAB = 256 * PAGE_SIZE;
+  private cur: ArrayBuffer | null = null;
+  private next = Slabs.SLAB;
+  private readonly freeBufs: ArrayBuffer[] = [];
+  private readonly freeOffs: number[] = [];
+  /** The offset of the slot the last take() returned. */
+  off = 0;
+
+  /** A zeroed page-sized slot: returns its buffer and leaves its offset in `off`. */
+  take(): ArrayBuffer {
+    const n = this.freeBufs.length;
+    if (n > 0) {
+      const b = this.freeBufs.pop()!;
+      this.off = this.freeOffs.pop()!;
+      new Uint8Array(b, this.off, PAGE_SIZE).fill(0);
+      return b;
+    }
+    if (this.next === Slabs.SLAB) {
+      this.cur = new ArrayBuffer(Slabs.SLAB);
+      this.next = 0;
+    }
+    this.off = this.next;
+    this.next += PAGE_SIZE;
+    return this.cur!;
+  }
+
+  /** Gives a page's slot back (only a page whose bytes came from take()). */
+  give(p: Page): void {
+    this.freeBufs.push(p.u8.buffer as ArrayBuffer);
+    this.freeOffs.push(p.u8.byteOffset);
   }
 }
 
@@ -134,6 +179,8 @@ export interface MemSnapshot {
 
 export class Memory {
   private readonly pages = new Map<number, Page>();
+  /** Where pages mapped without data get their bytes at their first write. */
+  readonly slabs = new Slabs();
   /** The host's permission-ignoring accessors (HostMem) over this memory. */
   readonly host: HostView = new HostView(this, this.pages);
   // The TLBs: slot pn & TLB_MASK holds the page number (NaN: empty; it equals
@@ -205,7 +252,11 @@ export class Memory {
     this.checkRange(addr, size, "unmap");
     const first = addr / PAGE_SIZE, n = size / PAGE_SIZE;
     for (let pn = first; pn < first + n; pn++) {
-      if (this.pages.delete(pn)) this.onProtChange?.(pn);
+      const p = this.pages.get(pn);
+      if (p === undefined) continue;
+      this.pages.delete(pn);
+      if (!p.lazy && p.fromSlab) this.slabs.give(p);
+      this.onProtChange?.(pn);
     }
     this.flushTlb();
   }
@@ -271,7 +322,7 @@ export class Memory {
     const pn = Math.floor(a / PAGE_SIZE);
     const p = this.pages.get(pn);
     if (p === undefined || (p.prot & PROT_WRITE) === 0) throw new MemFault(a, "write");
-    p.own();
+    p.own(this.slabs);
     this.wtag[pn & TLB_MASK] = pn; this.wpg[pn & TLB_MASK] = p;
     return p;
   }
@@ -432,7 +483,7 @@ export class Memory {
       const pn = Math.floor(a / PAGE_SIZE);
       const p = this.pages.get(pn);
       if (!p) throw new MemFault(a, "write");
-      p.own();
+      p.own(this.slabs);
       const off = a & PAGE_MASK;
       const n = Math.min(bytes.length - i, PAGE_SIZE - off);
       p.u8.set(bytes.subarray(i, i + n), off);
@@ -479,7 +530,10 @@ export class Memory {
   }
 
   restore(s: MemSnapshot): void {
-    for (const pn of this.pages.keys()) this.onProtChange?.(pn);
+    for (const [pn, p] of this.pages) {
+      if (!p.lazy && p.fromSlab) this.slabs.give(p);
+      this.onProtChange?.(pn);
+    }
     this.pages.clear();
     for (const [pn, { prot, data }] of s.pages) this.pages.set(pn, new Page(prot, pn, data === ZERO_U8 ? undefined : data.slice()));
     this.flushTlb();
@@ -517,7 +571,7 @@ export class HostView implements HostMem {
     const p = this.pages.get(pn);
     if (p === undefined) throw new EngineMemoryError(a);
     // Host accesses read and write through one TLB: own the page on the way in.
-    p.own();
+    p.own(this.mem.slabs);
     this.tag[i] = pn;
     this.pg[i] = p;
     return p;

@@ -50,6 +50,13 @@ export function runProgram(files: readonly string[], opts: NodeRunOptions = {}):
   return core.runProgram(files, sources(opts));
 }
 
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** runProgram with an event-loop turn every `every` instructions (test workers): the same result. */
+export function runProgramAsync(files: readonly string[], opts: NodeRunOptions = {}, every?: number): Promise<core.RunResult> {
+  return core.runProgramAsync(files, sources(opts), turn, every);
+}
+
 /** The goroutine dump, with Go's absolute file names. */
 export function dumpGoroutines(m: core.Machine, all: boolean): string {
   return goroutineDump(m, all, (f) => resolve(f));

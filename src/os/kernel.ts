@@ -214,7 +214,7 @@ export class Kernel {
    * a debugger's time slice, so that one spinning thread cannot keep the
    * others (sysmon) from ever running.
    */
-  requestSwitch(): void { this.rotate = true; }
+  requestSwitch(): void { this.rotate = true; this.unfinished = undefined; }
   private rotate = false;
 
   /** Ends the current slice at the next opportunity (sched_yield, a block). */
@@ -288,15 +288,29 @@ export class Kernel {
     this.hostLimit = start + hostStart + maxInsns;
     for (;;) {
       if (this.exitCode !== undefined) return { kind: "exit", code: this.exitCode };
-      const t = this.pick();
-      if (!t) return { kind: "deadlock" };
-      this.switchTo(t);
-      this.sliceEnds = false;
-      let budget = this.rand.int(this.quantum[0], this.quantum[1]);
+      // A run that ended on its budget left its slice to the next run, so
+      // that many short runs interleave threads exactly as one long run.
+      let t: Thread, budget: number;
+      const r = this.unfinished;
+      this.unfinished = undefined;
+      if (r !== undefined && r.t === this.cur && r.t.state === "runnable") {
+        t = r.t;
+        budget = r.budget;
+      } else {
+        const p = this.pick();
+        if (!p) return { kind: "deadlock" };
+        t = p;
+        this.switchTo(t);
+        this.sliceEnds = false;
+        budget = this.rand.int(this.quantum[0], this.quantum[1]);
+      }
       while (!this.sliceEnds && t.state === "runnable" && budget > 0) {
         // Host calls count against the budget with the instructions.
         const left = maxInsns - (e.icount - start) - (this.hostCalls - hostStart);
-        if (left <= 0) return { kind: "budget" };
+        if (left <= 0) {
+          this.unfinished = { t, budget };
+          return { kind: "budget" };
+        }
         if (t.sig.pending & ~t.sig.mask) {
           this.deliverPending(t);
           if (this.exitCode !== undefined) break;
@@ -329,6 +343,9 @@ export class Kernel {
       if (t.state === "exited") this.cur = undefined;
     }
   }
+
+  /** The slice a run left when its budget ran out (see run); stepOnce and requestSwitch drop it. */
+  private unfinished: { t: Thread; budget: number } | undefined;
 
   // runHosted's state: the thread running, the icount at which its slice
   // ends, the icount + host calls at which run's budget ends, and the icount
@@ -384,6 +401,7 @@ export class Kernel {
    */
   stepOnce(): Exit | undefined {
     if (this.exitCode !== undefined) return { kind: "exit", code: this.exitCode };
+    this.unfinished = undefined;
     let t = this.cur;
     if (!t || t.state !== "runnable" || this.rotate) {
       this.rotate = false;

@@ -188,22 +188,61 @@ export function runProgram(files: readonly string[], opts: RunOptions & ProgramS
 }
 
 
+/**
+ * runProgram for callers that must keep an event loop turning (a test
+ * worker, a web page's worker): the machine runs `every` instructions (and
+ * host calls) at a time, and `turn()` is awaited between. The kernel keeps
+ * a slice that a budget cut short for the next run, so the result is the
+ * same, byte for byte, as runProgram's.
+ */
+export async function runProgramAsync(files: readonly string[], opts: RunOptions & ProgramSources, turn: () => Promise<void>, every = 1_000_000): Promise<RunResult> {
+  const m = buildMachine(files, opts);
+  opts.observe?.(m);
+  try {
+    const limit = opts.maxInsns ?? Number.MAX_SAFE_INTEGER;
+    const spent = (): number => m.engine.icount + m.kernel.hostCalls;
+    const start = spent();
+    let out: Exit | GoThrow;
+    try {
+      for (;;) {
+        const left = limit - (spent() - start);
+        const exit = m.kernel.run(Math.min(every, left));
+        if (exit.kind !== "budget" || spent() - start >= limit) { out = exit; break; }
+        await turn();
+      }
+    } catch (e) {
+      if (!(e instanceof GoThrow)) throw e;
+      out = e;
+    }
+    return report(m, opts, out);
+  } finally {
+    m.engine.close();
+  }
+}
+
 function finishRun(m: Machine, opts: RunOptions): RunResult {
+  let out: Exit | GoThrow;
+  try {
+    out = m.kernel.run(opts.maxInsns);
+  } catch (e) {
+    if (!(e instanceof GoThrow)) throw e;
+    out = e;
+  }
+  return report(m, opts, out);
+}
+
+/** How a run ended, in Go's words on stderr, and its exit status. */
+function report(m: Machine, opts: RunOptions, out: Exit | GoThrow): RunResult {
   const err = (s: string): void => (opts.stderr ?? ((b) => process.stderr.write(b)))(new TextEncoder().encode(s));
   const dump = (all: boolean): string => {
     const d = goroutineDump(m, all, opts.showPath);
     return d ? "\n" + d : "";
   };
-  let exit: Exit;
-  try {
-    exit = m.kernel.run(opts.maxInsns);
-  } catch (e) {
-    if (e instanceof GoThrow) {
-      err(e.text() + dump(e.kind === "throw" && !(e instanceof GoPanic)));
-      return { code: 2, how: e instanceof GoPanic ? "panic" : "throw", insns: m.engine.icount, machine: m };
-    }
-    throw e;
+  if (out instanceof GoThrow) {
+    err(out.text() + dump(out.kind === "throw" && !(out instanceof GoPanic)));
+    return { code: 2, how: out instanceof GoPanic ? "panic" : "throw", insns: m.engine.icount, machine: m };
   }
+  const exit = out;
   const insns = m.engine.icount;
   switch (exit.kind) {
     case "exit": return { code: exit.code, how: "exit", insns, machine: m };

@@ -206,9 +206,14 @@ export function traceMachine(m: Machine, opts: TraceOptions, write: (line: strin
     }
     return { kind: "count" };
   };
+  // Host calls made in place (runHosted) would run past `stepping`: the
+  // trace hides the engine's runHosted so that the kernel uses run.
   const hadOwnRun = Object.prototype.hasOwnProperty.call(e, "run");
   const ownRun = e.run;
+  const hadOwnHosted = Object.prototype.hasOwnProperty.call(e, "runHosted");
+  const ownHosted = e.runHosted;
   e.run = stepping;
+  (e as { runHosted?: Engine["runHosted"] }).runHosted = undefined;
   const start = e.icount;
   let exit: TraceResult["exit"];
   try {
@@ -216,6 +221,8 @@ export function traceMachine(m: Machine, opts: TraceOptions, write: (line: strin
   } finally {
     if (hadOwnRun) e.run = ownRun;
     else delete (e as { run?: unknown }).run;
+    if (hadOwnHosted) (e as { runHosted?: Engine["runHosted"] }).runHosted = ownHosted;
+    else delete (e as { runHosted?: unknown }).runHosted;
   }
   return { exit, insns: e.icount - start, lines, machine: m };
 }

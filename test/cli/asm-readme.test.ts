@@ -93,10 +93,10 @@ function objdump(file: string, goldenName: string, asmArgs: string[]): string {
     return readFileSync(gp, "utf8");
   }
   const dir = mkdtempSync(join(tmpdir(), "gmpemu-objdump-"));
-  execFileSync(goBin!, ["tool", "asm", ...asmArgs, "-I", BUILTIN_INCLUDE_DIR, "-D", "GOOS_linux", "-D", "GOARCH_amd64", "-o", join(dir, "x.o"), file], { cwd: ROOT });
-  // objdump names the source by its absolute path: keep the golden file free of the checkout's place.
-  const live = execFileSync(goBin!, ["tool", "objdump", join(dir, "x.o")], { encoding: "utf8", maxBuffer: 1 << 26 })
-    .replaceAll(`gofile..${ROOT}/`, "gofile..");
+  // -trimpath: the object records file names, so their length moves objdump's
+  // addresses; without it the golden file would hold the checkout's place.
+  execFileSync(goBin!, ["tool", "asm", ...asmArgs, "-trimpath", ROOT, "-I", BUILTIN_INCLUDE_DIR, "-D", "GOOS_linux", "-D", "GOARCH_amd64", "-o", join(dir, "x.o"), file], { cwd: ROOT });
+  const live = execFileSync(goBin!, ["tool", "objdump", join(dir, "x.o")], { encoding: "utf8", maxBuffer: 1 << 26 });
   if (process.env.GMPEMU_UPDATE_GOLDEN === "1" || !existsSync(gp)) {
     mkdirSync(GOLDEN, { recursive: true });
     writeFileSync(gp, live);

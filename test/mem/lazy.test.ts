@@ -62,4 +62,27 @@ describe("lazy pages", () => {
     expect(m.read32(A + PAGE_SIZE)).toBe(0);
     expect(m.pageAt(A + PAGE_SIZE)!.lazy).toBe(true);
   });
+
+  it("owned pages share 1 MiB slabs, and an unmapped page's slot comes back zeroed", () => {
+    const m = new Memory();
+    const FAR = 0x1000000;
+    m.map(A, 300 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+    for (let i = 0; i < 300; i++) m.write8(A + i * PAGE_SIZE + 7, 0x55);
+    const bufs = new Set<ArrayBufferLike>();
+    for (let i = 0; i < 300; i++) bufs.add(m.pageAt(A + i * PAGE_SIZE)!.u8.buffer);
+    expect(bufs.size).toBe(2);
+    // Unmap a written page; the next page to be written gets its slot, zeroed.
+    const freed = m.pageAt(A + 5 * PAGE_SIZE)!;
+    const slot = [freed.u8.buffer, freed.u8.byteOffset];
+    m.unmap(A + 5 * PAGE_SIZE, PAGE_SIZE);
+    m.map(FAR, PAGE_SIZE, PROT_READ | PROT_WRITE);
+    m.write8(FAR, 1);
+    const p = m.pageAt(FAR)!;
+    expect([p.u8.buffer, p.u8.byteOffset]).toEqual(slot);
+    expect(m.read8(FAR + 7)).toBe(0);
+    expect(m.read8(FAR)).toBe(1);
+    // Pages around it were not disturbed.
+    expect(m.read8(A + 4 * PAGE_SIZE + 7)).toBe(0x55);
+    expect(m.read8(A + 6 * PAGE_SIZE + 7)).toBe(0x55);
+  });
 });
