@@ -344,7 +344,7 @@ export class Kernel {
     }
   }
 
-  /** The slice a run left when its budget ran out (see run); stepOnce and requestSwitch drop it. */
+  /** The slice a run left when its budget ran out (see run); stepOnce, stepMany and requestSwitch drop it. */
   private unfinished: { t: Thread; budget: number } | undefined;
 
   // runHosted's state: the thread running, the icount at which its slice
@@ -444,6 +444,8 @@ export class Kernel {
    */
   stepMany(n: number): { steps: number; end: Exit | undefined } {
     const e = this.engine;
+    // As stepOnce: a slice left by run() is not resumed by steps.
+    this.unfinished = undefined;
     let done = 0;
     while (done < n) {
       if (this.exitCode !== undefined) return { steps: done + 1, end: { kind: "exit", code: this.exitCode } };
