@@ -5,6 +5,8 @@
 // fields under x, live RIPs in threads, the opening screen; watchpoints on
 // a named goroutine; reverse steps that never reprint output nor move
 // forward; completion. Each on programs/gosched.s, a few hundred steps in.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REG_RIP, regId } from "../../src/engine/engine.ts";
@@ -75,6 +77,9 @@ describe("gdb's words", () => {
       // until with the source's spelling.
       expect(s.exec("until ·main")).toMatch(/^step \d+, thread \d+: main\.main\n=> /);
       expect(Number(s.m.engine.getReg(regId(REG_RIP)))).toBe(main);
+      // p and watch name symbols the same ways.
+      for (const sp of ["·main", "main·main", "main.main"]) expect(s.exec(`p ${sp}`)).toBe(`${sp} = ${hex(main)} <main.main>\n`);
+      expect(s.exec("watch main·main")).toMatch(new RegExp(`^watchpoint 5: main·main at ${hex(main)} = 0x`));
     } finally {
       s.m.engine.close();
     }
@@ -205,6 +210,22 @@ describe("gdb's words", () => {
       expect(complete(s, "b runtime.Gosch")[0]).toContain("runtime.Gosched"); // a host function
     } finally {
       s.m.engine.close();
+    }
+  });
+
+  it("a step back refuses to replay a program whose file changed since the stepper started", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gmpemu-changed-"));
+    const file = join(dir, "p.s");
+    writeFileSync(file, readFileSync(GOSCHED, "utf8"));
+    const s = new Stepper(file, { root: dir });
+    try {
+      s.exec("si 50");
+      expect(s.exec("rsi 10")).toMatch(/^back 10 steps, at step 40\n/);
+      writeFileSync(file, readFileSync(GOSCHED, "utf8") + "\n// edited\n");
+      expect(() => s.exec("rsi 10")).toThrow(/p\.s changed since the stepper started: a replay would not rebuild the same machine/);
+    } finally {
+      s.m.engine.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
