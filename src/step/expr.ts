@@ -202,7 +202,7 @@ function term(m: Machine, text: string): Value {
   if (t.startsWith("(") && t.endsWith(")")) return evaluate(m, t.slice(1, -1));
   if (t.startsWith("$")) {
     const r = lookupRegister(t.slice(1));
-    if (!r) throw new Error(`unknown register ${t} (registers: $rax … $r15, $rip, $eflags, or Go's $AX … $R15, $SP, $BP, $PC; $pc $sp $fp)`);
+    if (!r) throw new Error(`unknown register ${t} (registers: $AX … $R15, $SP, $BP, AMD64's $rax … $r15, $eflags, gdb's $pc $sp $fp, in any case; $PC or $RIP)`);
     return { v: readRegister(m, r), what: "reg", size: r.bytes };
   }
   if (/^(0x[0-9a-f]+|\d+)$/i.test(t)) return { v: BigInt(t), what: "number", size: 8 };
