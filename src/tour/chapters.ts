@@ -341,13 +341,17 @@ export function* walkChapter(name: Exclude<ChapterName, "gosched">, host: Chapte
   const spec = SPECS[name];
   // The first run: where the chapter starts.
   let b = host.boot();
-  const at = spec.find(b.m, b.step, host.maxSteps);
+  let at: number | undefined;
+  try {
+    at = spec.find(b.m, b.step, host.maxSteps);
+  } finally {
+    b.m.engine.close();
+  }
   if (at === undefined) {
     yield { kind: "text", text: `tour: the program never does what --chapter ${name} follows: ${spec.needs}. ` +
       `Try: gmpemu tour programs/${CHAPTER_PROGRAM[name]} --chapter ${name}\n` };
     return 1;
   }
-  b.m.engine.close();
   b = host.boot();
   const m = b.m;
   try {
