@@ -104,7 +104,12 @@ export function verifyFile(file: string, opts: VerifyFileOptions, out: (s: strin
   if (text.length === 0) throw new Error(`${file}: no TEXT symbol to run`);
   let entry = text[0]!;
   if (opts.entry !== undefined) {
-    const m = lookupSymbol(image.image, opts.entry);
+    // A bare name (sum10) is the package's, as gdb's `break sum10` would find it.
+    let m = lookupSymbol(image.image, opts.entry);
+    if (!m.ok && !/[.\u00b7]/.test(opts.entry)) {
+      const pkg = lookupSymbol(image.image, "\u00b7" + opts.entry);
+      if (pkg.ok) m = pkg;
+    }
     const sym = m.ok ? text.find((s) => s.name === m.name) : undefined;
     if (!sym) throw new UsageError(`--entry: ${m.ok ? `${m.name} is not a TEXT symbol` : m.message} (TEXT symbols: ${text.map((s) => s.name).join(", ")})`, "verify");
     entry = sym;
