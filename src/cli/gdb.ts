@@ -13,12 +13,11 @@ import { checkOutputs, runInputs, writeOutput } from "./outpath.ts";
 import { buildMachine } from "../node/boot.ts";
 import { writeElf } from "../gdb/elf.ts";
 import { startGdbServer } from "../gdb/server.ts";
+import { runFlags, runOptions, UsageError, type RunFlagValues } from "./flags.ts";
 
-interface GdbCliOptions {
+interface GdbCliOptions extends RunFlagValues {
   port?: string;
   elf?: string;
-  procs: string;
-  seed: string;
   verbose?: boolean;
   force?: boolean;
   once?: boolean;
@@ -27,23 +26,22 @@ interface GdbCliOptions {
 
 function intOpt(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name}: not an integer in [${min}, ${max}]: ${v}`);
+  if (!/^\s*\d+\s*$/.test(v) || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name}: not an integer in [${min}, ${max}]: ${v}`, "gdb");
   return n;
 }
 
 export function registerGdb(program: Command, setStatus: (s: number) => void): void {
-  program
+  const cmd = program
     .command("gdb")
     .description("serve the GDB remote protocol for a Go assembly program (gdb: target remote :PORT)")
     .argument("<files...>", "the program's assembly files")
     .requiredOption("--port <n>", "TCP port on 127.0.0.1 (0: any free port, printed)")
     .option("--elf <file>", "write an ELF file with the program's code, symbols and lines (for gdb's `file`)")
-    .option("--procs <n>", "GOMAXPROCS: the number of Ps", "1")
-    .option("--seed <n>", "seed of the kernel's thread interleaving", "1")
     .option("--force", "overwrite an existing --elf file even if it is not an ELF file (never an input)")
     .option("--once", "serve the first gdb only (gdbserver's --once)")
     .option("--verbose", "print the protocol's packets to stderr")
-    .option("--runtime-asm <file.s>", "use the routines FILE.s defines (TEXT runtime·gogo ...) in place of the runtime's own; repeatable", (v: string, prev: string[] = []) => [...prev, v])
+    .option("--runtime-asm <file.s>", "use the routines FILE.s defines (TEXT runtime·gogo ...) in place of the runtime's own; repeatable", (v: string, prev: string[] = []) => [...prev, v]);
+  runFlags(cmd, { omit: ["engine", "maxInsns"] })
     .addHelpText("after", `
 Example:
   gmpemu gdb programs/hello.s --port 0 --elf hello.elf     # prints the port
@@ -56,24 +54,24 @@ Example:
   (gdb) monitor g 1                 # one goroutine's gobuf, stack and frames
   (gdb) monitor bt                  # this thread's frames, host functions by name
   (gdb) detach                      # the program runs on; another gdb may attach
-`)
-    .action(async (files: string[], o: GdbCliOptions) => {
-      const port = intOpt("--port", o.port ?? "", 0, 65535);
-      // Before anything is built: a bad --elf must not cost the source or a run.
-      if (o.elf !== undefined) checkOutputs([{ option: "--elf", path: o.elf, kind: "elf" }], [...runInputs(files), ...(o.runtimeAsm ?? [])], { force: o.force === true });
-      const m = buildMachine(files, { procs: intOpt("--procs", o.procs, 1), seed: intOpt("--seed", o.seed, 0), ...(o.runtimeAsm ? { runtimeAsm: o.runtimeAsm } : {}) });
-      try {
-        if (o.elf !== undefined) writeOutput("--elf", o.elf, writeElf(m.image, { name: files[0] ?? "gmpemu" }));
-        const opts: Parameters<typeof startGdbServer>[1] = { port };
-        if (o.verbose) opts.log = (l) => process.stderr.write(`gdb ${l}\n`);
-        if (o.once) opts.once = true;
-        const srv = await startGdbServer(m, opts);
-        process.stderr.write(`gmpemu: gdb stub listening on 127.0.0.1:${srv.port}\n`);
-        const how = await srv.done;
-        process.stderr.write(`gmpemu: gdb session ended (${how})\n`);
-        setStatus(srv.stub.exitCode ?? 0);
-      } finally {
-        m.engine.close();
-      }
-    });
+`);
+  cmd.action(async (files: string[], o: GdbCliOptions) => {
+    const port = intOpt("--port", o.port ?? "", 0, 65535);
+    // Before anything is built: a bad --elf must not cost the source or a run.
+    if (o.elf !== undefined) checkOutputs([{ option: "--elf", path: o.elf, kind: "elf" }], [...runInputs(files), ...(o.runtimeAsm ?? [])], { force: o.force === true });
+    const m = buildMachine(files, { ...runOptions("gdb", o), ...(o.runtimeAsm ? { runtimeAsm: o.runtimeAsm } : {}) });
+    try {
+      if (o.elf !== undefined) writeOutput("--elf", o.elf, writeElf(m.image, { name: files[0] ?? "gmpemu" }));
+      const opts: Parameters<typeof startGdbServer>[1] = { port };
+      if (o.verbose) opts.log = (l) => process.stderr.write(`gdb ${l}\n`);
+      if (o.once) opts.once = true;
+      const srv = await startGdbServer(m, opts);
+      process.stderr.write(`gmpemu: gdb stub listening on 127.0.0.1:${srv.port}\n`);
+      const how = await srv.done;
+      process.stderr.write(`gmpemu: gdb session ended (${how})\n`);
+      setStatus(srv.stub.exitCode ?? 0);
+    } finally {
+      m.engine.close();
+    }
+  });
 }

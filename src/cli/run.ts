@@ -7,34 +7,14 @@
 import type { Command } from "commander";
 import { checkOutputs, runInputs, statusAfterOutputFailure, writeOutput, OutputPathError } from "./outpath.ts";
 import { ChromeTraceBuilder } from "../trace/chrome.ts";
-import { MIN_PREEMPT_EVERY, runProgram } from "../node/boot.ts";
-import { ENGINE_NAMES } from "../engine/index.ts";
+import { runProgram } from "../node/boot.ts";
 import { addCheckOptions, CheckSession, type CheckCliOptions } from "./check.ts";
+import { runFlags, runOptions, type RunFlagValues } from "./flags.ts";
 
-interface RunCliOptions extends CheckCliOptions {
-  procs: string;
-  seed: string;
-  engine: string;
-  maxInsns?: string;
+interface RunCliOptions extends RunFlagValues, CheckCliOptions {
   stats?: boolean;
-  asyncpreemptoff?: boolean;
-  timeslice?: string;
-  preemptEvery?: string;
-  maxStack?: string;
-  sysmon: boolean;
-  schedtrace?: string;
   traceOut?: string;
   force?: boolean;
-}
-
-/** A duration: "10ms", "250us", "1s", or plain nanoseconds. */
-function duration(name: string, v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s)?$/.exec(v.trim());
-  if (!m) throw new Error(`${name}: not a duration (like 10ms, 250us or 5000000): ${v}`);
-  const scale = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 }[(m[2] ?? "ns") as "ns"];
-  const ns = Math.round(Number(m[1]) * scale);
-  if (ns < 1) throw new Error(`${name}: must be at least 1ns: ${v}`);
-  return ns;
 }
 
 /** The --trace-out path, refused when it would lose something the user gave (src/cli/outpath.ts). */
@@ -42,45 +22,18 @@ export function checkOutputPath(out: string, inputs: readonly string[], force = 
   checkOutputs([{ option: "--trace-out", path: out, kind: "chrome-trace" }], inputs, { force });
 }
 
-function posInt(name: string, v: string, min = 1): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name}: not an integer >= ${min}: ${v}`);
-  return n;
-}
-
 export function registerRun(program: Command, setStatus: (s: number) => void): void {
   const cmd = program
     .command("run")
     .description("run a Go assembly program (package main, TEXT ·main) on the emulated runtime")
-    .argument("<files...>", "the program's assembly files")
-    .option("--procs <n>", "GOMAXPROCS: the number of Ps", "1")
-    .option("--seed <n>", "seed of the kernel's thread interleaving", "1")
-    .option("--engine <name>", `CPU engine (${ENGINE_NAMES.join(", ")})`, "interp")
-    .option("--max-insns <n>", "stop after this many instructions")
+    .argument("<files...>", "the program's assembly files");
+  runFlags(cmd)
     .option("--stats", "print instruction, host-call, preemption and stack counts to stderr at the end")
-    .option("--asyncpreemptoff", "no preemption signals, as GODEBUG=asyncpreemptoff=1 (sysmon still sets the cooperative flag)")
-    .option("--timeslice <duration>", "forcePreemptNS: how long a goroutine may keep its P before sysmon preempts it (virtual time)", "10ms")
-    .option("--preempt-every <n>", "raise a preemption signal on the running thread every n instructions (labs)")
-    .option("--max-stack <bytes>", "the largest goroutine stack before 'fatal error: stack overflow' (Go's 1000000000)")
-    .option("--no-sysmon", "do not start sysmon (no preemption by time slice)")
-    .option("--schedtrace <ms>", "print Go's GODEBUG=schedtrace line every <ms> ms of virtual time (from sysmon)")
     .option("--trace-out <file.json>", "write the scheduler's events as a Chrome trace (open in Perfetto or chrome://tracing)")
     .option("--force", "overwrite an existing output file even if it is not of the kind written (never an input)");
   addCheckOptions(cmd)
     .action((files: string[], o: RunCliOptions) => {
-      const opts: Parameters<typeof runProgram>[1] = {
-        procs: posInt("--procs", o.procs),
-        seed: posInt("--seed", o.seed, 0),
-        engine: o.engine,
-      };
-      if (!ENGINE_NAMES.includes(o.engine as never)) throw new Error(`--engine: unknown engine "${o.engine}" (engines: ${ENGINE_NAMES.join(", ")})`);
-      if (o.maxInsns !== undefined) opts.maxInsns = posInt("--max-insns", o.maxInsns);
-      if (o.asyncpreemptoff) opts.asyncpreemptoff = true;
-      if (o.timeslice !== undefined) opts.timeslice = duration("--timeslice", o.timeslice);
-      if (o.preemptEvery !== undefined) opts.preemptEvery = posInt("--preempt-every", o.preemptEvery, MIN_PREEMPT_EVERY);
-      if (o.maxStack !== undefined) opts.maxStack = posInt("--max-stack", o.maxStack, 4096);
-      if (!o.sysmon) opts.nosysmon = true;
-      if (o.schedtrace !== undefined) opts.schedtrace = posInt("--schedtrace", o.schedtrace);
+      const opts = runOptions("run", o);
       const check = new CheckSession(o, runInputs(files));
       check.apply(opts);
       let trace: ChromeTraceBuilder | undefined;

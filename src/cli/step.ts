@@ -1,33 +1,22 @@
 // `gmpemu step FILE.s`: the interactive stepper (src/step/stepper.ts), with
-// line editing and history from node:readline, or `--script FILE` to run
-// commands non-interactively (one per line, # comments), echoing each.
+// line editing, history and Tab completion from node:readline (Ctrl-L
+// clears the screen), or `--script FILE` to run commands non-interactively
+// (one per line, # comments), echoing each.
+//
+// On a terminal a command that moves the machine runs in slices with the
+// event loop turning between them, so Ctrl-C stops it where it is and
+// returns to the prompt (gdb's way); at the prompt Ctrl-C only clears the
+// line. The run flags are run's (src/cli/flags.ts).
 import type { Command } from "commander";
 import { readFileSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { complete } from "../step/complete.ts";
 import { Stepper } from "../step/stepper.ts";
 import { addCheckOptions, CHECK_STATUS, CheckSession, type CheckCliOptions } from "./check.ts";
+import { runFlags, runOptions, type RunFlagValues } from "./flags.ts";
 import { runInputs } from "./outpath.ts";
 
-interface StepCliOptions extends CheckCliOptions { procs: string; seed: string; engine: string; script?: string; timeslice?: string; preemptEvery?: string }
-
-const HELP = `commands:
-  si [N]            N instructions (any thread, the scheduler's host functions count as one step)
-  ni                one instruction, stepping over a CALL
-  finish            until the current function returns
-  until SYM|ADDR|FILE:LINE
-  c                 continue to a breakpoint, a watchpoint or the end
-  se [@event]       to the next scheduler event (switch, park, ready, ...), or the next of one kind
-  sg GOID [N]       N instructions of goroutine GOID only (the others run but do not stop)
-  rsi [N]           N steps back (the machine is replayed from the start)
-  rc                back to the previous stop
-  b SYM|ADDR|FILE:LINE [if goid == N]
-  b @switch|@preempt|@newproc|@park|@ready|@steal|@syscall|@signal [if goid == N]
-  watch ADDR|g.sched.sp|g.sched.pc|g.sched.bp
-  delete [ID...]
-  x/Nfu ADDR|$REG   (f: x d u c; u: b h w g)
-  regs  g [GOID]  goroutines  m  p  sched  bt  threads  thread TID
-  help  quit
-`;
+interface StepCliOptions extends RunFlagValues, CheckCliOptions { script?: string }
 
 /** The largest script read (a script is typed by a person; /dev/zero is not one). */
 const SCRIPT_MAX = 1 << 20;
@@ -57,75 +46,91 @@ export function registerStep(program: Command, setStatus: (s: number) => void): 
     .command("step")
     .description("step through a program instruction by instruction, with the scheduler's state beside the registers")
     .argument("<file>", "a program (package main, TEXT ·main)")
-    .option("--procs <n>", "GOMAXPROCS", "1")
-    .option("--seed <n>", "the kernel's interleaving seed", "1")
-    .option("--engine <name>", "CPU engine (interp, unicorn)", "interp")
     .option("--script <file>", "run the commands in this file instead of reading a terminal")
-    .option("--timeslice <ns>", "forcePreemptNS in virtual nanoseconds (sysmon's time slice)")
-    .option("--preempt-every <n>", "a preemption signal every n instructions")
     .option("--force", "overwrite an existing output file even if it is not of the kind written (never an input)");
+  runFlags(cmd, { omit: ["maxInsns"] });
   addCheckOptions(cmd)
     .action(async (file: string, o: StepCliOptions) => {
-      const procs = Number(o.procs), seed = Number(o.seed);
-      if (!Number.isInteger(procs) || procs < 1) throw new Error(`--procs: not an integer >= 1: ${o.procs}`);
-      if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed: not an integer >= 0: ${o.seed}`);
+      const ropts = runOptions("step", o);
       // The script is read before the machine is built: a typo costs nothing.
       let script: string | undefined;
       if (o.script !== undefined) script = readScript(o.script);
-      const color = !o.script && process.stdout.isTTY === true;
-      const sopts: ConstructorParameters<typeof Stepper>[1] = { procs, seed, engine: o.engine, color, root: process.cwd() };
-      if (o.timeslice !== undefined) {
-        const ns = Number(o.timeslice);
-        if (!Number.isInteger(ns) || ns < 1) throw new Error(`--timeslice: not a positive number of nanoseconds: ${o.timeslice}`);
-        sopts.timeslice = ns;
-      }
-      if (o.preemptEvery !== undefined) {
-        const k = Number(o.preemptEvery);
-        if (!Number.isInteger(k) || k < 1) throw new Error(`--preempt-every: not an integer >= 1: ${o.preemptEvery}`);
-        sopts.preemptEvery = k;
-      }
+      const tty = !o.script && process.stdin.isTTY === true && process.stdout.isTTY === true;
       const check = new CheckSession(o, runInputs([file]));
-      check.apply(sopts);
+      const { strict, warn: _w, ...machine } = check.apply(ropts);
+      const s = new Stepper(file, { ...machine, color: tty, root: process.cwd(), strict: strict === true });
       // A failed check ends the program in the session; the session's status says so.
       const finish = (): void => {
         const st = check.finish(check.failures.length > 0 ? CHECK_STATUS : 0);
         if (st !== 0) setStatus(st);
       };
-      const s = new Stepper(file, sopts);
-      const run = (line: string): boolean => {
-        const t = line.trim();
-        if (t === "quit" || t === "q") return false;
-        if (t === "help" || t === "h") { process.stdout.write(HELP); return true; }
-        try {
-          process.stdout.write(s.exec(t));
-        } catch (e) {
-          process.stdout.write(`error: ${(e as Error).message}\n`);
-          if (o.script) setStatus(1);
+      try {
+        if (script !== undefined) {
+          for (const line of script.split("\n")) {
+            const t = line.trim();
+            if (t === "" || t.startsWith("#")) continue;
+            process.stdout.write(`(gmpemu) ${t}\n`);
+            if (t === "quit" || t === "q") break;
+            try {
+              process.stdout.write(s.exec(t));
+            } catch (e) {
+              process.stdout.write(`error: ${(e as Error).message}\n`);
+              setStatus(1);
+            }
+          }
+          return;
         }
-        return true;
-      };
-      if (script !== undefined) {
-        for (const line of script.split("\n")) {
-          if (line.trim() === "" || line.trim().startsWith("#")) continue;
-          process.stdout.write(`(gmpemu) ${line.trim()}\n`);
-          if (!run(line)) break;
-        }
+        await interactive(s, file, tty);
+      } finally {
         s.m.engine.close();
         finish();
-        return;
       }
-      process.stdout.write(s.view());
-      const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "(gmpemu) ", historySize: 1000 });
-      rl.prompt();
-      let last = "si";
-      for await (const line of rl) {
-        const l = line.trim() === "" ? last : line;
-        last = l;
-        if (!run(l)) break;
-        rl.prompt();
-      }
-      rl.close();
-      s.m.engine.close();
-      finish();
     });
+}
+
+/** The session on a terminal (or a pipe): prompt, history, completion, Ctrl-C. */
+async function interactive(s: Stepper, file: string, tty: boolean): Promise<void> {
+  const out = process.stdout;
+  out.write(s.intro(file) + s.view());
+  const rl = createInterface({
+    input: process.stdin, output: out, prompt: "(gmpemu) ", historySize: 1000, terminal: tty,
+    completer: (line: string) => {
+      try { return complete(s, line); } catch { return [[], line]; }
+    },
+  });
+  let running = false, interrupted = false;
+  const onInterrupt = (): void => {
+    if (running) { interrupted = true; return; }
+    // At the prompt, as gdb does: drop the line, prompt again.
+    out.write("^C\n");
+    rl.write(null, { ctrl: true, name: "u" });
+    rl.prompt();
+  };
+  rl.on("SIGINT", onInterrupt);
+  // Without a terminal (stdin a pipe) Ctrl-C is a signal: it stops a motion, or ends the session.
+  const onSignal = (): void => { if (running) interrupted = true; else rl.close(); };
+  process.on("SIGINT", onSignal);
+  const pause = (): Promise<boolean> => new Promise((res) => setImmediate(() => res(interrupted)));
+  try {
+    rl.prompt();
+    let last = "";
+    for await (const line of rl) {
+      const l = line.trim() === "" ? last : line.trim();
+      last = l;
+      if (l === "quit" || l === "q") break;
+      running = true;
+      interrupted = false;
+      try {
+        out.write(await s.execSliced(l, pause));
+      } catch (e) {
+        out.write(`error: ${(e as Error).message}\n`);
+      } finally {
+        running = false;
+      }
+      rl.prompt();
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    rl.close();
+  }
 }

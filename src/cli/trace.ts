@@ -11,14 +11,12 @@ import { GoThrow } from "../runtime/panic.ts";
 import { RunStopped } from "../runtime/boot.ts";
 import { addCheckOptions, CheckSession, type CheckCliOptions } from "./check.ts";
 import { runInputs } from "./outpath.ts";
+import { runFlags, runOptions, UsageError, type RunFlagValues } from "./flags.ts";
 import { DEFAULT_ROUTINES, DEFAULT_TRACE_MAX_INSNS, TraceUsageError, traceEvents, traceInsns, type TraceOptions, type TraceResult } from "../trace/insn.ts";
 
-interface TraceCliOptions extends CheckCliOptions {
+interface TraceCliOptions extends RunFlagValues, CheckCliOptions {
   only?: string;
   events?: boolean;
-  procs: string;
-  seed: string;
-  maxInsns?: string;
 }
 
 export function registerTrace(program: Command, setStatus: (s: number) => void): void {
@@ -28,20 +26,13 @@ export function registerTrace(program: Command, setStatus: (s: number) => void):
     .argument("<files...>", "the program's assembly files")
     .option("--only <syms>", `comma-separated routines to trace (Go names: runtime.gogo, runtime·mcall, gogo<>); default: ${DEFAULT_ROUTINES.join(",")}`)
     .option("--events", "one line per scheduler event (create, run, park, ready, gosched, ...) instead of instructions")
-    .option("--procs <n>", "GOMAXPROCS: the number of Ps", "1")
-    .option("--seed <n>", "seed of the kernel's thread interleaving", "1")
-    .option("--max-insns <n>", `stop after this many instructions (default ${DEFAULT_TRACE_MAX_INSNS})`)
     .option("--force", "overwrite an existing output file even if it is not of the kind written (never an input)");
+  runFlags(cmd, { omit: ["engine"], maxInsnsHelp: `stop after this many instructions (default ${DEFAULT_TRACE_MAX_INSNS})` });
   addCheckOptions(cmd)
-    .action((files: string[], o: TraceCliOptions, cmd: Command) => {
-      // Misuse: the message, then the usage (commander's error exits 2 through main).
-      const usage = (msg: string): never => cmd.error(`error: ${msg}`, { exitCode: 2 });
-      const posInt = (name: string, v: string, min = 1): number => {
-        const n = Number(v);
-        return Number.isInteger(n) && n >= min ? n : usage(`${name}: not an integer >= ${min}: ${v}`);
-      };
-      const opts: TraceOptions = { procs: posInt("--procs", o.procs), seed: posInt("--seed", o.seed, 0) };
-      if (o.maxInsns !== undefined) opts.maxInsns = posInt("--max-insns", o.maxInsns);
+    .action((files: string[], o: TraceCliOptions) => {
+      // Misuse: one line and a hint, exit status 2 (main).
+      const usage = (msg: string): never => { throw new UsageError(msg, "trace"); };
+      const opts: TraceOptions = runOptions("trace", o);
       if (o.only !== undefined) {
         if (o.events) usage("--only and --events do not go together (--only picks instructions)");
         opts.only = o.only.split(",").map((s) => s.trim()).filter((s) => s !== "");

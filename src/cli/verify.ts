@@ -18,16 +18,22 @@ import { assembleFileSimple, type SimpleImage } from "../engine/asmload.ts";
 import { disassemble } from "../cpu/disasm.ts";
 import { REG_RIP, type Stop } from "../engine/engine.ts";
 import { LockstepDivergence } from "../engine/pair.ts";
-import { runProgram, type RunOptions } from "../node/boot.ts";
+import { runProgram, type NodeRunOptions, type RunOptions } from "../node/boot.ts";
+import { buildImage, lookupSymbol } from "../asm/index.ts";
+import { runFlags, runOptions, UsageError, type RunFlagValues } from "./flags.ts";
 import { addCheckOptions, CheckSession, type CheckCliOptions } from "./check.ts";
 import { runInputs } from "./outpath.ts";
 
-interface VerifyOptions extends CheckCliOptions {
+interface VerifyOptions extends RunFlagValues, CheckCliOptions {
   maxSteps?: string;
   entry?: string;
-  procs: string;
-  seed: string;
 }
+
+/** The run flags that mean something only for a whole program (the runtime's). */
+const PROGRAM_ONLY: readonly [keyof RunFlagValues, string][] = [
+  ["asyncpreemptoff", "--asyncpreemptoff"], ["preemptEvery", "--preempt-every"], ["maxStack", "--max-stack"],
+  ["schedtrace", "--schedtrace"],
+];
 
 /**
  * An address with its symbol and line. `exact` is the unsigned address when
@@ -55,13 +61,13 @@ function insnText(bytes: Uint8Array, addr: number, image: SimpleImage): string {
  */
 export function verifyProgram(
   file: string,
-  opts: { maxSteps: number; procs: number; seed: number; quiet?: boolean; run?: Omit<RunOptions, "engine" | "procs" | "seed" | "maxInsns"> },
+  opts: { maxSteps: number; procs: number; seed: number; quiet?: boolean; run?: Omit<NodeRunOptions, "engine" | "procs" | "seed" | "maxInsns"> },
   out: (s: string) => void,
 ): number {
   let r;
   try {
     // run: runtime options (timeslice, preemptEvery...) for the machine under verification.
-    const ropts: RunOptions = { ...opts.run, engine: "lockstep", procs: opts.procs, seed: opts.seed, maxInsns: opts.maxSteps };
+    const ropts: NodeRunOptions = { ...opts.run, engine: "lockstep", procs: opts.procs, seed: opts.seed, maxInsns: opts.maxSteps };
     // quiet: the program's own output is dropped (tests compare it elsewhere).
     if (opts.quiet) ropts.stdout = ropts.stderr = () => {};
     r = runProgram([file], ropts);
@@ -72,31 +78,51 @@ export function verifyProgram(
     }
     throw e;
   }
-  if (r.how === "check") {
-    out(`verified ${r.insns} instructions: 0 divergences, but a switch check failed (status ${r.code})\n`);
-    return r.code;
-  }
   const how = r.how === "exit" ? `the program exited with status ${r.code}` : r.how === "budget" ? "stopped after --max-steps" : `the program died (${r.how}, status ${r.code})`;
   out(`verified ${r.insns} instructions: 0 divergences (${how})\n`);
   return 0;
 }
 
+/** What verifyFile runs: a function (entry) or the whole program, with the run's options for the latter. */
+export interface VerifyFileOptions {
+  maxSteps: number;
+  /** The function to run alone, as the source spells it (·f, main·f, main.f). */
+  entry?: string;
+  procs?: number;
+  seed?: number;
+  /** The runtime's options for a whole program (timeslice, preemptEvery, ...). */
+  run?: Omit<NodeRunOptions, "engine" | "procs" | "seed" | "maxInsns">;
+  /** Lossy immediates are errors. */
+  strict?: boolean;
+}
+
 /** Runs the verification; returns the exit status and writes its report. */
-export function verifyFile(file: string, opts: { maxSteps: number; entry?: string; procs?: number; seed?: number; run?: Pick<RunOptions, "check" | "runtimeAsm"> }, out: (s: string) => void): number {
-  const image = assembleFileSimple(file, { source: nodeSource });
-  if (opts.entry === undefined && image.image.lookup("main.main")) {
-    const vo: Parameters<typeof verifyProgram>[1] = { maxSteps: opts.maxSteps < 0 ? Number.MAX_SAFE_INTEGER : opts.maxSteps, procs: opts.procs ?? 1, seed: opts.seed ?? 1 };
-    if (opts.run) vo.run = opts.run;
-    return verifyProgram(file, vo, out);
+export function verifyFile(file: string, opts: VerifyFileOptions, out: (s: string) => void): number {
+  // The assembler's warnings (and --strict) once, for either mode.
+  const built = buildImage([file], { source: nodeSource, strict: opts.strict === true, resolve: () => 0 });
+  if (opts.entry === undefined && built.image.lookup("main.main")) {
+    const run = { ...opts.run, warn: () => {}, strict: opts.strict === true };
+    for (const w of built.warnings) process.stderr.write(w.format() + "\n");
+    return verifyProgram(file, { maxSteps: opts.maxSteps < 0 ? Number.MAX_SAFE_INTEGER : opts.maxSteps, procs: opts.procs ?? 1, seed: opts.seed ?? 1, run }, out);
   }
+  for (const w of built.warnings) process.stderr.write(w.format() + "\n");
   if (opts.run?.check || opts.run?.runtimeAsm) throw new Error(`${file}: --check and --runtime-asm need a whole program (one that defines main·main), not a function`);
+  const image = assembleFileSimple(file, { source: nodeSource });
   if (opts.maxSteps < 0) opts = { ...opts, maxSteps: 1_000_000 };
   const text = image.symbols.filter((s) => s.kind === "text");
   if (text.length === 0) throw new Error(`${file}: no TEXT symbol to run`);
-  const entry = opts.entry
-    ? text.find((s) => s.name === opts.entry || s.name === `main.${opts.entry}` || s.name.endsWith(`.${opts.entry}`))
-    : text[0];
-  if (!entry) throw new Error(`${file}: no TEXT symbol ${opts.entry} (symbols: ${text.map((s) => s.name).join(", ")})`);
+  let entry = text[0]!;
+  if (opts.entry !== undefined) {
+    // A bare name (sum10) is the package's, as gdb's `break sum10` would find it.
+    let m = lookupSymbol(image.image, opts.entry);
+    if (!m.ok && !/[.\u00b7]/.test(opts.entry)) {
+      const pkg = lookupSymbol(image.image, "\u00b7" + opts.entry);
+      if (pkg.ok) m = pkg;
+    }
+    const sym = m.ok ? text.find((s) => s.name === m.name) : undefined;
+    if (!sym) throw new UsageError(`--entry: ${m.ok ? `${m.name} is not a TEXT symbol` : m.message} (TEXT symbols: ${text.map((s) => s.name).join(", ")})`, "verify");
+    entry = sym;
+  }
   const a = new InterpEngine();
   const b = new UnicornEngine();
   try {
@@ -157,25 +183,37 @@ function finish(steps: number, stop: Stop, image: SimpleImage, a: InterpEngine, 
 export function registerVerify(program: Command, setStatus: (s: number) => void): void {
   const cmd = program
     .command("verify")
-    .description("run a function of FILE.s on the interpreter and on unicorn in lockstep, comparing every instruction")
+    .description("run a program (or one function of FILE.s) on the interpreter and on unicorn in lockstep, comparing every instruction")
     .argument("<file>", "Go assembly file (.s)")
     .option("--max-steps <n>", "stop after this many instructions (default: 1000000 for a function, no limit for a program)")
-    .option("--entry <sym>", "function to run alone (default: the whole program if it has main·main, else the first TEXT symbol)")
-    .option("--procs <n>", "for a whole program: GOMAXPROCS", "1")
-    .option("--seed <n>", "for a whole program: the kernel's interleaving seed", "1")
+    .option("--entry <sym>", "function to run alone, as the source spells it: ·f, main·f or main.f (default: the whole program if it has main·main, else the first TEXT symbol)")
     .option("--force", "overwrite an existing output file even if it is not of the kind written (never an input)");
+  runFlags(cmd, { omit: ["engine", "maxInsns"] });
   addCheckOptions(cmd)
     .action((file: string, o: VerifyOptions) => {
-      const maxSteps = o.maxSteps === undefined ? -1 : Number(o.maxSteps);
-      if (o.maxSteps !== undefined && (!Number.isInteger(maxSteps) || maxSteps <= 0)) throw new Error(`--max-steps: not a positive integer: ${o.maxSteps}`);
-      const procs = Number(o.procs), seed = Number(o.seed);
-      if (!Number.isInteger(procs) || procs <= 0) throw new Error(`--procs: not a positive integer: ${o.procs}`);
-      if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed: not an integer >= 0: ${o.seed}`);
-      const opts: Parameters<typeof verifyFile>[1] = { maxSteps, procs, seed };
-      if (o.entry !== undefined) opts.entry = o.entry;
+      let maxSteps = -1;
+      if (o.maxSteps !== undefined) maxSteps = posIntOf("--max-steps", o.maxSteps);
+      const r = runOptions("verify", o);
+      const opts: VerifyFileOptions = { maxSteps, procs: r.procs ?? 1, seed: r.seed ?? 1 };
+      if (o.entry !== undefined) {
+        opts.entry = o.entry;
+        // Only a whole program has a runtime to take these.
+        for (const [k, flag] of PROGRAM_ONLY) {
+          if (o[k] !== undefined) throw new UsageError(`${flag} applies to a whole program, not to --entry's one function`, "verify");
+        }
+        if (o.sysmon === false) throw new UsageError("--no-sysmon applies to a whole program, not to --entry's one function", "verify");
+      }
+      if (r.strict) opts.strict = true;
+      const { procs: _p, seed: _s, strict: _st, ...run } = r;
       const check = new CheckSession(o, runInputs([file]));
-      if (check.enabled || o.runtimeAsm) opts.run = check.apply({});
+      opts.run = check.apply(run);
       const status = verifyFile(file, opts, (s) => process.stdout.write(s));
       setStatus(check.finish(status));
     });
+}
+
+function posIntOf(name: string, v: string): number {
+  const n = /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name}: not a positive integer: ${v}`, "verify");
+  return n;
 }

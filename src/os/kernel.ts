@@ -344,7 +344,7 @@ export class Kernel {
     }
   }
 
-  /** The slice a run left when its budget ran out (see run); stepOnce and requestSwitch drop it. */
+  /** The slice a run left when its budget ran out (see run); stepOnce, stepMany and requestSwitch drop it. */
   private unfinished: { t: Thread; budget: number } | undefined;
 
   // runHosted's state: the thread running, the icount at which its slice
@@ -422,12 +422,64 @@ export class Kernel {
     if (t.state === "exited") this.cur = undefined;
     if (end) return end;
     if (this.exitCode !== undefined) return { kind: "exit", code: this.exitCode };
-    // The tick (--preempt-every) as run gives it, so a stepped machine is preempted where a run one is.
-    if (this.engine.icount >= this.nextTick) {
-      this.nextTick = this.engine.icount + this.tickEvery;
-      if (t.state === "runnable") this.onTick?.(t);
-    }
+    this.tick(t);
     return undefined;
+  }
+
+  /** The tick (--preempt-every) once the count is due, as run() makes it: for stepOnce and stepMany. */
+  private tick(t: Thread): void {
+    if (this.engine.icount < this.nextTick) return;
+    this.nextTick = this.engine.icount + this.tickEvery;
+    if (t.state === "runnable") this.onTick?.(t);
+  }
+
+  /**
+   * n steps exactly as n calls of stepOnce take them (each instruction and
+   * each host call is one; the current thread runs on until it blocks), but
+   * with the engine running whole stretches of instructions between the
+   * points where stepOnce does more than execute one: a debugger's replay,
+   * which must reach the machine n stepOnce calls reach, fast. Returns the
+   * steps taken, which are fewer than n only when the machine ended (the
+   * call that ends it counts, as stepOnce's does).
+   */
+  stepMany(n: number): { steps: number; end: Exit | undefined } {
+    const e = this.engine;
+    // As stepOnce: a slice left by run() is not resumed by steps.
+    this.unfinished = undefined;
+    let done = 0;
+    while (done < n) {
+      if (this.exitCode !== undefined) return { steps: done + 1, end: { kind: "exit", code: this.exitCode } };
+      let t = this.cur;
+      if (!t || t.state !== "runnable" || this.rotate) {
+        this.rotate = false;
+        t = this.pick();
+        if (!t) return { steps: done + 1, end: { kind: "deadlock" } };
+        this.switchTo(t);
+      }
+      if (t.sig.pending & ~t.sig.mask) {
+        this.deliverPending(t);
+        if (this.exitCode !== undefined) return { steps: done + 1, end: { kind: "exit", code: this.exitCode } };
+      }
+      // No further than the tick: stepOnce makes it after the instruction that reaches it.
+      const before = e.icount;
+      const stop = e.run(Math.min(n - done, Math.max(1, this.nextTick - before)));
+      const ran = e.icount - before;
+      t.icount += ran;
+      this.now += ran;
+      done += ran;
+      if (stop.kind === "hostcall") {
+        // stepOnce stops before a host function without retiring anything:
+        // the call is a step of its own, the next one if any is left.
+        if (done === n) break;
+        done++;
+      }
+      const end = this.handle(t, stop);
+      if (t.state === "exited") this.cur = undefined;
+      if (end) return { steps: done, end };
+      if (this.exitCode !== undefined) return { steps: done, end: { kind: "exit", code: this.exitCode } };
+      this.tick(t);
+    }
+    return { steps: done, end: undefined };
   }
 
   /** Makes sig pending on thread t (tgkill, or a lab's forced preemption). */
@@ -663,14 +715,13 @@ export class Kernel {
         let cur: number;
         try { cur = this.u32(addr); } catch { return this.ret(-EFAULT); }
         if (cur !== (val >>> 0)) return this.ret(-EAGAIN);
-        // Linux copies the timeout in before it waits: one it cannot read
-        // is EFAULT, not a wait without end.
-        let ns: number | undefined;
-        if (timeout !== 0 && (ns = this.timespec(timeout)) === undefined) return this.ret(-EFAULT);
         this.ret(0);
         t.state = "futex";
         t.futexAddr = addr;
-        if (ns !== undefined) t.deadline = this.now + ns;
+        if (timeout !== 0) {
+          const ns = this.timespec(timeout);
+          if (ns !== undefined) t.deadline = this.now + ns;
+        }
         this.save(t);
         return;
       }

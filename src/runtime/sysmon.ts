@@ -9,7 +9,7 @@
 // queued goroutines run. When every P is idle, sysmon sleeps on
 // sched.sysmonnote until the next timer or until exitsyscall wakes it.
 // With GODEBUG=schedtrace=MS (--schedtrace), it prints Go's SCHED line
-// every MS ms of virtual time.
+// when it starts and then every MS ms of virtual time, at 0, MS, 2·MS ...
 //
 // sysmon is a generator: its round keeps JavaScript state (idle, delay,
 // the loop over the Ps) across its calls into machine code, and it runs
@@ -41,15 +41,21 @@ function* sysmon(rt: Runtime, h: H): HostGen {
   mem.setI32(s + schedt_nmsys, mem.i32(s + schedt_nmsys) + 1);
   checkdead(rt);
   unlock(rt, s + schedt_lock);
-  // lasttrace starts a whole period back, so the first round prints, as
-  // Go's does (its nanotime is far from zero); times count from that round.
-  let idle = 0, delay = 0, lasttrace = -Number.MAX_SAFE_INTEGER, starttime = -1;
+  let idle = 0, delay = 0;
+  // schedtrace: the first line now (Go's first is "SCHED 0ms" too, at its
+  // first round; a program shorter than that round would print none), then
+  // one every period of virtual time, sysmon's sleep cut short to be on
+  // time: Go's may oversleep a due line by up to 10 ms, and a lab compares
+  // lines at 0, MS, 2·MS ...
   const schedtrace = (rt.opts.schedtrace ?? 0) * 1_000_000;
+  const starttime = rt.now;
+  let nexttrace = starttime + schedtrace;
+  if (schedtrace > 0) yield* schedtraceLine(rt, h, 0);
   for (;;) {
     if (idle === 0) delay = 20;
     else if (idle > 50) delay *= 2;
     if (delay > 10_000) delay = 10_000;
-    yield* usleep(rt, h, delay);
+    yield* usleep(rt, h, schedtrace > 0 ? Math.max(1, Math.min(delay, Math.ceil((nexttrace - rt.now) / 1000))) : delay);
     rt.stats.preempt.sysmonRounds++;
     let now = rt.now;
     // With schedtrace on, sysmon never sleeps for long: it has lines to print.
@@ -75,9 +81,9 @@ function* sysmon(rt: Runtime, h: H): HostGen {
     }
     if ((yield* retake(rt, h, now)) !== 0) idle = 0;
     else idle++;
-    if (schedtrace > 0 && lasttrace + schedtrace <= now) {
-      lasttrace = now;
-      if (starttime < 0) starttime = now;
+    if (schedtrace > 0 && nexttrace <= now) {
+      // Lines due while sysmon could not run (a long system call) are skipped, as Go's are.
+      while (nexttrace <= now) nexttrace += schedtrace;
       yield* schedtraceLine(rt, h, now - starttime);
     }
   }

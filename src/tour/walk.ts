@@ -34,12 +34,19 @@ import { formatEvent, gobuf as readGobuf, goid as goidOf, GPR_NAMES, insnAt, isG
 import type { Machine } from "../runtime/boot.ts";
 import { g_sched, gobuf_g } from "../runtime/offsets.ts";
 
+/** The sentence every walk that restores a gobuf says once. */
+export const GOBUF_SENTENCE =
+  "A gobuf holds only SP, PC, BP, ctxt and ret because a goroutine is switched out only at a call (mcall, morestack, " +
+  "or the call asyncPreempt's signal injects): the ABI lets a call clobber every other register, so nothing else needs saving.\n";
+
 /** One thing the tour says, after the machine has done what it describes. */
 export type TourItem =
   /** Prose, exactly as printed (it carries its own newlines). */
   | { kind: "text"; text: string }
-  /** One instruction just executed: where it was, what it changed, its source line's comment. */
-  | { kind: "insn"; phase: "mcall" | "gogo"; pc: number; where: string; text: string; changes: string[]; comment: string }
+  /** A section begins: the terminal pauses before it (Enter to go on). */
+  | { kind: "section"; title: string }
+  /** One instruction just executed: where it was, what it changed, its source line's comment (phase: the routine or chapter). */
+  | { kind: "insn"; phase: string; pc: number; where: string; text: string; changes: string[]; comment: string }
   /** One of the scheduler's decisions between mcall and gogo. */
   | { kind: "event"; ev: SchedEvent; text: string };
 
@@ -60,6 +67,7 @@ const hex = (v: number | bigint): string => "0x" + v.toString(16);
 export function renderItem(it: TourItem): string {
   switch (it.kind) {
     case "text": return it.text;
+    case "section": return `\n── ${it.title}\n`;
     case "event": return `  ${it.text}\n`;
     case "insn":
       return `  ${hex(it.pc)}  ${it.where.padEnd(24)} ${it.text.padEnd(34)} ${it.changes.join(" ")}\n` +
@@ -123,7 +131,8 @@ export function* walkTour(m: Machine, host: TourHost): Generator<TourItem, numbe
   for (let i = 0; i < maxSteps; i++) {
     const end = host.step();
     if (end) {
-      yield { kind: "text", text: `tour: the program ended before any goroutine called runtime.Gosched (${end})\n` };
+      yield { kind: "text", text: `tour: the program ended before any goroutine called runtime.Gosched (${end}); ` +
+        "the other chapters follow other paths: --chapter park (a channel receive), preempt, morestack, syscall\n" };
       return 1;
     }
     if (reg(REG_RIP) === mcall) {
@@ -136,6 +145,7 @@ export function* walkTour(m: Machine, host: TourHost): Generator<TourItem, numbe
     yield { kind: "text", text: "tour: no goroutine called runtime.Gosched within the step limit\n" };
     return 1;
   }
+  yield { kind: "section", title: "gosched: one Gosched, through mcall, the scheduler and gogo" };
   yield prose(`Goroutine ${goid(gp)} has called runtime.Gosched: mcall's return address is ${describe(mem.ptr(reg(4)), reg(4) + 8)}.\n`);
   yield prose(`Gosched asks mcall to run gosched_m on g0. Watch its state go into g.sched at ${hex(gp + g_sched)}.\n\n`);
 
@@ -161,10 +171,11 @@ export function* walkTour(m: Machine, host: TourHost): Generator<TourItem, numbe
     return { kind: "insn", phase, pc: rip, where: where(rip), text, changes, comment: comment(rip) };
   };
 
+  yield { kind: "section", title: "runtime.mcall" };
   yield prose(`mcall (asm/asm_amd64.s), on G${goid(gp)}:\n`);
   for (let i = 0; i < 64 && image.symAt(reg(REG_RIP))?.name === "runtime.mcall"; i++) yield step(gp, `G${goid(gp)}`, "mcall");
   const parked = readGobuf(m, gp + g_sched);
-  yield prose(`\nG${goid(gp)} is now parked in its gobuf: sp=${hex(parked.sp)} pc=${hex(parked.pc)} ` +
+  yield prose(`G${goid(gp)} is now parked in its gobuf: sp=${hex(parked.sp)} pc=${hex(parked.pc)} ` +
     `(${describe(parked.pc, parked.sp)}). The thread runs g0, in gosched_m.\n\n`);
 
   // 2. The scheduler, as events, until gogo.
@@ -172,6 +183,7 @@ export function* walkTour(m: Machine, host: TourHost): Generator<TourItem, numbe
   const unsubscribe = subscribe(m, (ev) => { events.push(ev); });
   for (let i = 0; i < maxSteps && reg(REG_RIP) !== gogo; i++) host.step();
   unsubscribe();
+  yield { kind: "section", title: "the scheduler" };
   yield prose("The scheduler, on g0 (TypeScript: src/runtime/proc.ts):\n");
   const say: Record<SchedEvent["kind"], (ev: SchedEvent) => string> = {
     gosched: (ev) => `gosched_m: G${ev.goid} running → runnable, onto the global run queue (Gosched gives up the P's local queue too)`,
@@ -190,8 +202,9 @@ export function* walkTour(m: Machine, host: TourHost): Generator<TourItem, numbe
   for (const ev of events) yield { kind: "event", ev, text: say[ev.kind]?.(ev) ?? formatEvent(ev) };
   const next = mem.ptr(mem.ptr(reg(4) + 8) + gobuf_g);
   const want = gobufOf(next);
-  yield prose(`\ngogo (asm/asm_amd64.s), switching to G${goid(next)}: its gobuf holds sp=${hex(want["sched.sp"])} pc=${hex(want["sched.pc"])} ` +
-    `(${describe(want["sched.pc"], want["sched.sp"])}) bp=${hex(want["sched.bp"])} ctxt=${hex(want["sched.ctxt"])}.\n`);
+  yield { kind: "section", title: "runtime.gogo" };
+  yield prose(`gogo (asm/asm_amd64.s), switching to G${goid(next)}: its gobuf holds sp=${hex(want["sched.sp"])} pc=${hex(want["sched.pc"])} ` +
+    `(${describe(want["sched.pc"], want["sched.sp"])}) bp=${hex(want["sched.bp"])} ctxt=${hex(want["sched.ctxt"])}.\n` + GOBUF_SENTENCE);
   for (let i = 0; i < 64; i++) {
     const name = image.symAt(reg(REG_RIP))?.name;
     if (name !== "runtime.gogo" && !name?.startsWith("gogo<")) break;

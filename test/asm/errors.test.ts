@@ -129,7 +129,8 @@ describe("gmpemu asm on bad input", () => {
     const r = cli("asm");
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/missing required argument 'files'/);
-    expect(r.stderr).toMatch(/Usage: gmpemu asm/);
+    // Issue 17: one line and a hint, never the whole help.
+    expect(r.stderr).toMatch(/^error: missing required argument 'files' \(see gmpemu asm --help\)\n$/);
     const u = cli("frobnicate");
     expect(u.status).toBe(2);
     expect(u.stderr).toMatch(/unknown command 'frobnicate'/);

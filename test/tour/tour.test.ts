@@ -18,7 +18,7 @@ describe("gmpemu tour", () => {
   const lines = out.split("\n");
 
   it("follows mcall: the gobuf filled, then g0 in TLS and R14, then g0's stack", () => {
-    expect(out).toMatch(/^Goroutine 5 has called runtime.Gosched: mcall's return address is runtime.Gosched's continuation, which returns to main.loop\+0x[0-9a-f]+ \(programs\/gosched.s:\d+\)/);
+    expect(out).toMatch(/^\n── gosched: one Gosched, through mcall, the scheduler and gogo\nGoroutine 5 has called runtime.Gosched: mcall's return address is runtime.Gosched's continuation, which returns to main.loop\+0x[0-9a-f]+ \(programs\/gosched.s:\d+\)/);
     const mcall = lines.slice(lines.findIndex((l) => l.startsWith("mcall")), lines.findIndex((l) => l.startsWith("G5 is now parked")));
     const changes = mcall.filter((l) => /^  0x/.test(l));
     // In this order: sched.pc, sched.sp, sched.bp; then TLS g = g0; then SP = g0's stack.
@@ -46,6 +46,7 @@ describe("gmpemu tour", () => {
     expect(text).toContain("(G6)");
     expect(text).toContain("G6.sched.sp=0x0");
     expect(text).toContain("JMP BX");
+    expect(text).toContain("A gobuf holds only SP, PC, BP, ctxt and ret because a goroutine is switched out only at a call");
     expect(out).toContain(`G6 runs again at runtime.Gosched's continuation`);
     expect(out).toContain(`with SP=${m[1]} and BP=${m[2]}, as its gobuf said`);
   });

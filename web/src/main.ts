@@ -341,7 +341,8 @@ function showTourStop(i: number): void {
         h("span", "addr", {}, `0x${it.pc.toString(16)}`), h("span", "where", {}, it.where), h("span", "text", {}, it.text),
         h("span", "changes", {}, it.changes.join(" ")), it.comment ? h("span", "comment", {}, `// ${it.comment}`) : null);
     }
-    return h("div", cls, { "data-k": k, "data-step": s.snap.steps }, it.text.trim());
+    // A section heading (the CLI pauses there) is a title line on the page.
+    return h("div", cls, { "data-k": k, "data-step": s.snap.steps }, it.kind === "section" ? it.title : it.text.trim());
   }));
   $("tour-pos").textContent = ` ${i + 1} / ${tourStops.length} `;
   if (!busy) ui.status.textContent = tourNote || `tour: stop ${i + 1} of ${tourStops.length} (→ next, ← back)`;
