@@ -20,7 +20,7 @@
 import { assembleFile, type ObjFile } from "../asm/assemble.ts";
 import { link, LinkError, type Image } from "../asm/link.ts";
 import { AsmErrors, type AsmError } from "../asm/prog.ts";
-import { PROT_READ, PROT_WRITE, REG_RIP } from "../engine/engine.ts";
+import { PROT_READ, PROT_WRITE, REG_RIP, type Engine } from "../engine/engine.ts";
 import { createEngine } from "../engine/index.ts";
 import { mapImage } from "../engine/load.ts";
 import type { Exit, KernelOptions } from "../os/kernel.ts";
@@ -28,6 +28,7 @@ import { HostTable } from "./bridge.ts";
 import { newRuntime } from "./init.ts";
 import { GoPanic, GoThrow } from "./panic.ts";
 import type { Runtime, RuntimeOptions } from "./rt.ts";
+import type { GoProgram } from "./goprog.ts";
 import { register as registerStack } from "./stack.ts";
 import { register as registerProc } from "./proc.ts";
 import { register as registerChan } from "./chan.ts";
@@ -39,6 +40,8 @@ import { register as registerSysmon } from "./sysmon.ts";
 import { register as registerSignal, forcePreempt } from "./signal_unix.ts";
 import { register as registerMain } from "./main.ts";
 import { register as registerSyscall } from "./syscall.ts";
+import { register as registerSelect } from "./select.ts";
+import { register as registerGo } from "./gosrc.ts";
 import { goroutineDump } from "./traceback.ts";
 
 /** The main thread's OS stack (Linux puts it just below the top of user space). */
@@ -108,6 +111,9 @@ export function hostTable(): HostTable<Runtime> {
     t.section("src/runtime/signal_unix.ts", registerSignal);
     t.section("src/runtime/syscall.ts", registerSyscall);
     t.section("src/runtime/stack.ts", registerStack);
+    // Last, so that the host addresses above stay where they were.
+    t.section("src/runtime/select.ts", registerSelect);
+    t.section("src/runtime/gosrc.ts", registerGo);
     table = t;
   }
   return table;
@@ -143,6 +149,18 @@ export function linkProgram(files: readonly string[], src: ProgramSources, inclu
 /** Builds the machine for a program, ready to run. */
 export function buildMachine(files: readonly string[], opts: RunOptions & ProgramSources): Machine {
   const image = linkProgram(files, opts, opts.includeDirs ?? []);
+  return bootImage(image, opts);
+}
+
+/** What a program compiled by Go adds to a machine (src/golang/): its pclntab's answers and its own mapping. */
+export interface CompiledParts {
+  go: GoProgram;
+  /** Maps the image into the engine (the runtime's assembly and the binary's segments). */
+  map: (e: Engine) => void;
+}
+
+/** Builds the machine for a linked image (an assembly program's, or a compiled program's with `compiled`). */
+export function bootImage(image: Image, opts: RunOptions, compiled?: CompiledParts): Machine {
   const engine = createEngine(opts.engine ?? "interp");
   const kopts: KernelOptions = { seed: opts.seed ?? 1 };
   if (opts.stdout) kopts.stdout = opts.stdout;
@@ -153,10 +171,11 @@ export function buildMachine(files: readonly string[], opts: RunOptions & Progra
     }
     kopts.tickEvery = opts.preemptEvery;
   }
-  mapImage(engine, image);
+  if (compiled) compiled.map(engine);
+  else mapImage(engine, image);
   const rt = newRuntime(engine, {
     ...opts, m0: image.addrOf("runtime.m0")!, g0: image.addrOf("runtime.g0")!, seed: opts.seed ?? 1,
-  }, { table: hostTable(), image, kernel: kopts, onTick: forcePreempt });
+  }, { table: hostTable(), image, kernel: kopts, onTick: forcePreempt, ...(compiled ? { go: compiled.go } : {}) });
   rt.bridge.install();
   engine.map(OS_STACK_TOP - OS_STACK_SIZE, OS_STACK_SIZE, PROT_READ | PROT_WRITE);
   const entry = image.addrOf("runtime.rt0_go");
@@ -167,7 +186,11 @@ export function buildMachine(files: readonly string[], opts: RunOptions & Progra
 
 /** Runs a program to its end; never throws for what the program does (only for bad input). */
 export function runProgram(files: readonly string[], opts: RunOptions & ProgramSources): RunResult {
-  const m = buildMachine(files, opts);
+  return runMachine(buildMachine(files, opts), opts);
+}
+
+/** Runs a built machine to its end (see runProgram). */
+export function runMachine(m: Machine, opts: RunOptions): RunResult {
   opts.observe?.(m);
   // The engine is closed only after the endings below have read it for
   // their tracebacks (unicorn's memory is gone once it is closed).

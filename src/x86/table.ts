@@ -366,6 +366,12 @@ add({ as: "MOVO", args: ["x", "xm"], op: "movdqu", size: 16, pfx: 0x66, code: [0
 add({ as: "XORPS", args: ["xm", "x"], op: "xorps", size: 16, code: [0x0f, 0x57] });
 add({ as: "PXOR", args: ["xm", "x"], op: "pxor", size: 16, pfx: 0x66, code: [0x0f, 0xef] });
 
+// --- what code compiled by Go uses besides ---------------------------------------
+// Go's compiler emits these where the runtime's assembly never does: the
+// multi-byte NOPs it aligns loops with.
+add({ as: "NOPW", args: ["rm16"], op: "nop", size: 2, pfx: 0x66, code: [0x0f, 0x1f], ext: 0 });
+add({ as: "NOPL", args: ["rm32"], op: "nop", size: 4, code: [0x0f, 0x1f], ext: 0 });
+
 /** All rows, in table order. A row's index is its identity (Form id). */
 export const FORMS: readonly Form[] = rows;
 
