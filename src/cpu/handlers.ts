@@ -17,6 +17,7 @@ import { shiftHandler } from "./shift.ts";
 import { divHandler, imul, mulHandler } from "./mul.ts";
 import { mov128, movq, xor128 } from "./sse.ts";
 import { bad, cld, cpuid, int3, intn, nop, rdtsc, rdtscp, std, syscall, ud2 } from "./system.ts";
+import { bt, btc, btr, bts } from "./bits.ts";
 
 const ALU_KIND: Record<string, number> = {
   add: A_ADD, or: A_OR, adc: A_ADC, sbb: A_SBB, and: A_AND, sub: A_SUB, xor: A_XOR, cmp: A_CMP, test: A_TEST,
@@ -95,6 +96,10 @@ export function resolveHandler(i: Insn): Handler {
     case "rdtscp": return rdtscp;
     case "cld": return cld;
     case "std": return std;
+    case "bt": return bt;
+    case "bts": return bts;
+    case "btr": return btr;
+    case "btc": return btc;
     case "bad": return bad;
   }
   return bad;

@@ -253,8 +253,15 @@ export function loadGoBinary(bytes: Uint8Array, path: string, asm: Image, host: 
     if (writeBarrier !== undefined && e.read(writeBarrier, 4).some((b) => b !== 0)) throw new LoadError(`${path}: runtime.writeBarrier is set`);
   };
 
+  const itablink = elf.section(".itablink");
+  const itabs: number[] = [];
+  if (itablink) {
+    const b = elf.sectionBytes(itablink);
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    for (let o = 0; o + 8 <= b.length; o += 8) itabs.push(dv.getUint32(o + 4, true) * 0x1_0000_0000 + dv.getUint32(o, true));
+  }
   const go: GoProgram = {
-    path, mainInittask: mainInit, types, args,
+    path, mainInittask: mainInit, types, args, itabs, text: syms.get("runtime.text") ?? pcln.textStart,
     isGoCode: (pc) => pcln.findFunc(pc) !== undefined,
     asyncSafePoint: (pc) => asyncSafePoint(pcln, pc),
     spdelta: (pc) => {

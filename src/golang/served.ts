@@ -56,6 +56,9 @@ export const SERVED: ReadonlyMap<string, string> = new Map([
   ["runtime.newobject", "runtime.newobject"],
   ["runtime.mallocgc", "runtime.mallocgc"],
   ["runtime.newarray", "runtime.newarray"],
+  ["reflect.unsafe_New", "runtime.newobject"],
+  ["internal/reflectlite.unsafe_New", "runtime.newobject"],
+  ["reflect.unsafe_NewArray", "runtime.newarray"],
   // Channels and select (chan.go, select.go).
   ["runtime.makechan", "runtime.makechan·chantype"],
   ["runtime.makechan64", "runtime.makechan·chantype"],
@@ -136,6 +139,16 @@ export const SERVED: ReadonlyMap<string, string> = new Map([
   ["runtime.panicunsafeslicelen", "runtime.panicunsafeslicelen"],
   ["runtime.panicmakeslicelen", "runtime.panicmakeslicelen"],
   ["runtime.panicmakeslicecap", "runtime.panicmakeslicecap"],
+  // Interfaces (iface.go): itabs, built as Go builds them.
+  ["runtime.getitab", "runtime.getitab"],
+  ["runtime.convI2I", "runtime.convI2I"],
+  ["runtime.assertI2I", "runtime.assertI2I"],
+  ["runtime.assertI2I2", "runtime.assertI2I2"],
+  ["runtime.assertE2I", "runtime.assertE2I"],
+  ["runtime.assertE2I2", "runtime.assertE2I2"],
+  ["runtime.panicdottypeE", "runtime.panicdottypeE"],
+  ["runtime.panicdottypeI", "runtime.panicdottypeI"],
+  ["runtime.panicnildottype", "runtime.panicnildottype"],
   // The finalizer is never run (there is no collector): recording nothing is exact.
   ["runtime.SetFinalizer", "runtime.SetFinalizer"],
   ["runtime.KeepAlive", "runtime.KeepAlive"],
@@ -156,7 +169,7 @@ export const SERVED: ReadonlyMap<string, string> = new Map([
 export const COMPILED_FILES: ReadonlySet<string> = new Set([
   "alg.go", "hash64.go", "string.go", "slice.go", "utf8.go", "error.go", "unsafe.go", "msize.go",
   "map.go", "map_fast32.go", "map_fast64.go", "map_faststr.go", "float.go", "complex.go", "type.go",
-  "memmove_amd64.s", "memclr_amd64.s", "duff_amd64.s", "mbarrier.go", "iface.go", "typekind.go",
+  "memmove_amd64.s", "memclr_amd64.s", "duff_amd64.s", "mbarrier.go", "iface.go", "typekind.go", "atomic_pointer.go",
 ]);
 
 /** Functions of other runtime files that run as compiled: the panic stubs (they jump to goPanic*), fastrand. */

@@ -42,6 +42,7 @@ import { register as registerMain } from "./main.ts";
 import { register as registerSyscall } from "./syscall.ts";
 import { register as registerSelect } from "./select.ts";
 import { register as registerGo } from "./gosrc.ts";
+import { register as registerIface } from "./iface.ts";
 import { goroutineDump } from "./traceback.ts";
 
 /** The main thread's OS stack (Linux puts it just below the top of user space). */
@@ -114,6 +115,7 @@ export function hostTable(): HostTable<Runtime> {
     // Last, so that the host addresses above stay where they were.
     t.section("src/runtime/select.ts", registerSelect);
     t.section("src/runtime/gosrc.ts", registerGo);
+    t.section("src/runtime/iface.ts", registerIface);
     table = t;
   }
   return table;

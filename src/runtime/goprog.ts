@@ -27,6 +27,10 @@ export interface GoProgram {
   readonly types: number;
   /** os.Args, as the program sees them. */
   readonly args: readonly string[];
+  /** moduledata.text: the base of the methods' textOffs. */
+  readonly text: number;
+  /** The itabs the linker wrote (.itablink), which getitab finds first. */
+  readonly itabs: readonly number[];
   /** Whether pc is in a function compiled by Go (not our assembly, not a host function). */
   isGoCode(pc: number): boolean;
   /** isAsyncSafePoint's pclntab checks at pc (the M and stack checks are the caller's). */

@@ -90,7 +90,8 @@ export type Op =
   | "setcc" | "cmovcc" | "jcc" | "jmp" | "call" | "ret"
   | "nop" | "ud2" | "int3" | "int" | "syscall" | "pause"
   | "mfence" | "lfence" | "sfence" | "cpuid" | "rdtsc" | "rdtscp" | "cld" | "std"
-  | "movups" | "movdqu" | "movq_x" | "movd_x" | "xorps" | "pxor";
+  | "movups" | "movdqu" | "movq_x" | "movd_x" | "xorps" | "pxor"
+  | "bt" | "bts" | "btr" | "btc";
 
 export interface Form {
   /** Go mnemonic, as the assembler reads it and the disassembler prints it. */
@@ -371,6 +372,14 @@ add({ as: "PXOR", args: ["xm", "x"], op: "pxor", size: 16, pfx: 0x66, code: [0x0
 // multi-byte NOPs it aligns loops with.
 add({ as: "NOPW", args: ["rm16"], op: "nop", size: 2, pfx: 0x66, code: [0x0f, 0x1f], ext: 0 });
 add({ as: "NOPL", args: ["rm32"], op: "nop", size: 4, code: [0x0f, 0x1f], ext: 0 });
+// Bit test (Go's ybtl: the immediate form first).
+for (const [name, op, e, code] of [["BT", "bt", 4, 0xa3], ["BTS", "bts", 5, 0xab], ["BTR", "btr", 6, 0xb3], ["BTC", "btc", 7, 0xbb]] as [string, Op, number, number][]) {
+  for (const w of WIDE) {
+    const lock = op === "bt" ? {} : { lockable: true };
+    add({ as: name + w.s, args: ["i8", rm(w)], op, ...sz(w), code: [0x0f, 0xba], ext: e, ...lock });
+    add({ as: name + w.s, args: [r(w), rm(w)], op, ...sz(w), code: [0x0f, code], ...lock });
+  }
+}
 
 /** All rows, in table order. A row's index is its identity (Form id). */
 export const FORMS: readonly Form[] = rows;

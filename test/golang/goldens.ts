@@ -43,7 +43,7 @@ export function goRun(name: string): Outcome {
   if (go === null) throw new Error("no Go 1.19");
   buildDir ??= mkdtempSync(join(tmpdir(), "gmpemu-gotwins-"));
   const bin = join(buildDir, name);
-  const env = { ...process.env, GO111MODULE: "off" };
+  const env: NodeJS.ProcessEnv = { ...process.env, GO111MODULE: "off" };
   delete env.GOTRACEBACK;
   delete env.GODEBUG;
   const b = spawnSync(go, ["build", "-o", bin, join(PROGRAMS, name + ".go")], { cwd: buildDir, env, encoding: "utf8" });
