@@ -375,6 +375,31 @@ export const ROWS: Row[] = [
   { b: "48 8b 40 f8", asm: "MOVQ -0x8(AX), AX", in: { AX: 0 }, stop: fault("page", { addr: 0xfffffffffffffff8n, access: "read" }) },
   { b: "64 48 8b 04 25 f8 ff ff ff", asm: "MOVQ FS:0xfffffff8, AX", in: { AX: 0 }, out: { AX: 0 }, stop: () => { /* FS base is mapped: no fault */ } },
   { b: "f0 48 0f b1 0b", asm: "LOCK; CMPXCHGQ CX, (BX)", in: { AX: 4, BX: RO }, out: { AX: 4 }, stop: fault("page", { addr: BigInt(RO), access: "write" }) },
+
+  // ---- what Go's compiler emits: multi-byte NOPs, BT/BTS/BTR/BTC -------------------------------
+  { b: "0f 1f 00", asm: "NOPL (AX)", in: { AX: 0, flags: "CF" }, out: { RIP: CODE + 3, flags: "CF" } },
+  { b: "66 0f 1f 00", asm: "NOPW (AX)", in: { AX: 0 }, out: { RIP: CODE + 4 } },
+  { b: "0f ba e0 03", asm: "BTL $0x3, AX", in: { AX: 8, flags: "ZF" }, out: { AX: 8, flags: "CF ZF" }, undef: OF | SF | AF | PF },
+  { b: "48 0f ba e0 3f", asm: "BTQ $0x3f, AX", in: { AX: MIN }, out: { AX: MIN, flags: "CF" }, undef: OF | SF | AF | PF },
+  { b: "66 0f ba e0 11", asm: "BTW $0x11, AX", in: { AX: 2 }, out: { AX: 2, flags: "CF" }, undef: OF | SF | AF | PF },
+  { b: "0f a3 c8", asm: "BTL CX, AX", in: { AX: 2, CX: 33 }, out: { AX: 2, flags: "CF" }, undef: OF | SF | AF | PF },
+  { b: "0f a3 c8", asm: "BTL CX, AX", in: { AX: 2, CX: 32, flags: "CF" }, out: { AX: 2, flags: "" }, undef: OF | SF | AF | PF },
+  { b: "48 0f a3 c8", asm: "BTQ CX, AX", in: { AX: 1n << 40n, CX: 40 }, out: { flags: "CF" }, undef: OF | SF | AF | PF },
+  { b: "66 0f a3 c8", asm: "BTW CX, AX", in: { AX: 8, CX: 0x13 }, out: { flags: "CF" }, undef: OF | SF | AF | PF },
+  { b: "0f a3 0b", asm: "BTL CX, (BX)", in: { BX: DATA, CX: 9, mem: { [DATA]: "00 02" } }, out: { flags: "CF" }, undef: OF | SF | AF | PF },
+  { b: "48 0f a3 0b", asm: "BTQ CX, (BX)", in: { BX: DATA + 16, CX: M1, mem: { [DATA + 15]: "80" } }, out: { flags: "CF" }, undef: OF | SF | AF | PF },
+  { b: "0f ba 2b 05", asm: "BTSL $0x5, (BX)", in: { BX: DATA, mem: { [DATA]: "00 00 00 00" } }, out: { mem: { [DATA]: "20 00 00 00" }, flags: "" }, undef: OF | SF | AF | PF },
+  { b: "48 0f ab c8", asm: "BTSQ CX, AX", in: { AX: 0, CX: 35 }, out: { AX: 1n << 35n, flags: "" }, undef: OF | SF | AF | PF },
+  { b: "66 0f ab c8", asm: "BTSW CX, AX", in: { AX: 0xffff0000n, CX: 4 }, out: { AX: 0xffff0010n, flags: "" }, undef: OF | SF | AF | PF },
+  { b: "0f ba f0 00", asm: "BTRL $0x0, AX", in: { AX: 0xffffffff00000003n }, out: { AX: 2, flags: "CF" }, undef: OF | SF | AF | PF },
+  { b: "48 0f b3 c8", asm: "BTRQ CX, AX", in: { AX: M1, CX: 63 }, out: { AX: MAX, flags: "CF" }, undef: OF | SF | AF | PF },
+  { b: "66 0f b3 c8", asm: "BTRW CX, AX", in: { AX: 0x12348000, CX: 15 }, out: { AX: 0x12340000, flags: "CF" }, undef: OF | SF | AF | PF },
+  { b: "0f b3 0b", asm: "BTRL CX, (BX)", in: { BX: DATA, CX: 7, mem: { [DATA]: "ff" } }, out: { mem: { [DATA]: "7f" }, flags: "CF" }, undef: OF | SF | AF | PF },
+  { b: "48 0f ba f8 01", asm: "BTCQ $0x1, AX", in: { AX: 0 }, out: { AX: 2, flags: "" }, undef: OF | SF | AF | PF },
+  { b: "0f bb c8", asm: "BTCL CX, AX", in: { AX: 0x80000000n, CX: 31 }, out: { AX: 0, flags: "CF" }, undef: OF | SF | AF | PF },
+  { b: "66 0f ba f8 0f", asm: "BTCW $0xf, AX", in: { AX: 0 }, out: { AX: 0x8000, flags: "" }, undef: OF | SF | AF | PF },
+  { b: "66 0f bb c8", asm: "BTCW CX, AX", in: { AX: 0x10001, CX: 0 }, out: { AX: 0x10000, flags: "CF" }, undef: OF | SF | AF | PF },
+  { b: "f0 48 0f ab 0b", asm: "LOCK; BTSQ CX, (BX)", in: { BX: DATA, CX: 0, mem: { [DATA]: "00" } }, out: { mem: { [DATA]: "01" }, flags: "" }, undef: OF | SF | AF | PF },
 ];
 
 function hx(n: number): string {
