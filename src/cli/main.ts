@@ -4,6 +4,7 @@
 import { Command, CommanderError } from "commander";
 import { AsmErrors } from "../asm/prog.ts";
 import { formatErrors } from "./asm.ts";
+import { GoBuildError } from "../node/gobuild.ts";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -26,6 +27,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       // Help and version exit 0; misuse exits 2 with usage already printed.
       return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof GoBuildError) {
+      // A .go program that does not compile: Go's own messages, as go build printed them.
+      process.stderr.write(e.output.endsWith("\n") ? e.output : e.output + "\n");
+      return 1;
     }
     if (e instanceof AsmErrors) {
       // Assembly diagnostics from any command: file:line:col: message, capped.

@@ -14,8 +14,9 @@
 // default), or a directory under the system's temp dir when there is no
 // home to put one in.
 //
-// Go is looked for as GMPEMU_GO, then /usr/lib/go-1.19/bin/go (Debian's
-// golang-1.19-go), then `go` on PATH, and must say go1.19. Without it, a
+// Go is GMPEMU_GO when that is set (and only it), else
+// /usr/lib/go-1.19/bin/go (Debian's golang-1.19-go), else `go` on PATH;
+// it must say go1.19. Without it, a
 // sentence saying what to install; with a compile error, Go's own
 // messages (GoBuildError, which the command prints as they are).
 
@@ -43,7 +44,7 @@ let found: string | null | undefined;
 /** The go command of a Go 1.19 installation, or null. */
 export function findGo(): string | null {
   if (found !== undefined) return found;
-  const candidates = [process.env.GMPEMU_GO, "/usr/lib/go-1.19/bin/go", "go"].filter((c): c is string => !!c);
+  const candidates = process.env.GMPEMU_GO ? [process.env.GMPEMU_GO] : ["/usr/lib/go-1.19/bin/go", "go"];
   for (const c of candidates) {
     if (c.includes("/") && !existsSync(c)) continue;
     try {
