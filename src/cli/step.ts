@@ -1,4 +1,4 @@
-// `gmpemu step FILE.s`: the interactive stepper (src/step/stepper.ts), with
+// `gmpemu step FILE.s|FILE.go`: the interactive stepper (src/step/stepper.ts), with
 // line editing and history from node:readline, or `--script FILE` to run
 // commands non-interactively (one per line, # comments), echoing each.
 import type { Command } from "commander";
@@ -9,6 +9,8 @@ import { Stepper } from "../step/stepper.ts";
 interface StepCliOptions { procs: string; seed: string; engine: string; script?: string; timeslice?: string; preemptEvery?: string }
 
 const HELP = `commands:
+  s                 to the next line of the program's source, into calls and other goroutines
+  n                 to the next line of this goroutine in this function (over calls and parks)
   si [N]            N instructions (any thread, the scheduler's host functions count as one step)
   ni                one instruction, stepping over a CALL
   finish            until the current function returns
@@ -54,7 +56,7 @@ export function registerStep(program: Command, setStatus: (s: number) => void): 
   program
     .command("step")
     .description("step through a program instruction by instruction, with the scheduler's state beside the registers")
-    .argument("<file>", "a program (package main, TEXT ·main)")
+    .argument("<file>", "a program: Go assembly (package main, TEXT ·main) or Go source (.go, built with Go 1.19)")
     .option("--procs <n>", "GOMAXPROCS", "1")
     .option("--seed <n>", "the kernel's interleaving seed", "1")
     .option("--engine <name>", "CPU engine (interp, unicorn)", "interp")

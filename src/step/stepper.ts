@@ -26,12 +26,24 @@
 // spinning on its thread does not keep sysmon's thread from ever running
 // (spin.s ends under `c` as it does under `gmpemu run`).
 //
-// The view at each stop: the instructions around RIP with their source
+// Source lines. `step` (s) and `next` (n) go by the program's own source
+// lines (a .go program's Go lines, or a .s program's), as Delve does:
+// `step` stops at the next line of the program's files that any thread
+// reaches (into calls, and into whichever goroutine the scheduler runs
+// next), `next` at the next line of the same goroutine in the same frame
+// or its caller (stepping over calls, and over the time the goroutine
+// spends parked). Runtime code, host functions and the standard library
+// are stepped through. Frames of compiled code are compared by their top
+// (SP plus the pclntab's SP delta).
+//
+// The view at each stop: the program's source line at RIP (for a .go
+// program), the instructions around RIP with their source
 // lines, every register (the ones the last command changed marked with *,
 // or in bold on a terminal), the current g's gobuf, and the current M, P
 // and G.
 
-import { relative } from "node:path";
+import { readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { REG_RFLAGS, REG_RIP } from "../engine/engine.ts";
 import {
   backtrace, curgoid, findG, formatEvent, ginfo, goid, goroutines, gobuf, gwhere, insnAt, isG0, mOf, ms, pOf, pid,
@@ -193,6 +205,13 @@ export class Stepper {
     if (fl) {
       const [, file, lineS] = fl;
       const line = Number(lineS);
+      // A compiled program's image answers from its line tables (its text is megabytes).
+      const linePCs = (img as { linePCs?: (f: string, l: number) => number[] }).linePCs;
+      if (linePCs !== undefined) {
+        const pcs = linePCs.call(img, file!, line);
+        if (pcs.length === 0) throw new Error(`no code at ${spec}`);
+        return pcs;
+      }
       const out: number[] = [];
       let prev = false;
       for (let a = img.textStart; a < img.textEnd; a++) {
@@ -228,6 +247,28 @@ export class Stepper {
     };
     switch (cmd) {
       case "": return "";
+      case "s": case "step": {
+        const from = this.lineHere();
+        const g = this.curgoid();
+        why = this.runUntil(() => {
+          const l = this.lineHere();
+          return l !== undefined && (from === undefined || l.file !== from.file || l.line !== from.line || this.curgoid() !== g);
+        });
+        return moved(why);
+      }
+      case "n": case "next": {
+        const from = this.lineHere();
+        if (from === undefined) throw new Error("next: not in the program's source (use si, ni or finish, or step)");
+        const g = this.curgoid(), top = this.frameTop();
+        why = this.runUntil(() => {
+          if (this.curgoid() !== g) return false;
+          const l = this.lineHere();
+          if (l === undefined) return false;
+          const t = this.frameTop();
+          return t > top || (t === top && (l.file !== from.file || l.line !== from.line));
+        });
+        return moved(why);
+      }
       case "si": case "stepi": {
         const k = n(1);
         let i = 0;
@@ -347,7 +388,7 @@ export class Stepper {
       case "threads": return this.m.kernel.threads.map((t) => `${t === this.m.kernel.cur ? "*" : " "} thread ${t.tid} ${t.state} RIP=${hex(t.regs[REG_RIP]!)}`).join("\n") + "\n";
       default:
         if (cmd.startsWith("x")) return this.examine(cmd, arg);
-        throw new Error(`unknown command "${cmd}" (si ni c finish until b watch delete x regs g goroutines m p sched bt thread threads se sg rsi rc)`);
+        throw new Error(`unknown command "${cmd}" (s n si ni c finish until b watch delete x regs g goroutines m p sched bt thread threads se sg rsi rc)`);
     }
   }
 
@@ -362,6 +403,35 @@ export class Stepper {
     return this.opts.color ? `\x1b[1;33m${s}\x1b[0m ` : s + "*";
   }
 
+  /** The program's files, resolved (a step by line stops only in them). */
+  private programFiles(): Set<string> {
+    return (this.files ??= new Set([resolve(this.file)]));
+  }
+  private files: Set<string> | undefined;
+
+  /** RIP's line, when it is in the program's own source (not the runtime, a host function, the library). */
+  private lineHere(): { file: string; line: number } | undefined {
+    const l = this.m.image.pcToLine(this.reg(REG_RIP));
+    return l !== undefined && this.programFiles().has(resolve(l.file)) ? l : undefined;
+  }
+
+  /** The top of the current frame: SP plus the compiled function's SP delta (SP elsewhere). */
+  private frameTop(): number {
+    const rip = this.reg(REG_RIP), sp = this.reg(4);
+    return sp + (this.m.go?.spdelta(rip) ?? 0);
+  }
+
+  /** The text of a source line (cached per file), for the view. */
+  private sourceLine(file: string, line: number): string | undefined {
+    let lines = this.sources.get(file);
+    if (lines === undefined) {
+      try { lines = readFileSync(file, "utf8").split("\n"); } catch { lines = []; }
+      this.sources.set(file, lines);
+    }
+    return lines[line - 1];
+  }
+  private readonly sources = new Map<string, string[]>();
+
   private where(pc: number): string {
     return where(this.m, pc, (f) => relative(this.opts.root ?? process.cwd(), f));
   }
@@ -375,6 +445,10 @@ export class Stepper {
     const sym = img.symAt(rip);
     const host = this.m.bridge.nameAt(rip);
     out.push(`step ${this.steps}, thread ${this.m.kernel.cur?.tid ?? "-"}: ${sym ? img.symbolize(rip) : host ? `${host} (host function)` : hex(rip)}`);
+    // A Go program's source line at RIP (an assembly program's is its instruction's).
+    const src = this.m.go !== undefined ? img.pcToLine(rip) : undefined;
+    const text = src !== undefined && src.file.endsWith(".go") ? this.sourceLine(src.file, src.line) : undefined;
+    if (src !== undefined && text !== undefined) out.push(`${this.where(rip)}: ${text.trim()}`);
     if (sym) {
       // Decode from the symbol's start to show up to 3 instructions before RIP and 3 after.
       const pcs: number[] = [];
