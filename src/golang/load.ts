@@ -453,6 +453,13 @@ export class GoImage implements Image {
     return this.asm.symbolize(addr);
   }
 
+  /** A compiled function's SP deltas by pc (the pclntab's pcsp): gdb's frame rules (src/gdb/cfi.ts). */
+  spRuns(sym: LinkedSym): { pc: number; delta: number }[] | undefined {
+    const f = this.pcln.findFunc(sym.addr);
+    if (f === undefined || f.entry !== sym.addr) return undefined;
+    return this.pcln.runs(f, f.pcsp).map((r) => ({ pc: r.pc, delta: r.val }));
+  }
+
   /** The first pc of each run of code at file:line (a file given by its tail matches). */
   linePCs(file: string, line: number): number[] {
     const out: number[] = [];
