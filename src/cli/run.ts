@@ -50,8 +50,8 @@ function posInt(name: string, v: string, min = 1): number {
 export function registerRun(program: Command, setStatus: (s: number) => void): void {
   program
     .command("run")
-    .description("run a Go assembly program (package main, TEXT ·main) on the emulated runtime")
-    .argument("<files...>", "the program's assembly files")
+    .description("run a Go program on the emulated runtime: Go assembly (package main, TEXT ·main), or Go source (.go, compiled with Go 1.19)")
+    .argument("<files...>", "the program's files: .s (assembly) or .go (source)")
     .option("--procs <n>", "GOMAXPROCS: the number of Ps", "1")
     .option("--seed <n>", "seed of the kernel's thread interleaving", "1")
     .option("--engine <name>", `CPU engine (${ENGINE_NAMES.join(", ")})`, "interp")

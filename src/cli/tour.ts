@@ -8,7 +8,7 @@ export function registerTour(program: Command, setStatus: (s: number) => void): 
   program
     .command("tour")
     .description("a guided walk through one Gosched: mcall, the scheduler, gogo, one instruction at a time")
-    .argument("[file]", "a program whose goroutines call runtime.Gosched", resolve(packageRoot(), "programs/gosched.s"))
+    .argument("[file]", "a program (.s or .go) whose goroutines call runtime.Gosched", resolve(packageRoot(), "programs/gosched.s"))
     .action((file: string) => {
       setStatus(runTour(file, (s) => process.stdout.write(s), { root: process.cwd() }));
     });
