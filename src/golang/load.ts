@@ -225,7 +225,9 @@ export function loadGoBinary(bytes: Uint8Array, path: string, asm: Image, host: 
 
   const image = new GoImage(asm, elf, pcln, names, text, textSeg.vaddr);
   const compiledFns = new Set(pcln.funcs.filter((f) => dirOf(ownFile(pcln, f)) !== runtimeDir || patches.some((p) => p.entry === f.entry && p.kind === "compiled")));
-  const stale = staleStateReads(pcln, image, text, textSeg.vaddr, (f) => compiledFns.has(f) && dirOf(ownFile(pcln, f)) !== runtimeDir);
+  // Only code that inlines a runtime function can name a runtime variable (they are unexported).
+  const stale = staleStateReads(pcln, image, text, textSeg.vaddr, (f) => compiledFns.has(f) && dirOf(ownFile(pcln, f)) !== runtimeDir &&
+    [...pcln.inlined(f)].some((n) => n.startsWith("runtime.")));
   if (stale.length > 0) {
     const s0 = stale[0]!;
     throw new LoadError(`${path}: ${s0.fn} reads ${s0.variable}${s0.inlined ? ` (inlined from ${s0.inlined})` : ""} at ${s0.where}, ` +

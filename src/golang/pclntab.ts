@@ -208,6 +208,27 @@ export class PclnTab {
     return this.cstr(this.funcnametab + nameoff);
   }
 
+  /** The functions inlined into f (the names in its inline tree that its code uses). */
+  inlined(f: GoFunc): Set<string> {
+    const out = new Set<string>();
+    const inl = this.funcdataOff(f, FUNCDATA_InlTree);
+    if (inl === undefined || this.read === undefined || PCDATA_InlTreeIndex >= f.npcdata) return out;
+    const off = this.u32(this.pclntable + f.off + 40 + 4 * PCDATA_InlTreeIndex);
+    const seen = new Set<number>();
+    for (const r of this.runs(f, off)) {
+      // An index's parents are inlined too: follow them (parent is the entry's first int16).
+      for (let ix = r.val; ix >= 0 && !seen.has(ix);) {
+        seen.add(ix);
+        const b = this.read(this.gofunc + inl + 20 * ix, 16);
+        if (b === undefined || b.length < 16) break;
+        const dv = new DataView(b.buffer, b.byteOffset, 16);
+        out.add(this.cstr(this.funcnametab + dv.getInt32(12, true)));
+        ix = dv.getInt16(0, true);
+      }
+    }
+    return out;
+  }
+
   private table(f: GoFunc, off: number): Table {
     // Identical tables are shared between functions, and a table's pcs
     // start at its function's entry: the key is both.
