@@ -57,6 +57,8 @@ export class Insn {
   /** Width of the source operand (MOVZX/MOVSX: 1, 2, 4). */
   ssz = 0;
   lock = false;
+  /** The REP/REPNE prefix (0xf3, 0xf2) of a string instruction, else 0. */
+  rep = 0;
   rex = 0;
   /** Destination (Intel order) kind and register number. */
   dk = K_NONE;
@@ -212,6 +214,7 @@ export function decode(src: ByteSource, addr: number): Insn {
     if (b === 0x0f) { map = 1; b = fetch(); }
     i.rex = rex;
     i.lock = lock;
+    if (map === 0 && (b === 0xa4 || b === 0xa5 || b === 0xaa || b === 0xab)) i.rep = rep;
     if (addr32) return bad(i, src, p, "32-bit addressing (67 prefix) is not supported");
     if (map === 0 && b === 0xcc) {
       i.op = "int3";

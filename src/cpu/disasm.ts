@@ -44,6 +44,7 @@ export function formatInsn(i: Insn, symbolize?: Symbolizer): string {
   if (!i.form) return "?";
   const ops = i.args.map((a) => formatOperand(i, a, symbolize));
   const body = ops.length ? `${i.form.as} ${ops.join(", ")}` : i.form.as;
+  if (i.rep !== 0) return `${i.rep === 0xf3 ? "REP" : "REPN"}; ${body}`;
   return i.lock ? `LOCK; ${body}` : body;
 }
 

@@ -18,6 +18,7 @@ import { divHandler, imul, mulHandler } from "./mul.ts";
 import { mov128, movq, xor128 } from "./sse.ts";
 import { bad, cld, cpuid, int3, intn, nop, rdtsc, rdtscp, std, syscall, ud2 } from "./system.ts";
 import { bt, btc, btr, bts } from "./bits.ts";
+import { movs, stos } from "./string.ts";
 
 const ALU_KIND: Record<string, number> = {
   add: A_ADD, or: A_OR, adc: A_ADC, sbb: A_SBB, and: A_AND, sub: A_SUB, xor: A_XOR, cmp: A_CMP, test: A_TEST,
@@ -100,6 +101,8 @@ export function resolveHandler(i: Insn): Handler {
     case "bts": return bts;
     case "btr": return btr;
     case "btc": return btc;
+    case "movs": return movs;
+    case "stos": return stos;
     case "bad": return bad;
   }
   return bad;
@@ -110,6 +113,7 @@ export function endsBlock(i: Insn): boolean {
   switch (i.op) {
     case "jcc": case "jmp": case "call": case "ret":
     case "syscall": case "int3": case "int": case "ud2": case "bad":
+    case "movs": case "stos": // they set RIP: past themselves, or back to themselves to repeat
       return true;
   }
   return false;

@@ -149,6 +149,9 @@ export const SERVED: ReadonlyMap<string, string> = new Map([
   ["runtime.panicdottypeE", "runtime.panicdottypeE"],
   ["runtime.panicdottypeI", "runtime.panicdottypeI"],
   ["runtime.panicnildottype", "runtime.panicnildottype"],
+  // Write barriers are off.
+  ["runtime.bulkBarrierPreWrite", "runtime.bulkBarrierPreWrite"],
+  ["runtime.bulkBarrierPreWriteSrcOnly", "runtime.bulkBarrierPreWriteSrcOnly"],
   // The finalizer is never run (there is no collector): recording nothing is exact.
   ["runtime.SetFinalizer", "runtime.SetFinalizer"],
   ["runtime.KeepAlive", "runtime.KeepAlive"],

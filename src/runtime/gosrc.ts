@@ -441,6 +441,9 @@ export function register(t: HostTable<Runtime>): void {
   t.define("runtime.panicmakeslicecap", "", () => gopanic("runtime error: makeslice: cap out of range"));
   t.define("runtime.panicunsafeslicelen", "", () => gopanic("runtime error: unsafe.Slice: len out of range"));
 
+  // Write barriers are off (no collector): the bulk barriers return at once, as Go's do when !writeBarrier.needed.
+  t.define("runtime.bulkBarrierPreWrite", "p p p", () => undefined);
+  t.define("runtime.bulkBarrierPreWriteSrcOnly", "p p p", () => undefined);
   // No collector: a finalizer would never run, so recording none is exact.
   t.define("runtime.SetFinalizer", "p p p p", () => undefined);
   t.define("runtime.KeepAlive", "p p", () => undefined);

@@ -400,6 +400,45 @@ export const ROWS: Row[] = [
   { b: "66 0f ba f8 0f", asm: "BTCW $0xf, AX", in: { AX: 0 }, out: { AX: 0x8000, flags: "" }, undef: OF | SF | AF | PF },
   { b: "66 0f bb c8", asm: "BTCW CX, AX", in: { AX: 0x10001, CX: 0 }, out: { AX: 0x10000, flags: "CF" }, undef: OF | SF | AF | PF },
   { b: "f0 48 0f ab 0b", asm: "LOCK; BTSQ CX, (BX)", in: { BX: DATA, CX: 0, mem: { [DATA]: "00" } }, out: { mem: { [DATA]: "01" }, flags: "" }, undef: OF | SF | AF | PF },
+
+  // ---- string moves and stores (memmove's REP; MOVSQ, the compiler's REP; STOSQ) ---------------
+  // One step per element; RIP stays on a REP instruction after the last one,
+  // and the step that finds RCX 0 moves on (see src/cpu/string.ts).
+  { b: "48 a5", asm: "MOVSQ", in: { SI: DATA, DI: DATA + 0x100, CX: 5, mem: { [DATA]: "01 02 03 04 05 06 07 08 09" } },
+    out: { SI: DATA + 8, DI: DATA + 0x108, CX: 5, RIP: CODE + 2, mem: { [DATA + 0x100]: "01 02 03 04 05 06 07 08 00" } } },
+  { b: "48 a5", asm: "MOVSQ", in: { SI: DATA + 8, DI: DATA + 0x108, flags: "DF", mem: { [DATA + 8]: "11 12 13 14 15 16 17 18" } },
+    out: { SI: DATA, DI: DATA + 0x100, mem: { [DATA + 0x108]: "11 12 13 14 15 16 17 18" }, flags: "DF" } },
+  { b: "a5", asm: "MOVSL", in: { SI: DATA, DI: DATA + 0x100, mem: { [DATA]: "01 02 03 04 05" } }, out: { SI: DATA + 4, DI: DATA + 0x104, mem: { [DATA + 0x100]: "01 02 03 04 00" } } },
+  { b: "66 a5", asm: "MOVSW", in: { SI: DATA, DI: DATA + 0x100, mem: { [DATA]: "01 02 03" } }, out: { SI: DATA + 2, DI: DATA + 0x102, mem: { [DATA + 0x100]: "01 02 00" } } },
+  { b: "a4", asm: "MOVSB", in: { SI: DATA + 1, DI: DATA + 0x101, flags: "DF", mem: { [DATA]: "01 02 03" } }, out: { SI: DATA, DI: DATA + 0x100, mem: { [DATA + 0x100]: "00 02 00" } } },
+  { b: "f3 48 a5", asm: "REP; MOVSQ", in: { SI: DATA, DI: DATA + 0x100, CX: 3, mem: { [DATA]: "01 00 00 00 00 00 00 00 02 00 00 00 00 00 00 00 03" } },
+    out: { SI: DATA + 8, DI: DATA + 0x108, CX: 2, RIP: CODE, mem: { [DATA + 0x100]: "01 00 00 00 00 00 00 00 00" } } },
+  { b: "f3 48 a5", asm: "REP; MOVSQ", n: 3, in: { SI: DATA, DI: DATA + 0x100, CX: 3, mem: { [DATA]: "01 00 00 00 00 00 00 00 02 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00 04" } },
+    out: { SI: DATA + 24, DI: DATA + 0x118, CX: 0, RIP: CODE, mem: { [DATA + 0x100]: "01 00 00 00 00 00 00 00 02 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00 00" } } },
+  { b: "f3 48 a5", asm: "REP; MOVSQ", n: 4, in: { SI: DATA, DI: DATA + 0x100, CX: 3 }, out: { SI: DATA + 24, DI: DATA + 0x118, CX: 0, RIP: CODE + 3 } },
+  { b: "f3 48 a5", asm: "REP; MOVSQ", in: { SI: DATA, DI: DATA + 0x100, CX: 0, mem: { [DATA]: "01" } }, out: { SI: DATA, DI: DATA + 0x100, CX: 0, RIP: CODE + 3, mem: { [DATA + 0x100]: "00" } } },
+  // RCX's high half counts too: 2^32 elements, not 0.
+  { b: "f3 48 a5", asm: "REP; MOVSQ", in: { SI: DATA, DI: DATA + 0x100, CX: 0x100000000n }, out: { CX: 0xffffffffn, RIP: CODE } },
+  { b: "f3 a4", asm: "REP; MOVSB", n: 4, in: { SI: DATA + 2, DI: DATA + 0x102, CX: 3, flags: "DF", mem: { [DATA]: "01 02 03 04" } },
+    out: { SI: DATA - 1, DI: DATA + 0xff, CX: 0, RIP: CODE + 2, flags: "DF", mem: { [DATA + 0xff]: "00 01 02 03 00" } } },
+  { b: "f3 66 a5", asm: "REP; MOVSW", n: 2, in: { SI: DATA, DI: DATA + 0x100, CX: 2, mem: { [DATA]: "01 02 03 04 05" } }, out: { CX: 0, RIP: CODE, mem: { [DATA + 0x100]: "01 02 03 04 00" } } },
+  { b: "f3 a5", asm: "REP; MOVSL", n: 3, in: { SI: DATA, DI: DATA + 0x100, CX: 2, mem: { [DATA]: "01 02 03 04 05 06 07 08 09" } }, out: { CX: 0, RIP: CODE + 2, mem: { [DATA + 0x100]: "01 02 03 04 05 06 07 08 00" } } },
+  // REPNE before MOVS repeats as REP does.
+  { b: "f2 48 a5", asm: "REPN; MOVSQ", n: 2, in: { SI: DATA, DI: DATA + 0x100, CX: 2 }, out: { SI: DATA + 16, DI: DATA + 0x110, CX: 0, RIP: CODE } },
+  // A fault on an element leaves the registers as they were before it.
+  { b: "f3 48 a5", asm: "REP; MOVSQ", n: 3, in: { SI: DATA, DI: DATA + 0x1ff8, CX: 3, mem: { [DATA]: "05" } },
+    out: { SI: DATA + 8, DI: DATA + 0x2000, CX: 2, RIP: CODE, mem: { [DATA + 0x1ff8]: "05" } }, stop: fault("page", { addr: BigInt(DATA + 0x2000), access: "write" }) },
+  { b: "48 ab", asm: "STOSQ", in: { AX: 0x1122334455667788n, DI: DATA, CX: 9 }, out: { DI: DATA + 8, CX: 9, AX: 0x1122334455667788n, mem: { [DATA]: "88 77 66 55 44 33 22 11 00" } } },
+  { b: "ab", asm: "STOSL", in: { AX: 0x1122334455667788n, DI: DATA + 4, flags: "DF" }, out: { DI: DATA, mem: { [DATA]: "00 00 00 00 88 77 66 55 00" }, flags: "DF" } },
+  { b: "66 ab", asm: "STOSW", in: { AX: 0x1234, DI: DATA }, out: { DI: DATA + 2, mem: { [DATA]: "34 12 00" } } },
+  { b: "aa", asm: "STOSB", in: { AX: 0x1234, DI: DATA }, out: { DI: DATA + 1, mem: { [DATA]: "34 00" } } },
+  { b: "f3 48 ab", asm: "REP; STOSQ", n: 3, in: { AX: 0, DI: DATA, CX: 2, mem: { [DATA]: "ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff" } },
+    out: { DI: DATA + 16, CX: 0, RIP: CODE + 3, mem: { [DATA]: "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 ff" } } },
+  { b: "f3 48 ab", asm: "REP; STOSQ", n: 2, in: { AX: 0x0102030405060708n, DI: DATA + 8, CX: 2, flags: "DF" },
+    out: { DI: DATA - 8, CX: 0, RIP: CODE, flags: "DF", mem: { [DATA]: "08 07 06 05 04 03 02 01 08 07 06 05 04 03 02 01" } } },
+  { b: "f3 aa", asm: "REP; STOSB", n: 4, in: { AX: 0xab, DI: DATA, CX: 3 }, out: { DI: DATA + 3, CX: 0, RIP: CODE + 2, mem: { [DATA]: "ab ab ab 00" } } },
+  { b: "f3 ab", asm: "REP; STOSL", n: 2, in: { AX: 0x11223344, DI: DATA, CX: 1 }, out: { DI: DATA + 4, CX: 0, RIP: CODE + 2, mem: { [DATA]: "44 33 22 11 00" } } },
+  { b: "f3 66 ab", asm: "REP; STOSW", in: { AX: 0x1122, DI: DATA, CX: 7 }, out: { DI: DATA + 2, CX: 6, RIP: CODE, mem: { [DATA]: "22 11 00" } } },
 ];
 
 function hx(n: number): string {
