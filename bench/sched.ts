@@ -12,20 +12,29 @@
 // (bench/sched/NAME.go, N from the command line) run natively with
 // GOMAXPROCS=1 for the ratio.
 //
-// Allocation: with --gc, the steady-state part of each run is repeated
-// under a GC observer, and the number of minor collections (scavenges) per
-// thousand switches is reported: no allocation per switch means none.
+// Allocation (--gc): gosched runs again at the two sizes under a GC
+// observer, in a process started with a fixed young generation
+// (--min/--max-semi-space-size, see bench/main.ts), so every minor
+// collection (scavenge) stands for one young generation's worth of
+// allocation; the difference of the two counts over the difference of the
+// switches gives scavenges, and so bytes, per switch. No allocation per
+// switch means no scavenges between the two sizes.
 //
-//   node --import tsx bench/sched.ts [--json] [--engine interp|unicorn]
+//   node --import tsx bench/sched.ts [--json] [--engine interp|unicorn] [--native] [--gc]
+//
+// bench/main.ts (npm run bench) runs this file bundled, in processes of
+// its own, and puts its JSON in the whole table.
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PerformanceObserver, constants as perfConstants } from "node:perf_hooks";
 import { runProgram } from "../src/node/boot.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const SCHED_DIR = join(here, "sched");
 
 export interface SchedBench {
   name: string;
@@ -53,8 +62,8 @@ export interface SchedResult {
   slowdown?: number;
 }
 
-function withN(name: string, n: number, dir: string): string {
-  const src = readFileSync(join(here, "sched", `${name}.s`), "utf8")
+export function withN(name: string, n: number, dir: string): string {
+  const src = readFileSync(join(SCHED_DIR, `${name}.s`), "utf8")
     .replace('#include "textflag.h"', `#include "textflag.h"\n#define N ${n}`);
   const f = join(dir, `${name}-${n}.s`);
   writeFileSync(f, src);
@@ -93,7 +102,7 @@ export function nativeRate(b: SchedBench, n1: number, n2: number): number | unde
   const dir = mkdtempSync(join(tmpdir(), "gmpemu-sched-go-"));
   try {
     const exe = join(dir, b.name);
-    const built = spawnSync(go, ["build", "-o", exe, join(here, "sched", `${b.name}.go`)], {
+    const built = spawnSync(go, ["build", "-o", exe, join(SCHED_DIR, `${b.name}.go`)], {
       env: { ...process.env, GOCACHE: join(dir, "cache"), GO111MODULE: "off", GOFLAGS: "" },
     });
     if (built.status !== 0) throw new Error(`go build ${b.name}: ${built.stderr}`);
@@ -114,32 +123,90 @@ export function nativeRate(b: SchedBench, n1: number, n2: number): number | unde
   }
 }
 
-export function runSchedBenches(engine: string): SchedResult[] {
+export const SIZES: Record<string, [number, number]> = { interp: [10_000, 110_000], unicorn: [2_000, 12_000] };
+export const NATIVE_SIZES: [number, number] = [1_000_000, 11_000_000];
+
+export function runSchedBenches(engine: string, native: boolean): SchedResult[] {
   const out: SchedResult[] = [];
   for (const b of SCHED_BENCHES) {
-    const [n1, n2] = engine === "unicorn" ? [2_000, 12_000] : [10_000, 110_000];
+    const [n1, n2] = SIZES[engine] ?? SIZES.interp!;
     const rate = schedRate(b, engine, n1, n2);
     const r: SchedResult = { name: b.name, unit: b.unit, engine, rate };
-    const native = nativeRate(b, 1_000_000, 11_000_000);
-    if (native !== undefined) {
-      r.native = native;
-      r.slowdown = native / rate;
+    const nat = native ? nativeRate(b, ...NATIVE_SIZES) : undefined;
+    if (nat !== undefined) {
+      r.native = nat;
+      r.slowdown = nat / rate;
     }
     out.push(r);
   }
   return out;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const json = process.argv.includes("--json");
-  const ei = process.argv.indexOf("--engine");
-  const engine = ei >= 0 ? process.argv[ei + 1]! : "interp";
-  const rs = runSchedBenches(engine);
-  if (json) console.log(JSON.stringify(rs, null, 2));
-  else {
-    for (const r of rs) {
-      console.log(`${r.name.padEnd(9)} ${engine.padEnd(8)} ${Math.round(r.rate).toLocaleString("en").padStart(12)} ${r.unit}/s` +
-        (r.native ? `   native Go ${Math.round(r.native).toLocaleString("en")}/s (${r.slowdown!.toFixed(1)}× faster)` : ""));
+export interface AllocResult {
+  engine: string;
+  /** Switches between the two sizes. */
+  switches: number;
+  /** Minor collections between the two sizes. */
+  scavenges: number;
+  /** The young generation's size this process was started with (bytes), 0 if unknown. */
+  semiSpaceBytes: number;
+  /** Estimated bytes allocated per switch (scavenges × semi-space / switches). */
+  bytesPerSwitch: number;
+}
+
+/** Minor collections while gosched runs at two sizes (see the essay). */
+export async function allocPerSwitch(engine: string, semiSpaceBytes: number): Promise<AllocResult> {
+  const b = SCHED_BENCHES[0]!;
+  const [n1, n2] = SIZES[engine] ?? SIZES.interp!;
+  const dir = mkdtempSync(join(tmpdir(), "gmpemu-sched-gc-"));
+  let minor = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) minor++;
+    }
+  });
+  obs.observe({ entryTypes: ["gc"] });
+  // The observer's entries arrive on later turns of the event loop.
+  const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
+  try {
+    const f1 = withN(b.name, n1, dir), f2 = withN(b.name, n2, dir);
+    timeRun(f2, engine); // warm-up: the optimizing compiler settles before counting
+    await settle();
+    const count = async (f: string): Promise<number> => {
+      const m0 = minor;
+      timeRun(f, engine);
+      await settle();
+      return minor - m0;
+    };
+    const c1 = await count(f1), c2 = await count(f2);
+    const switches = (n2 - n1) * b.perN, scavenges = Math.max(0, c2 - c1);
+    return { engine, switches, scavenges, semiSpaceBytes, bytesPerSwitch: (scavenges * semiSpaceBytes) / switches };
+  } finally {
+    obs.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && /[\\/]sched(\.bundle)?\.(ts|mjs)$/.test(process.argv[1])) {
+  const argv = process.argv.slice(2);
+  const json = argv.includes("--json");
+  const ei = argv.indexOf("--engine");
+  const engine = ei >= 0 ? argv[ei + 1]! : "interp";
+  const si = argv.indexOf("--semi-space-mib");
+  const semi = si >= 0 ? Number(argv[si + 1]) * 1024 * 1024 : 0;
+  if (argv.includes("--gc")) {
+    const r = await allocPerSwitch(engine, semi);
+    if (json) console.log(JSON.stringify(r));
+    else console.log(`gosched ${engine}: ${r.scavenges} scavenges in ${r.switches} switches` + (semi ? ` (~${r.bytesPerSwitch.toFixed(0)} bytes/switch)` : ""));
+  } else {
+    const rs = runSchedBenches(engine, argv.includes("--native"));
+    if (json) console.log(JSON.stringify(rs, null, 2));
+    else {
+      for (const r of rs) {
+        console.log(`${r.name.padEnd(9)} ${engine.padEnd(8)} ${Math.round(r.rate).toLocaleString("en").padStart(12)} ${r.unit}/s` +
+          (r.native ? `   native Go ${Math.round(r.native).toLocaleString("en")}/s (${r.slowdown!.toFixed(1)}× faster)` : ""));
+      }
     }
   }
 }

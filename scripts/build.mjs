@@ -8,14 +8,16 @@
 // module loader puts between files.
 //
 //   node scripts/build.mjs            # dist/gmpemu.mjs
+//   node scripts/build.mjs --bench    # and bench/{main,run,sched,program}.bundle.mjs
+//
+// The bench's bundles sit beside their sources (and are ignored by git) so
+// that each finds its .s files where its source does (npm run bench).
 import { build } from "esbuild";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-await build({
-  entryPoints: [join(root, "src/cli/main.ts")],
-  outfile: join(root, "dist/gmpemu.mjs"),
+const common = {
   bundle: true,
   platform: "node",
   format: "esm",
@@ -28,4 +30,15 @@ await build({
   logLevel: "warning",
   // commander is CommonJS: give its require() a real one.
   banner: { js: "import { createRequire as __gmpemuRequire } from 'node:module'; const require = __gmpemuRequire(import.meta.url);" },
-});
+};
+await build({ ...common, entryPoints: [join(root, "src/cli/main.ts")], outfile: join(root, "dist/gmpemu.mjs") });
+if (process.argv.includes("--bench")) {
+  await build({
+    ...common,
+    entryPoints: ["main", "run", "sched", "program"].map((n) => join(root, "bench", `${n}.ts`)),
+    outdir: join(root, "bench"),
+    entryNames: "[name].bundle",
+    outExtension: { ".js": ".mjs" },
+    sourcemap: false,
+  });
+}

@@ -24,10 +24,14 @@ export function linkRuntimeAsm(src: ProgramSources): Image {
   const t = hostTable();
   const errors: AsmError[] = [];
   const objs: ObjFile[] = [];
-  for (const f of src.runtimeFiles) {
-    const r = assembleFile(f, { pkg: "runtime" });
-    errors.push(...r.errors);
-    objs.push(r.obj);
+  // The host's cache of the assembled runtime (not yet linked) serves here too.
+  if (src.runtimeObjs !== undefined) objs.push(...src.runtimeObjs);
+  else {
+    for (const f of src.runtimeFiles) {
+      const r = assembleFile(f, { pkg: "runtime", source: src.source });
+      errors.push(...r.errors);
+      objs.push(r.obj);
+    }
   }
   if (errors.length) throw new AsmErrors(errors);
   try {

@@ -12,6 +12,8 @@ import { buildGoMachine, loadProgram, runGoProgram } from "../golang/boot.ts";
 import type { LoadedProgram } from "../golang/load.ts";
 import { goBuild, isGoProgram, type Built } from "./gobuild.ts";
 import { goroutineDump } from "../runtime/traceback.ts";
+import { runtimeObjs } from "./imagecache.ts";
+import { nodeSource } from "./nodefs.ts";
 import { asmDir } from "./root.ts";
 
 export type { Machine, RunOptions, RunResult } from "../runtime/boot.ts";
@@ -23,15 +25,29 @@ export function runtimeAsmFiles(): string[] {
   return readdirSync(dir).filter((f) => f.endsWith(".s")).sort().map((f) => join(dir, f));
 }
 
-function sources(opts: core.RunOptions): core.RunOptions & core.ProgramSources {
-  return { showPath: (f) => resolve(f), ...opts, runtimeFiles: runtimeAsmFiles() };
+/** Options of a run from files: the core's, and the assembler's --strict and warnings. */
+export interface NodeRunOptions extends core.RunOptions {
+  /** Lossy immediates are errors (--strict). */
+  strict?: boolean;
+  /** Where assembler warnings go; default: stderr. */
+  warn?: (line: string) => void;
 }
 
-export function linkProgram(files: readonly string[], includeDirs: readonly string[] = []): ReturnType<typeof core.linkProgram> {
-  return core.linkProgram(files, { runtimeFiles: runtimeAsmFiles() }, includeDirs);
+const toStderr = (line: string): void => { process.stderr.write(line + "\n"); };
+
+function sources(opts: NodeRunOptions): core.RunOptions & core.ProgramSources {
+  const runtimeFiles = runtimeAsmFiles();
+  const src: core.RunOptions & core.ProgramSources = { showPath: (f) => resolve(f), warn: toStderr, ...opts, runtimeFiles, source: nodeSource };
+  const objs = runtimeObjs(runtimeFiles, nodeSource);
+  if (objs !== undefined) src.runtimeObjs = objs;
+  return src;
 }
 
-export function buildMachine(files: readonly string[], opts: core.RunOptions = {}): core.Machine {
+export function linkProgram(files: readonly string[], includeDirs: readonly string[] = [], opts: NodeRunOptions = {}): ReturnType<typeof core.linkProgram> {
+  return core.linkProgram(files, sources(opts), includeDirs);
+}
+
+export function buildMachine(files: readonly string[], opts: NodeRunOptions = {}): core.Machine {
   if (isGoProgram(files)) {
     const b = built(files);
     return buildGoMachine(b.binary, b.path, sources(opts));
@@ -39,12 +55,23 @@ export function buildMachine(files: readonly string[], opts: core.RunOptions = {
   return core.buildMachine(files, sources(opts));
 }
 
-export function runProgram(files: readonly string[], opts: core.RunOptions = {}): core.RunResult {
+export function runProgram(files: readonly string[], opts: NodeRunOptions = {}): core.RunResult {
   if (isGoProgram(files)) {
     const b = built(files);
     return runGoProgram(b.binary, b.path, sources(opts));
   }
   return core.runProgram(files, sources(opts));
+}
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** runProgram with an event-loop turn every `every` instructions (test workers): the same result. */
+export function runProgramAsync(files: readonly string[], opts: NodeRunOptions = {}, every?: number): Promise<core.RunResult> {
+  if (isGoProgram(files)) {
+    const b = built(files);
+    return core.runMachineAsync(buildGoMachine(b.binary, b.path, sources(opts)), opts, turn, every);
+  }
+  return core.runProgramAsync(files, sources(opts), turn, every);
 }
 
 /**
@@ -66,7 +93,7 @@ export function built(files: readonly string[]): Built {
 /** A Go program's binary, loaded (what each runtime function became, its pclntab), without a machine. */
 export function loadGoProgram(files: readonly string[]): LoadedProgram {
   const b = built(files);
-  return loadProgram(b.binary, b.path, { runtimeFiles: runtimeAsmFiles() });
+  return loadProgram(b.binary, b.path, sources({}));
 }
 
 /** The goroutine dump, with Go's absolute file names. */

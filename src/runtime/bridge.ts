@@ -84,7 +84,7 @@
 // the interleaving of a run would differ from Go's.
 
 import { TLS_G_OFFSET } from "../asm/link.ts";
-import { R14, RSP } from "../x86/regs.ts";
+import { R14, RSP, REG_R8, REG_R9, REG_R10, REG_R11, REG_RAX, REG_RBX, REG_RCX, REG_RDI, REG_RSI, type RegId } from "../x86/regs.ts";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, REG_FS_BASE, REG_RIP, type Engine } from "../engine/engine.ts";
 import type { Thread } from "../os/kernel.ts";
 import { EngineMemoryError } from "../mem/hostmem.ts";
@@ -101,7 +101,7 @@ export const HOST_SIZE = 0x100_0000;
 export const ABI_INTERNAL = 8;
 const RESUME_REGABI = 4;
 /** Go's ABIInternal integer argument and result registers, in order (AX, BX, CX, DI, SI, R8-R11). */
-export const REGABI_INT: readonly number[] = [0, 3, 1, 7, 6, 8, 9, 10, 11];
+export const REGABI_INT: readonly RegId[] = [REG_RAX, REG_RBX, REG_RCX, REG_RDI, REG_RSI, REG_R8, REG_R9, REG_R10, REG_R11];
 
 
 /** A request a host function makes: returned (plain code) or yielded (a generator). */

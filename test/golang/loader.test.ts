@@ -18,12 +18,13 @@ import { PCDATA_UnsafePoint, UnsafePointUnsafe } from "../../src/golang/pclntab.
 import { SERVED, SWITCH_ROUTINES } from "../../src/golang/served.ts";
 import { hostTable, runtimeAsmFiles, runProgram } from "../../src/node/boot.ts";
 import { built } from "../../src/node/boot.ts";
+import { nodeSource } from "../../src/node/nodefs.ts";
 import { findGo, oracleAvailable } from "../helpers/oracles.ts";
 import { PROGRAMS, ROOT } from "./goldens.ts";
 
 const go = findGo();
 const haveGo = oracleAvailable("go (compiling programs/*.go)", go !== null);
-const src = { runtimeFiles: runtimeAsmFiles() };
+const src = { runtimeFiles: runtimeAsmFiles(), source: nodeSource };
 const HELLO = join(PROGRAMS, "hello.go");
 
 let dir: string | undefined;

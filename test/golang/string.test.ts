@@ -12,9 +12,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bufSource, decode } from "../../src/cpu/decode.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
-import { loadProgram } from "../../src/golang/boot.ts";
 import { verifyProgram } from "../../src/cli/verify.ts";
-import { built, runProgram, runtimeAsmFiles } from "../../src/node/boot.ts";
+import { built, loadGoProgram, runProgram } from "../../src/node/boot.ts";
 import { findGo, oracleAvailable } from "../helpers/oracles.ts";
 
 const haveGo = oracleAvailable("go (compiling test/golang/testdata/*.go)", findGo() !== null);
@@ -45,8 +44,7 @@ function ours(engine: string): { code: number; stderr: string } {
 
 describe.skipIf(!haveGo)("REP; MOVSQ and REP; STOSQ in compiled Go", () => {
   it("the compiled program holds them (main's code and memmove)", () => {
-    const b = built([BIG]);
-    const lp = loadProgram(b.binary, b.path, { runtimeFiles: runtimeAsmFiles() });
+    const lp = loadGoProgram([BIG]);
     const seen = new Set<string>();
     for (const f of lp.pcln.funcs) {
       if (!f.name.startsWith("main.") && f.name !== "runtime.memmove") continue;

@@ -27,7 +27,7 @@ import { dirname, join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findGo, oracleAvailable } from "../helpers/oracles.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
-import { runProgram } from "../../src/node/boot.ts";
+import { runProgramAsync } from "../../src/node/boot.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const PROGRAMS = join(ROOT, "programs");
@@ -69,9 +69,9 @@ function twins(): string[] {
 const oneP = new Map<string, Outcome & { insns: number }>();
 
 /** programs/NAME.s with one P on the interp engine (run once, shared by both describes). */
-function oursOneP(name: string): Outcome & { insns: number } {
+async function oursOneP(name: string): Promise<Outcome & { insns: number }> {
   let r = oneP.get(name);
-  if (!r) oneP.set(name, (r = ours(name, { procs: 1, engine: "interp" })));
+  if (!r) oneP.set(name, (r = await ours(name, { procs: 1, engine: "interp" })));
   return r;
 }
 
@@ -83,10 +83,11 @@ function oursOneP(name: string): Outcome & { insns: number } {
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** Runs programs/NAME.s on the emulator, capturing its output. */
-function ours(name: string, opts: { procs: number; seed?: number; engine?: string }): Outcome & { insns: number } {
+async function ours(name: string, opts: { procs: number; seed?: number; engine?: string }): Promise<Outcome & { insns: number }> {
   const out: Uint8Array[] = [];
   const err: Uint8Array[] = [];
-  const r = runProgram([join(PROGRAMS, name + ".s")], {
+  // In slices with event-loop turns between (the same run, see runProgramAsync).
+  const r = await runProgramAsync([join(PROGRAMS, name + ".s")], {
     procs: opts.procs,
     seed: opts.seed ?? 1,
     engine: opts.engine ?? "interp",
@@ -217,14 +218,14 @@ describe("programs vs their Go twins (GOMAXPROCS=1, --procs 1)", () => {
       });
 
       const bug = KNOWN_BUGS[name];
-      it.skipIf(bug !== undefined)(`interp engine${bug ? ` (skipped: ${bug})` : ""}`, { timeout: 120_000 }, () => {
-        compareWithTwin(name, oursOneP(name), expected(name));
+      it.skipIf(bug !== undefined)(`interp engine${bug ? ` (skipped: ${bug})` : ""}`, { timeout: 120_000 }, async () => {
+        compareWithTwin(name, await oursOneP(name), expected(name));
       });
 
       const slow = UNICORN_TOO_SLOW[name];
       const unicornSkip = bug ?? slow ?? (haveUnicorn ? undefined : "libunicorn is not installed");
-      it.skipIf(unicornSkip !== undefined)(`unicorn engine${unicornSkip ? ` (skipped: ${unicornSkip})` : ""}`, { timeout: 120_000 }, () => {
-        compareWithTwin(name, ours(name, { procs: 1, engine: "unicorn" }), expected(name));
+      it.skipIf(unicornSkip !== undefined)(`unicorn engine${unicornSkip ? ` (skipped: ${unicornSkip})` : ""}`, { timeout: 120_000 }, async () => {
+        compareWithTwin(name, await ours(name, { procs: 1, engine: "unicorn" }), expected(name));
       });
     });
   }
@@ -292,12 +293,12 @@ describe("programs with four Ps (--procs 4): deterministic per seed, correct for
   const list = twins().filter((n) => !FATAL.has(n));
   for (const name of list) {
     it(name, { timeout: 300_000 }, async () => {
-      const one = oursOneP(name);
+      const one = await oursOneP(name);
       expect(one.code).toBe(0);
       await tick();
-      const a = ours(name, { procs: 4, seed: 1 });
+      const a = await ours(name, { procs: 4, seed: 1 });
       await tick();
-      const again = ours(name, { procs: 4, seed: 1 });
+      const again = await ours(name, { procs: 4, seed: 1 });
       // Same seed, same machine: byte for byte, instruction for instruction.
       expect(again).toEqual(a);
       // A second seed, except for many (17 s a run on four Ps): its
@@ -305,7 +306,7 @@ describe("programs with four Ps (--procs 4): deterministic per seed, correct for
       const runs = [a];
       if (name !== "many") {
         await tick();
-        runs.push(ours(name, { procs: 4, seed: 2 }));
+        runs.push(await ours(name, { procs: 4, seed: 2 }));
       }
       for (const r of runs) {
         expect(r.code).toBe(0);

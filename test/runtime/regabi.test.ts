@@ -12,7 +12,7 @@ import { PROT_READ, PROT_WRITE, REG_FS_BASE, REG_RIP } from "../../src/engine/en
 import type { Thread } from "../../src/os/kernel.ts";
 import { ABI_INTERNAL, Bridge, HostFault, HostTable, sig, type HostGen, type ResumeDef } from "../../src/runtime/bridge.ts";
 import { Mem } from "../../src/runtime/mem.ts";
-import { R14, RAX, RBX, RCX, RDI, RSI, RSP } from "../../src/x86/regs.ts";
+import { R14, RAX, RBX, RCX, RDI, RSI, RSP, regId } from "../../src/x86/regs.ts";
 
 const STACK = 0x10_0000, STACK_TOP = STACK + 0x10000;
 const CALLEE = 0x40_0000;
@@ -40,7 +40,7 @@ function machine(define: (t: HostTable<Ctx>) => void) {
   const callInternal = (name: string, regs: Record<number, number | bigint>): void => {
     const sp = STACK_TOP - 0x100;
     mem.setPtr(sp, RET);
-    for (const [r, v] of Object.entries(regs)) e.setReg(Number(r), BigInt(v));
+    for (const [r, v] of Object.entries(regs)) e.setReg(regId(Number(r)), BigInt(v));
     e.setRegN(RSP, sp);
     e.setRegN(R14, 0);
     b.onHostCall(thread, t.resolveInternal(name)!);
