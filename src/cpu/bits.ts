@@ -4,9 +4,12 @@
 // clears it, BTC complements it. With an immediate or a register
 // destination the bit offset is taken modulo the operand width; with a
 // register offset and a memory destination the operand is a bit string
-// starting at the address, and the signed offset may reach bytes before
-// or after it (the byte holding the bit is read, and written back for
-// BTS/BTR/BTC). CF is the bit; ZF is unchanged; OF, SF, AF and PF are
+// starting at the address, and the signed offset may reach words before
+// or after it: the operand-sized word holding the bit, at address +
+// (offset div width) * size, is read (and written back for BTS/BTR/BTC),
+// as QEMU does, so both engines touch, and fault at, the same bytes
+// (reading only the byte holding the bit faulted elsewhere: the engine
+// differential found it). CF is the bit; ZF is unchanged; OF, SF, AF and PF are
 // undefined by the SDM and, as QEMU does, keep their values (the flags
 // are materialized and only CF is replaced).
 
@@ -27,11 +30,21 @@ function bitHandler(mode: number): Handler {
       if (w === 8) off = c.th * 4294967296 + (off >>> 0);
       else if (w === 4) off = off | 0;
       else off = (off << 16) >> 16;
-      const a = ea(c, i) + Math.floor(off / 8);
-      const k = ((off % 8) + 8) % 8;
-      const byte = c.mem.read8(a);
-      bit = (byte >> k) & 1;
-      if (mode !== M_TEST) c.mem.write8(a, update(byte, k, mode));
+      const q = Math.floor(off / bits), k = off - q * bits;
+      const a = ea(c, i) + q * w, m = c.mem;
+      if (w === 8) {
+        let lo = m.read64(a), hi = m.hi;
+        if (k < 32) { bit = (lo >>> k) & 1; lo = update(lo, k, mode); }
+        else { bit = (hi >>> (k - 32)) & 1; hi = update(hi, k - 32, mode); }
+        if (mode !== M_TEST) m.write64(a, lo | 0, hi | 0);
+      } else {
+        const v = w === 4 ? m.read32(a) : m.read16(a);
+        bit = (v >>> k) & 1;
+        if (mode !== M_TEST) {
+          if (w === 4) m.write32(a, update(v, k, mode) >>> 0);
+          else m.write16(a, update(v, k, mode) & 0xffff);
+        }
+      }
     } else {
       const n = (i.sk === K_IMM ? i.immLo : readS(c, i)) & (bits - 1);
       let lo = readD(c, i), hi = c.th;

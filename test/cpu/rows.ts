@@ -480,6 +480,9 @@ export const ROWS: Row[] = [
   { b: "0f bb c8", asm: "BTCL CX, AX", in: { AX: 0x80000000n, CX: 31 }, out: { AX: 0, flags: "CF" }, undef: OF | SF | AF | PF },
   { b: "66 0f ba f8 0f", asm: "BTCW $0xf, AX", in: { AX: 0 }, out: { AX: 0x8000, flags: "" }, undef: OF | SF | AF | PF },
   { b: "66 0f bb c8", asm: "BTCW CX, AX", in: { AX: 0x10001, CX: 0 }, out: { AX: 0x10000, flags: "CF" }, undef: OF | SF | AF | PF },
+  // A bit string in memory is read a word of the operand's size at a time: here the word past the mapping.
+  { b: "48 0f a3 0b", asm: "BTQ CX, (BX)", in: { BX: DATA + 0x1ff8, CX: 127 }, stop: fault("page", { addr: BigInt(DATA + 0x2000), access: "read" }) },
+  { b: "0f ab 0b", asm: "BTSL CX, (BX)", in: { BX: DATA + 8, CX: -33, mem: { [DATA]: "00 00 00 00 00 00 00 00" } }, out: { mem: { [DATA]: "00 00 00 80 00 00 00 00" }, flags: "" }, undef: OF | SF | AF | PF },
   { b: "f0 48 0f ab 0b", asm: "LOCK; BTSQ CX, (BX)", in: { BX: DATA, CX: 0, mem: { [DATA]: "00" } }, out: { mem: { [DATA]: "01" }, flags: "" }, undef: OF | SF | AF | PF },
 
   // ---- string moves and stores (memmove's REP; MOVSQ, the compiler's REP; STOSQ) ---------------
