@@ -2,7 +2,7 @@
 // its layer, no file imports itself back through others (no cycles), and
 // the platform-neutral core imports no Node module.
 //
-//   x86 < asm < mem < cpu < engine < os < runtime < debug < node < tools < cli
+//   x86 < asm < mem < cpu < engine < os < runtime < golang < debug < node < tools < cli
 //
 // node is the Node host of the core: the file-system source provider, where
 // the package's files are, machines built from files. tools are step, tour,
@@ -22,7 +22,7 @@ import ts from "typescript";
 
 /** Layer of each top-level folder of src/, low to high. */
 export const LAYERS: readonly (readonly string[])[] = [
-  ["x86"], ["asm"], ["mem"], ["cpu"], ["engine"], ["os"], ["runtime"], ["debug"], ["node"],
+  ["x86"], ["asm"], ["mem"], ["cpu"], ["engine"], ["os"], ["runtime"], ["golang"], ["debug"], ["node"],
   ["step", "tour", "trace", "gdb", "lab", "check"], ["cli"],
 ];
 

@@ -33,8 +33,8 @@ function intOpt(name: string, v: string, min: number, max = Number.MAX_SAFE_INTE
 export function registerGdb(program: Command, setStatus: (s: number) => void): void {
   const cmd = program
     .command("gdb")
-    .description("serve the GDB remote protocol for a Go assembly program (gdb: target remote :PORT)")
-    .argument("<files...>", "the program's assembly files")
+    .description("serve the GDB remote protocol for a program, .s or .go (gdb: target remote :PORT)")
+    .argument("<files...>", "the program's files: .s (assembly) or .go (source)")
     .requiredOption("--port <n>", "TCP port on 127.0.0.1 (0: any free port, printed)")
     .option("--elf <file>", "write an ELF file with the program's code, symbols and lines (for gdb's `file`)")
     .option("--force", "overwrite an existing --elf file even if it is not an ELF file (never an input)")

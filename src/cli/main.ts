@@ -18,6 +18,7 @@ export function version(): string {
     return "unknown";
   }
 }
+import { GoBuildError } from "../node/gobuild.ts";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -44,6 +45,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       // Help and version exit 0; misuse exits 2, its one line already printed.
       return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof GoBuildError) {
+      // A .go program that does not compile: Go's own messages, as go build printed them.
+      process.stderr.write(e.output.endsWith("\n") ? e.output : e.output + "\n");
+      return 1;
     }
     if (e instanceof UsageError) {
       process.stderr.write(`error: ${e.message} ${usageHint(e.command)}\n`);

@@ -25,8 +25,8 @@ export function checkOutputPath(out: string, inputs: readonly string[], force = 
 export function registerRun(program: Command, setStatus: (s: number) => void): void {
   const cmd = program
     .command("run")
-    .description("run a Go assembly program (package main, TEXT ·main) on the emulated runtime")
-    .argument("<files...>", "the program's assembly files");
+    .description("run a Go program on the emulated runtime: Go assembly (package main, TEXT ·main), or Go source (.go, compiled with Go 1.19)")
+    .argument("<files...>", "the program's files: .s (assembly) or .go (source)");
   runFlags(cmd)
     .option("--stats", "print instruction, host-call, preemption and stack counts to stderr at the end")
     .option("--trace-out <file.json>", "write the scheduler's events as a Chrome trace (open in Perfetto or chrome://tracing)")

@@ -1,4 +1,4 @@
-// `gmpemu step FILE.s`: the interactive stepper (src/step/stepper.ts), with
+// `gmpemu step FILE.s|FILE.go`: the interactive stepper (src/step/stepper.ts), with
 // line editing, history and Tab completion from node:readline (Ctrl-L
 // clears the screen), or `--script FILE` to run commands non-interactively
 // (one per line, # comments), echoing each.
@@ -45,7 +45,7 @@ export function registerStep(program: Command, setStatus: (s: number) => void): 
   const cmd = program
     .command("step")
     .description("step through a program instruction by instruction, with the scheduler's state beside the registers")
-    .argument("<file>", "a program (package main, TEXT ·main)")
+    .argument("<file>", "a program: Go assembly (package main, TEXT ·main) or Go source (.go, built with Go 1.19)")
     .option("--script <file>", "run the commands in this file instead of reading a terminal")
     .option("--force", "overwrite an existing output file even if it is not of the kind written (never an input)");
   runFlags(cmd, { omit: ["maxInsns"] });

@@ -20,7 +20,7 @@ export function registerTour(program: Command, setStatus: (s: number) => void): 
     .command("tour")
     .description("a guided walk through the scheduler, one instruction at a time: a Gosched (mcall, the scheduler, gogo), " +
       "a channel park, a preemption by signal, a stack growth, a system call")
-    .argument("[file]", "the program (default: the chapter's own, e.g. programs/gosched.s)")
+    .argument("[file]", "the program, .s or .go (default: the chapter's own, e.g. programs/gosched.s)")
     .option("--chapter <name>", `what to follow: ${CHAPTERS.join(", ")}`, "gosched")
     .option("--no-pause", "do not wait for Enter between sections (a pipe never waits)")
     .option("--strict", "lossy immediates in the program are errors")

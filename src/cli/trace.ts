@@ -23,7 +23,7 @@ export function registerTrace(program: Command, setStatus: (s: number) => void):
   const cmd = program
     .command("trace")
     .description("print a trace on stdout: each instruction of the switch routines with the registers it changed, or (--events) each scheduler event")
-    .argument("<files...>", "the program's assembly files")
+    .argument("<files...>", "the program's files: .s (assembly) or .go (source)")
     .option("--only <syms>", `comma-separated routines to trace (Go names: runtime.gogo, runtime·mcall, gogo<>); default: ${DEFAULT_ROUTINES.join(",")}`)
     .option("--events", "one line per scheduler event (create, run, park, ready, gosched, ...) instead of instructions")
     .option("--force", "overwrite an existing output file even if it is not of the kind written (never an input)");

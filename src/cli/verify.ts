@@ -1,5 +1,7 @@
 // `gmpemu verify FILE.s`: run one function of an assembly file on both
-// engines in lockstep and report the first divergence.
+// engines in lockstep and report the first divergence. A Go program
+// (FILE.go, compiled with Go 1.19) is verified whole, as an assembly
+// program with main·main is.
 //
 // The file is assembled (src/engine/asmload.ts), loaded identically into the
 // interpreter and into unicorn (src/engine/load.ts: fresh stack, TLS with a
@@ -98,6 +100,10 @@ export interface VerifyFileOptions {
 
 /** Runs the verification; returns the exit status and writes its report. */
 export function verifyFile(file: string, opts: VerifyFileOptions, out: (s: string) => void): number {
+  if (file.endsWith(".go")) {
+    if (opts.entry !== undefined) throw new Error("--entry: a Go program is verified whole (from runtime·rt0_go)");
+    return verifyProgram(file, { maxSteps: opts.maxSteps < 0 ? Number.MAX_SAFE_INTEGER : opts.maxSteps, procs: opts.procs ?? 1, seed: opts.seed ?? 1, run: { ...opts.run } }, out);
+  }
   // The assembler's warnings (and --strict) once, for either mode.
   const built = buildImage([file], { source: nodeSource, strict: opts.strict === true, resolve: () => 0 });
   if (opts.entry === undefined && built.image.lookup("main.main")) {
@@ -183,8 +189,8 @@ function finish(steps: number, stop: Stop, image: SimpleImage, a: InterpEngine, 
 export function registerVerify(program: Command, setStatus: (s: number) => void): void {
   const cmd = program
     .command("verify")
-    .description("run a program (or one function of FILE.s) on the interpreter and on unicorn in lockstep, comparing every instruction")
-    .argument("<file>", "Go assembly file (.s)")
+    .description("run a function of FILE.s (or a whole FILE.go) on the interpreter and on unicorn in lockstep, comparing every instruction")
+    .argument("<file>", "Go assembly file (.s), or a Go program (.go)")
     .option("--max-steps <n>", "stop after this many instructions (default: 1000000 for a function, no limit for a program)")
     .option("--entry <sym>", "function to run alone, as the source spells it: ·f, main·f or main.f (default: the whole program if it has main·main, else the first TEXT symbol)")
     .option("--force", "overwrite an existing output file even if it is not of the kind written (never an input)");

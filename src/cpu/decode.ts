@@ -73,6 +73,8 @@ export class Insn {
   /** Width of the source operand (MOVZX/MOVSX: 1, 2, 4). */
   ssz = 0;
   lock = false;
+  /** The REP/REPNE prefix (0xf3, 0xf2) of a string instruction (MOVS, STOS), else 0. */
+  rep = 0;
   rex = 0;
   /** Destination (Intel order) kind and register number. */
   dk = K_NONE;
@@ -267,6 +269,8 @@ class Match {
   opb = 0;
   rex = 0;
   lock = false;
+  /** F3/F2 before a string instruction (Insn.rep), else 0. */
+  rep = 0;
   /** P_* bits: what prefixes did beyond choosing the row (for classifyAt). */
   pflags = 0;
   seg = SEG_NONE;
@@ -333,6 +337,7 @@ function match(buf: Uint8Array, base: number, avail: number): void {
     b = buf[base + p++]!;
   }
   m.map = map; m.opb = b; m.rex = rex; m.lock = lock; m.seg = seg;
+  m.rep = map === 0 && (b === 0xa4 || b === 0xa5 || b === 0xaa || b === 0xab) ? rep : 0;
   m.pflags = (opsize ? P_OPSIZE : 0) | (stale && rex === 0 ? P_STALE_REX : 0) | (lock ? P_LOCK : 0);
   if (addr32) return refuse(m, p, "32-bit addressing (67 prefix) is not supported");
   if (map === 0 && b === 0xcc) { m.status = M_INT3; m.len = p; return; }
@@ -439,6 +444,7 @@ export function decode(src: ByteSource, addr: number): Insn {
   i.addr = addr;
   i.rex = m.rex;
   i.lock = m.lock;
+  i.rep = m.rep;
   if (m.status === M_BAD) {
     i.op = "bad";
     i.why = m.why;

@@ -46,6 +46,7 @@ export function formatInsn(i: Insn, symbolize?: Symbolizer): string {
   if (i.form.decodeOnly) return [...i.bytes].map((b) => `BYTE $0x${b.toString(16).padStart(2, "0")}`).join("; ");
   const ops = i.args.map((a) => formatOperand(i, a, symbolize));
   const body = ops.length ? `${i.form.as} ${ops.join(", ")}` : i.form.as;
+  if (i.rep !== 0) return `${i.rep === 0xf3 ? "REP" : "REPN"}; ${body}`;
   return i.lock ? `LOCK; ${body}` : body;
 }
 

@@ -36,6 +36,8 @@ export function undefinedFlags(op: Op | "int3" | "bad", d: FlagDetail = {}): num
       return SF | ZF | AF | PF;
     case "div": case "idiv":
       return CF | PF | AF | ZF | SF | OF;
+    case "bt": case "bts": case "btr": case "btc":
+      return OF | SF | AF | PF;
     default:
       return 0;
   }

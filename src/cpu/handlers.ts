@@ -22,6 +22,8 @@ import { mov128, movq, xor128 } from "./sse.ts";
 import {
   bad, cld, cpuid, int3, intn, io, nop, priv, rdtsc, rdtscp, sgdt, sidt, sldt, smsw, std, str, syscall, ud2,
 } from "./system.ts";
+import { bt, btc, btr, bts } from "./bits.ts";
+import { movs, stos } from "./string.ts";
 
 const ALU_KIND: Record<string, number> = {
   add: A_ADD, or: A_OR, adc: A_ADC, sbb: A_SBB, and: A_AND, sub: A_SUB, xor: A_XOR, cmp: A_CMP, test: A_TEST,
@@ -118,6 +120,14 @@ export function resolveHandler(i: Insn): Handler {
     case "smsw": return smsw;
     case "sldt": return sldt;
     case "str": return str;
+    case "bt": return bt;
+    case "bts": return bts;
+    case "btr": return btr;
+    case "btc": return btc;
+    case "movs": return movs;
+    case "stos": return stos;
+    // REP is read as a prefix of the string instruction that follows; its own row is the assembler's.
+    case "rep": return bad;
     case "bad": return bad;
     default: {
       const missing: never = op;
@@ -131,6 +141,7 @@ export function endsBlock(i: Insn): boolean {
   switch (i.op) {
     case "jcc": case "jmp": case "call": case "ret":
     case "syscall": case "int3": case "int": case "ud2": case "bad": case "priv": case "io":
+    case "movs": case "stos": // they set RIP: past themselves, or back to themselves to repeat
       return true;
   }
   return false;

@@ -15,6 +15,10 @@
 // the backtrace there, as Go's traceback ends at a stack switch. TOPFRAME
 // functions (rt0_go, mstart, goexit) have no caller at all.
 //
+// Code compiled by Go (a .go program's image, src/golang/load.ts) needs no
+// decoding: its pclntab gives the SP delta at every pc (spRuns), which is
+// Go's own unwinding table; the CFA is SP plus that delta plus 8.
+//
 // Host functions. The runtime's functions written in TypeScript live at
 // addresses 0x7f000000 + 16·i (src/runtime/bridge.ts), and a host function
 // that called back into machine code is represented there by its return
@@ -201,6 +205,20 @@ function symProgram(sym: LinkedSym): Bytes {
   return b;
 }
 
+/** The FDE instructions of a compiled Go function, from its pclntab SP deltas. */
+function runsProgram(sym: LinkedSym, runs: readonly { pc: number; delta: number }[]): Bytes {
+  const b = new Bytes();
+  let k = 8, lastPc = sym.addr;
+  for (const r of runs) {
+    if (r.delta < 0 || r.delta + 8 === k) continue;
+    advance(b, r.pc - lastPc);
+    lastPc = r.pc;
+    k = r.delta + 8;
+    b.u8(CFA_def_cfa_offset).uleb(k);
+  }
+  return b;
+}
+
 /** The expression for a return address's CFA: RSP + table[(0(RSP-8) - HOST_BASE) · 8]. */
 function tokenCfaExpr(): number[] {
   const e = new Bytes()
@@ -229,8 +247,10 @@ export function debugFrame(image: Image): Uint8Array {
     out.u32(f.a.length).bytes(f.a);
   };
   const syms = image.symbols.filter((s) => s.kind === "text" && s.size > 0 && s.name !== "runtime.sigreturn__sigaction");
+  const spRuns = (image as { spRuns?: (s: LinkedSym) => { pc: number; delta: number }[] | undefined }).spRuns?.bind(image);
   for (const s of [...syms].sort((a, b) => a.addr - b.addr)) {
-    const prog = (s.flags & TOPFRAME) !== 0 ? new Bytes().u8(CFA_undefined).uleb(DW_RA) : symProgram(s);
+    const runs = spRuns?.(s);
+    const prog = (s.flags & TOPFRAME) !== 0 ? new Bytes().u8(CFA_undefined).uleb(DW_RA) : runs ? runsProgram(s, runs) : symProgram(s);
     fde(s.addr, s.size, prog.a);
   }
   // Host functions: the CIE's rule. Tokens: the stub's table. The token

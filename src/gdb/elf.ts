@@ -198,8 +198,14 @@ export function writeElf(image: Image, opts: { name?: string } = {}): Uint8Array
   const text = new Uint8Array(image.textEnd - image.textStart);
   const data = new Uint8Array(Math.max(0, image.dataEnd - image.dataStart));
   for (const s of image.symbols) {
-    if (s.kind === "text") text.set(s.bytes.subarray(0, Math.min(s.bytes.length, image.textEnd - s.addr)), s.addr - image.textStart);
-    else if (s.size > 0 && s.addr >= image.dataStart) data.set(s.bytes.subarray(0, Math.min(s.bytes.length, image.dataEnd - s.addr)), s.addr - image.dataStart);
+    // A compiled Go program's image keeps our runtime's assembly apart from
+    // the binary's sections (src/golang/load.ts): those symbols are named
+    // below, and gdb reads their code from the machine through the stub.
+    if (s.kind === "text") {
+      if (s.addr >= image.textStart && s.addr < image.textEnd) text.set(s.bytes.subarray(0, Math.min(s.bytes.length, image.textEnd - s.addr)), s.addr - image.textStart);
+    } else if (s.size > 0 && s.addr >= image.dataStart && s.addr < image.dataEnd) {
+      data.set(s.bytes.subarray(0, Math.min(s.bytes.length, image.dataEnd - s.addr)), s.addr - image.dataStart);
+    }
   }
   const { abbrev, info } = debugInfo(image, opts.name ?? "gmpemu");
   const sections: Section[] = [
@@ -215,6 +221,21 @@ export function writeElf(image: Image, opts: { name?: string } = {}): Uint8Array
     { name: ".host", type: SHT_NOBITS, flags: SHF_ALLOC | SHF_EXECINSTR, addr: HOST_BASE, data: new Uint8Array(0), align: 16, size: HOST_END - HOST_BASE },
   ];
   const TEXT = 1, DATA = 2, HOST = 7;
+  // A compiled Go program's image keeps our runtime's assembly (and its m0,
+  // g0) apart from the binary's sections: they get a section of their own,
+  // so that gdb names their code too.
+  const apart = ((image as { asm?: Image }).asm?.symbols ?? []).filter((x) => x.size > 0);
+  let APART = -1;
+  if (apart.length > 0) {
+    const lo = Math.min(...apart.map((x) => x.addr)), hi = Math.max(...apart.map((x) => x.addr + x.size));
+    if (hi - lo <= 1 << 24) {
+      const bytes = new Uint8Array(hi - lo);
+      for (const x of apart) bytes.set(x.bytes.subarray(0, Math.min(x.bytes.length, x.size)), x.addr - lo);
+      APART = sections.length;
+      sections.push({ name: ".text.runtime", type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR | SHF_WRITE, addr: lo, data: bytes, align: 16 });
+    }
+  }
+  const inApart = (x: { addr: number; size: number; kind: string }): boolean => APART >= 0 && apart.includes(x as (typeof apart)[number]);
 
   // Symbols: the null symbol, then every symbol as global.
   const strtab = new StrTab();
@@ -223,8 +244,8 @@ export function writeElf(image: Image, opts: { name?: string } = {}): Uint8Array
     sym.u32(strtab.add(name)).u8((STB_GLOBAL << 4) | type).u8(0).u16(shndx).u64(value).u64(size);
   };
   for (const s of [...image.symbols].sort((a, b) => a.addr - b.addr)) {
-    if (s.kind === "text") addSym(s.name, s.addr, s.size, STT_FUNC, TEXT);
-    else addSym(s.name, s.addr, s.size, STT_OBJECT, DATA);
+    if (s.kind === "text") addSym(s.name, s.addr, s.size, STT_FUNC, inApart(s) ? APART : TEXT);
+    else addSym(s.name, s.addr, s.size, STT_OBJECT, inApart(s) ? APART : DATA);
   }
   for (const [name, addr] of image.undefined) addSym(name, addr, 1, STT_FUNC, HOST);
   addSym(HOSTFRAME_SYMBOL, TOKEN_BASE - 1, HOST_END - (TOKEN_BASE - 1), STT_FUNC, HOST);

@@ -1,11 +1,16 @@
 // Machines built from files, for the Node host: the runtime's assembly from
 // the package's asm/ directory, tracebacks with absolute paths (as Go prints
 // them). The core's boot (src/runtime/boot.ts) takes its sources from its
-// caller; this is the caller every Node tool and test uses.
+// caller; this is the caller every Node tool and test uses. A program of
+// .go files is compiled with Go 1.19 first (gobuild.ts) and booted as a
+// binary (src/golang/boot.ts); every tool takes either kind.
 
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as core from "../runtime/boot.ts";
+import { buildGoMachine, loadProgram, runGoProgram } from "../golang/boot.ts";
+import type { LoadedProgram } from "../golang/load.ts";
+import { goBuild, isGoProgram, type Built } from "./gobuild.ts";
 import { goroutineDump } from "../runtime/traceback.ts";
 import { runtimeObjs } from "./imagecache.ts";
 import { nodeSource } from "./nodefs.ts";
@@ -43,10 +48,18 @@ export function linkProgram(files: readonly string[], includeDirs: readonly stri
 }
 
 export function buildMachine(files: readonly string[], opts: NodeRunOptions = {}): core.Machine {
+  if (isGoProgram(files)) {
+    const b = built(files);
+    return buildGoMachine(b.binary, b.path, sources(opts));
+  }
   return core.buildMachine(files, sources(opts));
 }
 
 export function runProgram(files: readonly string[], opts: NodeRunOptions = {}): core.RunResult {
+  if (isGoProgram(files)) {
+    const b = built(files);
+    return runGoProgram(b.binary, b.path, sources(opts));
+  }
   return core.runProgram(files, sources(opts));
 }
 
@@ -54,7 +67,33 @@ const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** runProgram with an event-loop turn every `every` instructions (test workers): the same result. */
 export function runProgramAsync(files: readonly string[], opts: NodeRunOptions = {}, every?: number): Promise<core.RunResult> {
+  if (isGoProgram(files)) {
+    const b = built(files);
+    return core.runMachineAsync(buildGoMachine(b.binary, b.path, sources(opts)), opts, turn, every);
+  }
   return core.runProgramAsync(files, sources(opts), turn, every);
+}
+
+/**
+ * The binary of a Go program, built once per process for the same files
+ * (the stepper rebuilds its machine to step back; Go's build cache would
+ * make a second build quick, but not free).
+ */
+const builds = new Map<string, Built>();
+export function built(files: readonly string[]): Built {
+  const key = files.map((f) => resolve(f)).join("\0");
+  let b = builds.get(key);
+  if (b === undefined) {
+    b = goBuild(files);
+    builds.set(key, b);
+  }
+  return b;
+}
+
+/** A Go program's binary, loaded (what each runtime function became, its pclntab), without a machine. */
+export function loadGoProgram(files: readonly string[]): LoadedProgram {
+  const b = built(files);
+  return loadProgram(b.binary, b.path, sources({}));
 }
 
 /** The goroutine dump, with Go's absolute file names. */

@@ -29,6 +29,7 @@ import { HostTable } from "./bridge.ts";
 import { newRuntime } from "./init.ts";
 import { GoPanic, GoThrow } from "./panic.ts";
 import type { Runtime, RuntimeOptions } from "./rt.ts";
+import type { GoProgram } from "./goprog.ts";
 import { register as registerStack } from "./stack.ts";
 import { register as registerProc } from "./proc.ts";
 import { register as registerChan } from "./chan.ts";
@@ -40,6 +41,9 @@ import { register as registerSysmon } from "./sysmon.ts";
 import { register as registerSignal, forcePreempt } from "./signal_unix.ts";
 import { register as registerMain } from "./main.ts";
 import { register as registerSyscall } from "./syscall.ts";
+import { register as registerSelect } from "./select.ts";
+import { register as registerGo } from "./gosrc.ts";
+import { register as registerIface } from "./iface.ts";
 import { goroutineDump } from "./traceback.ts";
 import { replaceRoutines } from "./runtimeasm.ts";
 
@@ -142,6 +146,10 @@ export function hostTable(): HostTable<Runtime> {
     t.section("src/runtime/signal_unix.ts", registerSignal);
     t.section("src/runtime/syscall.ts", registerSyscall);
     t.section("src/runtime/stack.ts", registerStack);
+    // Last, so that the host addresses above stay where they were.
+    t.section("src/runtime/select.ts", registerSelect);
+    t.section("src/runtime/gosrc.ts", registerGo);
+    t.section("src/runtime/iface.ts", registerIface);
     table = t;
   }
   return table;
@@ -198,7 +206,20 @@ export function linkProgram(files: readonly string[], src: ProgramSources, inclu
 /** Builds the machine for a program, ready to run. */
 export function buildMachine(files: readonly string[], opts: RunOptions & ProgramSources): Machine {
   const image = linkProgram(files, opts, opts.includeDirs ?? [], opts.runtimeAsm ?? []);
+  return bootImage(image, opts);
+}
+
+/** What a program compiled by Go adds to a machine (src/golang/): its pclntab's answers and its own mapping. */
+export interface CompiledParts {
+  go: GoProgram;
+  /** Maps the image into the engine (the runtime's assembly and the binary's segments). */
+  map: (e: Engine) => void;
+}
+
+/** Builds the machine for a linked image (an assembly program's, or a compiled program's with `compiled`). */
+export function bootImage(image: Image, opts: RunOptions, compiled?: CompiledParts): Machine {
   let engine = createEngine(opts.engine ?? "interp");
+  // The switch checker (--check) wraps the engine it watches.
   const observer = opts.check?.(engine);
   if (observer) engine = observer.engine;
   const kopts: KernelOptions = { seed: opts.seed ?? 1 };
@@ -210,10 +231,11 @@ export function buildMachine(files: readonly string[], opts: RunOptions & Progra
     }
     kopts.tickEvery = opts.preemptEvery;
   }
-  mapImage(engine, image);
+  if (compiled) compiled.map(engine);
+  else mapImage(engine, image);
   const rt = newRuntime(engine, {
     ...opts, m0: image.addrOf("runtime.m0")!, g0: image.addrOf("runtime.g0")!, seed: opts.seed ?? 1,
-  }, { table: hostTable(), image, kernel: kopts, onTick: forcePreempt });
+  }, { table: hostTable(), image, kernel: kopts, onTick: forcePreempt, ...(compiled ? { go: compiled.go } : {}) });
   rt.bridge.install();
   engine.map(OS_STACK_TOP - OS_STACK_SIZE, OS_STACK_SIZE, PROT_READ | PROT_WRITE);
   const entry = image.addrOf("runtime.rt0_go");
@@ -225,7 +247,11 @@ export function buildMachine(files: readonly string[], opts: RunOptions & Progra
 
 /** Runs a program to its end; never throws for what the program does (only for bad input). */
 export function runProgram(files: readonly string[], opts: RunOptions & ProgramSources): RunResult {
-  const m = buildMachine(files, opts);
+  return runMachine(buildMachine(files, opts), opts);
+}
+
+/** Runs a built machine to its end (see runProgram). */
+export function runMachine(m: Machine, opts: RunOptions): RunResult {
   opts.observe?.(m);
   // The engine is closed only after the endings below have read it for
   // their tracebacks (unicorn's memory is gone once it is closed).
@@ -245,7 +271,11 @@ export function runProgram(files: readonly string[], opts: RunOptions & ProgramS
  * same, byte for byte, as runProgram's.
  */
 export async function runProgramAsync(files: readonly string[], opts: RunOptions & ProgramSources, turn: () => Promise<void>, every = 1_000_000): Promise<RunResult> {
-  const m = buildMachine(files, opts);
+  return runMachineAsync(buildMachine(files, opts), opts, turn, every);
+}
+
+/** runProgramAsync for a machine already built (a compiled Go program's, src/golang/boot.ts). */
+export async function runMachineAsync(m: Machine, opts: RunOptions, turn: () => Promise<void>, every = 1_000_000): Promise<RunResult> {
   opts.observe?.(m);
   try {
     const limit = opts.maxInsns ?? Number.MAX_SAFE_INTEGER;

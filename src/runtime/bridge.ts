@@ -49,9 +49,26 @@
 // for the next call).
 //
 // Signatures follow ABI0 for the types used here, written as a string: `p`
-// an 8-byte word, `i` a 4-byte word, `b` a byte (a bool); arguments, then `:` and results. Each
+// an 8-byte word, `i` a 4-byte word, `b` a byte (a bool), `f` a float64;
+// arguments, then `:` and results. Each
 // is aligned to its size, results start 8-aligned (Go's rules), so `futex`
 // is "p i i p p i : i" with its result at +40.
+//
+// Two ABIs, one implementation. Every host function has two entries, 8
+// bytes apart: ABI0 at its address (assembly programs, and the runtime's
+// own assembly, call it with arguments on the stack) and ABIInternal at
+// address + 8 (code compiled by Go calls it with Go's register ABI:
+// integer arguments and results in AX, BX, CX, DI, SI, R8-R11, floats in
+// X0-X14, R14 = g, X15 = 0). At the ABIInternal entry the bridge spills
+// the argument registers into the spill area the caller reserved above
+// the return address — which is laid out exactly as ABI0's arguments —
+// so `h.arg(i)` reads both the same way. Results cannot go in the frame
+// (an ABIInternal caller reserves no room for them): `h.ret(i, v)` puts
+// them in a result area below the function's locals, and the final return
+// loads them into registers, with R14 = g again. The ABI of an activation
+// is part of its resume points' addresses (+4), as the padding is (+8), so
+// a frame is still found from SP alone; a generator keeps it in its
+// HostCall. Continuation tokens are the same for both.
 //
 // Invariants: a host function runs without interruption until it returns or
 // calls (the kernel switches threads only between engine runs); a token is
@@ -67,7 +84,7 @@
 // the interleaving of a run would differ from Go's.
 
 import { TLS_G_OFFSET } from "../asm/link.ts";
-import { R14, RSP } from "../x86/regs.ts";
+import { R14, RSP, REG_R8, REG_R9, REG_R10, REG_R11, REG_RAX, REG_RBX, REG_RCX, REG_RDI, REG_RSI, type RegId } from "../x86/regs.ts";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, REG_FS_BASE, REG_RIP, type Engine } from "../engine/engine.ts";
 import type { Thread } from "../os/kernel.ts";
 import { EngineMemoryError } from "../mem/hostmem.ts";
@@ -80,6 +97,11 @@ export const HOST_FUNCS = 0x1_0000; // 4096 functions, 16 bytes apart
 const RESUME_BASE = HOST_BASE + HOST_FUNCS; // 4096 resume points, 16 bytes apart
 const TOKEN_BASE = RESUME_BASE + 0x1_0000;
 export const HOST_SIZE = 0x100_0000;
+/** The ABIInternal entry of a host function is its address + 8; a resume point of an ABIInternal activation, + 4. */
+export const ABI_INTERNAL = 8;
+const RESUME_REGABI = 4;
+/** Go's ABIInternal integer argument and result registers, in order (AX, BX, CX, DI, SI, R8-R11). */
+export const REGABI_INT: readonly RegId[] = [REG_RAX, REG_RBX, REG_RCX, REG_RDI, REG_RSI, REG_R8, REG_R9, REG_R10, REG_R11];
 
 
 /** A request a host function makes: returned (plain code) or yielded (a generator). */
@@ -98,7 +120,7 @@ export type HostGen<T = void | Req> = Generator<Req, T, void>;
 export type HostResult = void | Req | HostGen;
 export type HostImpl<C> = (ctx: C, h: HostCall<C>) => HostResult;
 
-interface Slot { readonly off: number; readonly size: 1 | 4 | 8 }
+interface Slot { readonly off: number; readonly size: 1 | 4 | 8; readonly float: boolean }
 
 /** An ABI0 frame layout, parsed once from its signature string. */
 export interface Sig {
@@ -107,6 +129,10 @@ export interface Sig {
   readonly rets: readonly Slot[];
   /** Bytes of arguments and results. */
   readonly size: number;
+  /** Bytes of the result area of an ABIInternal activation (the results, rounded up to 16). */
+  readonly retArea: number;
+  /** Where the results start in the ABI0 frame (their offsets there are from the arguments' start). */
+  readonly retStart: number;
 }
 
 const sigs = new Map<string, Sig>();
@@ -118,16 +144,17 @@ export function sig(text: string): Sig {
   const [a = "", r = ""] = text.split(":");
   let off = 0;
   const slots = (s: string): Slot[] => s.trim().split(/\s+/).filter(Boolean).map((k) => {
-    const size: 1 | 4 | 8 = k === "b" ? 1 : k === "i" ? 4 : k === "p" ? 8 : badSig(text);
+    const size: 1 | 4 | 8 = k === "b" ? 1 : k === "i" ? 4 : k === "p" || k === "f" ? 8 : badSig(text);
     off = Math.ceil(off / size) * size;
-    const slot: Slot = { off, size };
+    const slot: Slot = { off, size, float: k === "f" };
     off += size;
     return slot;
   });
   const args = slots(a);
   off = Math.ceil(off / 8) * 8;
+  const retStart = off;
   const rets = slots(r);
-  const l: Sig = { text, args, rets, size: Math.ceil(off / 8) * 8 };
+  const l: Sig = { text, args, rets, size: Math.ceil(off / 8) * 8, retArea: Math.ceil((off - retStart) / 16) * 16, retStart };
   sigs.set(text, l);
   return l;
 }
@@ -209,6 +236,12 @@ export class HostTable<C> {
     return i === undefined ? undefined : HOST_BASE + 16 * i;
   };
 
+  /** The ABIInternal entry of host function `name` (Go's register ABI), or undefined. */
+  resolveInternal(name: string): number | undefined {
+    const a = this.resolve(name);
+    return a === undefined ? undefined : a + ABI_INTERNAL;
+  }
+
   addrOfFn(def: HostFnDef<C>): number {
     return this.resolve(def.name)!;
   }
@@ -233,6 +266,8 @@ export class HostCall<C> {
   thread!: Thread;
   /** SP at entry: the return address is at frameSp, arguments at frameSp+8. */
   frameSp = 0;
+  /** Entered by Go's register ABI (ABIInternal): results go to registers on return. */
+  regabi = false;
   /** SP just after the last call returned (its results are there), and its signature. */
   private resultSp = 0;
   private callSig: Sig | undefined;
@@ -256,6 +291,8 @@ export class HostCall<C> {
   get callerSp(): number { return this.frameSp + 8; }
   /** The function's locals (h.fn.locals bytes) end at the return address. */
   get locals(): number { return this.frameSp - this.fn.locals; }
+  /** Bytes the activation keeps below its return address: locals, and an ABIInternal one's result area. */
+  get below(): number { return this.fn.locals + (this.regabi ? this.fn.sig.retArea : 0); }
 
   /**
    * n bytes of memory below the frame (16-aligned), for a generator to pass
@@ -264,7 +301,7 @@ export class HostCall<C> {
    */
   scratch(n: number): number {
     this.extra = Math.ceil(n / 16) * 16;
-    return this.frameSp - this.fn.locals - this.extra;
+    return this.frameSp - this.below - this.extra;
   }
 
   /** Argument i as an unsigned number (exact below 2^53: addresses, sizes). */
@@ -288,10 +325,17 @@ export class HostCall<C> {
     return s.size === 8 ? this.mem.u64(a) : BigInt(s.size === 4 ? this.mem.u32(a) : this.mem.u8(a));
   }
 
+  /** Argument i, a float64 (an `f` slot). */
+  argFloat(i: number): number {
+    const s = this.fn.sig.args[i]!;
+    const b = this.mem.bytes(this.frameSp + 8 + s.off, 8);
+    return new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, true);
+  }
+
   /** Sets result i (an integer; negative values are two's complement). */
   ret(i: number, v: number): void {
     const s = this.fn.sig.rets[i]!;
-    const a = this.frameSp + 8 + s.off;
+    const a = this.regabi ? this.frameSp - this.fn.locals - this.fn.sig.retArea + s.off - this.fn.sig.retStart : this.frameSp + 8 + s.off;
     writeWord(this.mem, a, s.size, v);
   }
 
@@ -448,25 +492,30 @@ export class Bridge<C> {
    * again, however the stack was moved meanwhile (copystack moves it by a
    * multiple of the page size).
    */
-  private resumeAddr(def: ResumeDef<C>, frameSp: number, callSp: number): number {
-    const pad = frameSp - def.fn.locals - def.callSig.size - (callSp + 8);
+  private resumeAddr(def: ResumeDef<C>, h: HostCall<C>, callSp: number): number {
+    const pad = h.frameSp - h.below - def.callSig.size - (callSp + 8);
     if (pad !== 0 && pad !== 8) throw new Error(`bridge: ${def.name}: padding ${pad}`);
-    return def.addr + pad;
+    return def.addr + pad + (h.regabi ? RESUME_REGABI : 0);
+  }
+
+  /** frameSp of the activation a resume point's return address (k: its offset in the slot) belongs to, SP just above it. */
+  private resumeFrameSp(r: ResumeDef<C>, k: number, sp: number): number {
+    return sp + r.callSig.size + r.fn.locals + ((k & RESUME_REGABI) !== 0 ? r.fn.sig.retArea : 0) + (k & 8);
   }
 
   /** Writes a call's frame and registers; returns where its return address goes. */
   setupCall(h: HostCall<C>, target: number, s: Sig, resume: ResumeDef<C> | 0, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): number {
     if (resume !== 0 && h.extra !== 0) throw new Error(`bridge: ${h.fn.name}: a resume point after scratch()`);
-    const top = h.frameSp - h.fn.locals - h.extra;
+    const top = h.frameSp - h.below - h.extra;
     const callSp = this.callSpFor(top, s);
-    const ret = resume === 0 ? 0 : this.resumeAddr(resume, h.frameSp, callSp);
+    const ret = resume === 0 ? 0 : this.resumeAddr(resume, h, callSp);
     this.writeFrame(callSp, ret, s, a0, a1, a2, a3, a4, a5);
     this.enter(target, callSp);
     return callSp;
   }
 
   setupJump(h: HostCall<C>, target: number, s: Sig, sp: number, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): void {
-    const callSp = this.callSpFor(sp >= 0 ? sp : h.frameSp - h.fn.locals, s);
+    const callSp = this.callSpFor(sp >= 0 ? sp : h.frameSp - h.below, s);
     this.writeFrame(callSp, 0, s, a0, a1, a2, a3, a4, a5);
     this.enter(target, callSp);
   }
@@ -503,10 +552,7 @@ export class Bridge<C> {
    */
   frameOfReturn(pc: number, sp: number): HostFrame | undefined {
     const r = this.resumeDefAt(pc);
-    if (r !== undefined) {
-      const pad = (pc - RESUME_BASE) % 16;
-      return { name: r.fn.name, frameSp: sp + r.callSig.size + r.fn.locals + pad };
-    }
+    if (r !== undefined) return { name: r.fn.name, frameSp: this.resumeFrameSp(r, (pc - RESUME_BASE) % 16, sp) };
     const s = this.tokens.get(pc);
     if (s !== undefined) return { name: s.h.fn.name, frameSp: s.h.frameSp };
     return undefined;
@@ -520,7 +566,7 @@ export class Bridge<C> {
    */
   cfaOffsetOfReturn(pc: number): number | undefined {
     const r = this.resumeDefAt(pc);
-    if (r !== undefined) return r.callSig.size + r.fn.locals + ((pc - RESUME_BASE) % 16) + 8;
+    if (r !== undefined) return this.resumeFrameSp(r, (pc - RESUME_BASE) % 16, 0) + 8;
     const s = this.tokens.get(pc);
     return s === undefined ? undefined : s.h.frameSp - s.callSp;
   }
@@ -543,10 +589,10 @@ export class Bridge<C> {
     return n;
   }
 
-  /** Name of a host address: a function, a resume point, or a continuation token of one. */
+  /** Name of a host address: a function (either entry), a resume point, or a continuation token of one. */
   nameAt(addr: number): string | undefined {
-    if (addr >= HOST_BASE && addr < RESUME_BASE && (addr - HOST_BASE) % 16 === 0) {
-      return this.table.fns[(addr - HOST_BASE) / 16]?.name;
+    if (addr >= HOST_BASE && addr < RESUME_BASE && (addr - HOST_BASE) % ABI_INTERNAL === 0) {
+      return this.table.fns[Math.floor((addr - HOST_BASE) / 16)]?.name;
     }
     const r = this.resumeDefAt(addr);
     if (r !== undefined) return `${r.name}`;
@@ -554,10 +600,10 @@ export class Bridge<C> {
     return s ? `${s.h.fn.name} (continuation)` : undefined;
   }
 
-  /** The host function an address is the entry of (not a resume point or token). */
+  /** The host function an address is an entry of, ABI0 or ABIInternal (not a resume point or token). */
   fnAt(addr: number): HostFnDef<C> | undefined {
-    if (addr < HOST_BASE || addr >= RESUME_BASE || (addr - HOST_BASE) % 16 !== 0) return undefined;
-    return this.table.fns[(addr - HOST_BASE) / 16];
+    if (addr < HOST_BASE || addr >= RESUME_BASE || (addr - HOST_BASE) % ABI_INTERNAL !== 0) return undefined;
+    return this.table.fns[Math.floor((addr - HOST_BASE) / 16)];
   }
 
   /** The kernel's host-call handler: RIP is at `addr` on thread t. */
@@ -565,26 +611,30 @@ export class Bridge<C> {
     this.calls++;
     const sp = this.engine.getRegN(RSP);
     if (addr < RESUME_BASE) {
-      const def = addr >= HOST_BASE && (addr - HOST_BASE) % 16 === 0 ? this.table.fns[(addr - HOST_BASE) / 16] : undefined;
+      const k = addr - HOST_BASE;
+      const def = addr >= HOST_BASE && k % ABI_INTERNAL === 0 ? this.table.fns[Math.floor(k / 16)] : undefined;
       if (def === undefined) throw new HostFault(addr, "no host function here");
       const h = this.cur;
       h.fn = def;
       h.thread = t;
       h.frameSp = sp;
+      h.regabi = k % 16 === ABI_INTERNAL;
       h.extra = 0;
       h.pendingSig = undefined;
+      if (h.regabi) this.spillArgs(def.sig, sp);
       this.settle(h, this.run(def.impl, h));
       return;
     }
     const r = this.resumeDefAt(addr);
     if (r !== undefined) {
-      const pad = (addr - RESUME_BASE) % 16;
-      if (pad !== 0 && pad !== 8) throw new HostFault(addr, "not a resume point");
+      const k = (addr - RESUME_BASE) % 16;
+      if ((k & 3) !== 0) throw new HostFault(addr, "not a resume point");
       const h = this.cur;
       h.fn = r.fn;
       h.thread = t;
       h.pendingSig = undefined;
-      h.frameSp = sp + r.callSig.size + r.fn.locals + pad;
+      h.regabi = (k & RESUME_REGABI) !== 0;
+      h.frameSp = this.resumeFrameSp(r, k, sp);
       h.returned(sp, r.callSig);
       this.settle(h, this.run(r.impl, h));
       return;
@@ -674,11 +724,66 @@ export class Bridge<C> {
     return s;
   }
 
-  /** RET: the results are in the frame; pop the return address. */
+  /** RET: the results are in the frame (ABI0) or go to registers (ABIInternal); pop the return address. */
   private finish(h: HostCall<C>): void {
     const e = this.engine;
+    if (h.regabi) this.loadResults(h);
     e.setRegN(REG_RIP, this.mem.ptr(h.frameSp));
     e.setRegN(RSP, h.frameSp + 8);
+  }
+
+  /**
+   * ABIInternal entry: the argument registers go to the spill area above
+   * the return address, which the caller reserved and which is laid out as
+   * ABI0's arguments are.
+   */
+  private spillArgs(s: Sig, sp: number): void {
+    const e = this.engine, mem = this.mem;
+    let ni = 0, nf = 0;
+    for (const a of s.args) {
+      const at = sp + 8 + a.off;
+      if (a.float) {
+        mem.setBytes(at, e.getXmm(nf++).subarray(0, 8));
+        continue;
+      }
+      const r = REGABI_INT[ni++];
+      if (r === undefined) throw new Error(`bridge: ${s.text}: more integer arguments than registers`);
+      if (a.size === 8) {
+        const v = e.getRegN(r);
+        if (v < 2 ** 53) mem.setWord(at, v);
+        else mem.setU64(at, e.getReg(r));
+      } else {
+        const n = e.getRegN(r);
+        const v = n < 2 ** 53 ? n % 0x1_0000_0000 : Number(e.getReg(r) & 0xffff_ffffn);
+        writeWord(mem, at, a.size, a.size === 1 ? v & 0xff : v);
+      }
+    }
+  }
+
+  /** ABIInternal return: results from the result area into their registers; R14 = g (from TLS). */
+  private loadResults(h: HostCall<C>): void {
+    const e = this.engine, mem = this.mem;
+    const s = h.fn.sig;
+    const base = h.frameSp - h.fn.locals - s.retArea - s.retStart;
+    let ni = 0, nf = 0;
+    for (const r of s.rets) {
+      const at = base + r.off;
+      if (r.float) {
+        const x = new Uint8Array(16);
+        x.set(mem.bytes(at, 8));
+        e.setXmm(nf++, x);
+        continue;
+      }
+      const reg = REGABI_INT[ni++]!;
+      if (r.size === 8) {
+        if (mem.u32(at + 4) < 0x20_0000) e.setRegN(reg, mem.word(at));
+        else e.setReg(reg, mem.u64(at));
+      } else {
+        e.setRegN(reg, r.size === 4 ? mem.u32(at) : mem.u8(at));
+      }
+    }
+    const fs = e.getRegN(REG_FS_BASE);
+    if (fs !== 0) e.setRegN(R14, mem.ptr(fs + TLS_G_OFFSET));
   }
 }
 

@@ -29,7 +29,7 @@
 import { finish, type HostFnDef, type HostGen, type HostImpl, type HostResult, type HostTable, type ResumeDef } from "./bridge.ts";
 import { mallocgc } from "./malloc.ts";
 import {
-  g_activeStackChans, g_param, g_parkingOnChan, g_waiting, hchan__size, hchan_buf, hchan_closed, hchan_dataqsiz,
+  g_activeStackChans, g_param, g_parkingOnChan, g_selectDone, g_waiting, hchan__size, hchan_buf, hchan_closed, hchan_dataqsiz,
   hchan_elemsize, hchan_lock, hchan_qcount, hchan_recvq, hchan_recvx, hchan_sendq, hchan_sendx, m_p, p_sudogcache,
   slice_array, slice_cap, slice_len, sudog__size, sudog_c, sudog_elem, sudog_g, sudog_isSelect, sudog_next,
   sudog_prev, sudog_success, sudog_waitlink, waitq_first, waitq_last,
@@ -55,7 +55,7 @@ const maxAlloc = 2 ** 47;
 // --- locks held across parks ----------------------------------------------------
 
 /** lock2 on a lock held across parks: free → taken, true; held → false (use lockWaitThen). */
-function tryLock(rt: Runtime, l: number): boolean {
+export function tryLock(rt: Runtime, l: number): boolean {
   if (rt.mem.u32(l) !== 0) return false;
   rt.mem.setU32(l, 1);
   return true;
@@ -106,7 +106,7 @@ export function releaseSudog(rt: Runtime, sg: number): void {
 }
 
 // waitq.enqueue
-function enqueue(rt: Runtime, q: number, sgp: number): void {
+export function enqueue(rt: Runtime, q: number, sgp: number): void {
   const mem = rt.mem;
   mem.setPtr(sgp + sudog_next, 0);
   const x = mem.ptr(q + waitq_last);
@@ -121,8 +121,9 @@ function enqueue(rt: Runtime, q: number, sgp: number): void {
   mem.setPtr(q + waitq_last, sgp);
 }
 
-// waitq.dequeue
-function dequeue(rt: Runtime, q: number): number {
+// waitq.dequeue: the first sudog, skipping those of a select that another
+// case has already won (the CAS on g.selectDone, select.ts).
+export function dequeue(rt: Runtime, q: number): number {
   const mem = rt.mem;
   for (;;) {
     const sgp = mem.ptr(q + waitq_first);
@@ -136,7 +137,11 @@ function dequeue(rt: Runtime, q: number): number {
       mem.setPtr(q + waitq_first, y);
       mem.setPtr(sgp + sudog_next, 0);
     }
-    if (mem.u8(sgp + sudog_isSelect) !== 0) continue; // no select yet; kept for shape
+    if (mem.u8(sgp + sudog_isSelect) !== 0) {
+      const gp = mem.ptr(sgp + sudog_g);
+      if (mem.u32(gp + g_selectDone) !== 0) continue;
+      mem.setU32(gp + g_selectDone, 1);
+    }
     return sgp;
   }
 }
@@ -155,14 +160,14 @@ export function makechan(rt: Runtime, elemsize: number, size: number): number {
   return c;
 }
 
-function chanbuf(rt: Runtime, c: number, i: number): number {
+export function chanbuf(rt: Runtime, c: number, i: number): number {
   return rt.mem.ptr(c + hchan_buf) + i * rt.mem.u16(c + hchan_elemsize);
 }
 
 let chanparkcommit = "";
 
 // send: a receiver was waiting: copy straight into its slot and ready it.
-function send(rt: Runtime, h: H, c: number, sg: number, ep: number): HostGen<void> | undefined {
+export function send(rt: Runtime, h: H, c: number, sg: number, ep: number): HostGen<void> | undefined {
   const mem = rt.mem;
   const dst = mem.ptr(sg + sudog_elem);
   if (dst !== 0) {
@@ -237,7 +242,7 @@ function chansendParked(rt: Runtime): void {
 }
 
 // recv: a sender was waiting.
-function recv(rt: Runtime, h: H, c: number, sg: number, ep: number): HostGen<void> | undefined {
+export function recv(rt: Runtime, h: H, c: number, sg: number, ep: number): HostGen<void> | undefined {
   const mem = rt.mem;
   const size = mem.u16(c + hchan_elemsize);
   if (mem.int(c + hchan_dataqsiz) === 0) {

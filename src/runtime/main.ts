@@ -16,6 +16,7 @@ import { chanrecvG, chansendG, closechan, makechan } from "./chan.ts";
 import { funcval__size, rtglobals_mainStarted, rtglobals_runtimeInitTime } from "./offsets.ts";
 import { SIG_I, SIG_NONE } from "./os_linux.ts";
 import { throw_ } from "./panic.ts";
+import { doInit } from "./gosrc.ts";
 import { goHost, goparkG, lockOSThread, newm, unlockOSThread } from "./proc.ts";
 import type { H, Runtime } from "./rt.ts";
 import { waitReasonForceGCIdle, waitReasonGCScavengeWait, waitReasonGCSweepWait } from "./runtime2.ts";
@@ -43,8 +44,10 @@ function* runtimeMain(rt: Runtime, h: H): HostGen {
   yield* maybe(goHost(rt, h, "runtime.bgscavenge", [c]));
   yield* chanrecvG(rt, h, c, 0, true);
   yield* chanrecvG(rt, h, c, 0, true);
-  // main_init_done = make(chan bool); (main's init: none); close(main_init_done).
+  // main_init_done = make(chan bool); doInit(&main_inittask) (a compiled
+  // program's packages; an assembly program has none); close(main_init_done).
   const initDone = makechan(rt, 1, 0);
+  if (rt.go !== undefined) yield* doInit(rt, h, rt.go.mainInittask);
   yield* finish(closechan(rt, h, initDone));
   unlockOSThread(rt);
   yield h.call(rt.asm.mainmain, SIG_NONE);

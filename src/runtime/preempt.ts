@@ -10,20 +10,28 @@
 // gives the P up with mcall(gopreempt_m); when the goroutine runs again,
 // asyncPreempt restores every register and returns to the interrupted PC.
 //
-// Async safe points. Go refuses every assembly function (it has no stack
-// maps to scan it with). gmpemu's programs are all assembly, standing for
-// compiled Go code, so here a program's function is a safe point unless it
-// is NOSPLIT (which Go also treats as unsafe: it may run with no stack
-// room); runtime functions, host functions and anything off the
-// goroutine's own stack are refused as Go refuses them, and so is an M
-// that holds locks, is allocating, has preemptoff set or whose P is not
-// running. Every refusal is counted by reason (--stats).
+// Async safe points. In code compiled by Go (a .go program, src/golang/)
+// the rule is Go's own: the binary's pclntab says, instruction by
+// instruction, whether the compiler made it an unsafe point (the
+// _PCDATA_UnsafePoint table: write-barrier sequences, nosplit functions
+// except at calls), whether the function is assembly (no stack maps) or
+// the runtime's, and whether the goroutine must restart a sequence or the
+// function when it resumes (the restart pc goes to asyncPreempt as its
+// return address). Go refuses every assembly function (it has no stack
+// maps to scan it with); gmpemu's .s programs are all assembly, standing
+// for compiled Go code, so there a program's function is a safe point
+// unless it is NOSPLIT (which Go also treats as unsafe: it may run with no
+// stack room). Everywhere, runtime functions, host functions and anything
+// off the goroutine's own stack are refused as Go refuses them, and so is
+// an M that holds locks, is allocating, has preemptoff set or whose P is
+// not running. Every refusal is counted by reason (--stats).
 //
 // Left out, and said so: preemptStop/suspendG (only the GC uses them).
 
 import {
   g_m, g_stack_lo, m_curg, m_locks, m_mallocing, m_p, m_preemptoff, p_status, stringStruct_len,
 } from "./offsets.ts";
+import type { GoSafePoint } from "./goprog.ts";
 import type { Runtime } from "./rt.ts";
 import { _Prunning } from "./runtime2.ts";
 
@@ -47,6 +55,24 @@ export function canPreemptM(rt: Runtime, mp: number): boolean {
 
 /** isAsyncSafePoint: "" when gp may be preempted at pc, else why not. */
 export function isAsyncSafePoint(rt: Runtime, gp: number, pc: number, sp: number): string {
+  return asyncSafePoint(rt, gp, pc, sp).reason;
+}
+
+/**
+ * isAsyncSafePoint with Go's second result: where the goroutine resumes
+ * (pc, or the start of a restartable sequence or of the function, in
+ * compiled code).
+ */
+export function asyncSafePoint(rt: Runtime, gp: number, pc: number, sp: number): GoSafePoint {
+  const reason = asyncSafePointM(rt, gp, sp);
+  if (reason !== "") return { reason, pc };
+  if (rt.bridge.nameAt(pc) !== undefined) return { reason: "in a host function", pc };
+  if (rt.go !== undefined && rt.go.isGoCode(pc)) return rt.go.asyncSafePoint(pc);
+  return { reason: asmSafePoint(rt, pc), pc };
+}
+
+// isAsyncSafePoint's checks of the M and the stack.
+function asyncSafePointM(rt: Runtime, gp: number, sp: number): string {
   const mem = rt.mem;
   const mp = mem.ptr(gp + g_m);
   if (mp === 0 || mem.ptr(mp + m_curg) !== gp) return "not on a goroutine's stack";
@@ -57,7 +83,11 @@ export function isAsyncSafePoint(rt: Runtime, gp: number, pc: number, sp: number
   }
   const lo = mem.ptr(gp + g_stack_lo);
   if (sp < lo || sp - lo < asyncPreemptStack) return "too little stack";
-  if (rt.bridge.nameAt(pc) !== undefined) return "in a host function";
+  return "";
+}
+
+// The rule for an assembly program's functions (see the essay).
+function asmSafePoint(rt: Runtime, pc: number): string {
   const sym = rt.image.symAt(pc);
   if (!sym || sym.kind !== "text") return "not in a function";
   if (sym.name.startsWith("runtime.")) return "runtime code";

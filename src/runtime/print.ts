@@ -19,7 +19,7 @@ import { throw_ } from "./panic.ts";
 import type { H, Runtime } from "./rt.ts";
 
 /** Bytes of locals a print* formats into: enough for any 64-bit number. */
-const printLocals = 32;
+export const printLocals = 32;
 
 /** print.go's debuglock, a global mutex. */
 function debuglock(rt: Runtime): number {
@@ -67,7 +67,7 @@ function printunlock(rt: Runtime): void {
  * pointer faults in the runtime rather than being written as nothing; we
  * touch every page of the bytes for the same effect.
  */
-function gwrite(rt: Runtime, h: H, p: number, n: number): HostResult {
+export function gwrite(rt: Runtime, h: H, p: number, n: number): HostResult {
   if (n <= 0) return undefined;
   for (let a = p; a < p + n; a = (Math.floor(a / 4096) + 1) * 4096) rt.mem.u8(a);
   rt.mem.u8(p + n - 1);
@@ -75,7 +75,7 @@ function gwrite(rt: Runtime, h: H, p: number, n: number): HostResult {
 }
 
 /** Writes ASCII text into the function's locals and prints it. */
-function printtext(rt: Runtime, h: H, text: string): HostResult {
+export function printtext(rt: Runtime, h: H, text: string): HostResult {
   const buf = h.locals;
   if (text.length > printLocals) throw_("print: text too long for the frame");
   for (let i = 0; i < text.length; i++) rt.mem.setU8(buf + i, text.charCodeAt(i));

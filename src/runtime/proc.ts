@@ -1445,7 +1445,9 @@ export function register(t: HostTable<Runtime>): void {
     const fv = rt.engine.getRegN(RDX); // the closure, in DX
     const fn = mem.ptr(fv + newprocClosure_arg), callergp = mem.ptr(fv + newprocClosure_gp), callerpc = mem.ptr(fv + newprocClosure_pc);
     const newg = newproc1(rt, fn, callergp, callerpc);
-    emit(rt, "create", newg, undefined, callergp !== 0 ? mem.int(callergp + g_goid) : 0);
+    // The event names the goroutine's function (traces show it), when someone listens.
+    const startName = rt.listeners.length === 0 ? undefined : rt.image.symbolize(mem.ptr(newg + g_startpc)) ?? rt.bridge.nameAt(mem.ptr(newg + g_startpc));
+    emit(rt, "create", newg, startName, callergp !== 0 ? mem.int(callergp + g_goid) : 0);
     const pp = mem.ptr(rt.getm() + m_p);
     runqput(rt, pp, newg, true);
     return mainStarted(rt) ? wakep(rt, h) : undefined;

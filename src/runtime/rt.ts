@@ -55,6 +55,7 @@ import {
 import { throw_ } from "./panic.ts";
 import { persistentChunkSize } from "./runtime2.ts";
 import type { SchedEvent } from "./events.ts";
+import type { GoProgram } from "./goprog.ts";
 
 /** How host code sees its call: a HostCall over this runtime. */
 export type H = HostCall<Runtime>;
@@ -96,6 +97,8 @@ export interface MachineParts {
   kernel: KernelOptions;
   /** The kernel's tick (--preempt-every). */
   onTick?: (rt: Runtime, t: Thread) => void;
+  /** A program compiled by Go (src/golang/): its pclntab's answers. */
+  go?: GoProgram;
 }
 
 export const defaultHeapBase = 0x00c0_0000_0000;
@@ -193,6 +196,8 @@ export class Runtime {
   readonly bridge!: Bridge<Runtime>;
   readonly image!: Image;
   readonly asm!: AsmRoutines;
+  /** The compiled Go program, if the machine runs one (not an assembly program). */
+  readonly go: GoProgram | undefined;
 
   readonly stats: RuntimeStats = {
     preempt: { requests: 0, signals: 0, taken: 0, refused: new Map(), asyncPreempt2: 0, handoffs: 0, sysmonRounds: 0 },
@@ -245,6 +250,7 @@ export class Runtime {
       });
       self.bridge = new Bridge(engine, this.mem, parts.table, this);
       self.asm = resolveRoutines(parts.image);
+      self.go = parts.go;
     }
 
     // The globals block opens the persistent region; persistentalloc's own

@@ -28,7 +28,7 @@ import {
 } from "./offsets.ts";
 import { SIG_GETPID, SIG_SIGACTION, SIG_SIGALTSTACK, SIG_TGKILL } from "./os_linux.ts";
 import { throw_ } from "./panic.ts";
-import { isAsyncSafePoint } from "./preempt.ts";
+import { asyncSafePoint } from "./preempt.ts";
 import { readgstatus } from "./gstatus.ts";
 import type { H, Runtime } from "./rt.ts";
 import { _Grunning, _Gscan, stackPreempt } from "./runtime2.ts";
@@ -116,11 +116,13 @@ function doSigPreempt(rt: Runtime, gp: number, ctx: number): void {
   const mem = rt.mem;
   const mctx = ctx + ucontext_uc_mcontext;
   const pc = mem.ptr(mctx + sigcontext_rip), sp = mem.ptr(mctx + sigcontext_rsp);
-  const reason = wantAsyncPreempt(rt, gp) ? isAsyncSafePoint(rt, gp, pc, sp) : "no preemption requested";
+  const ok = wantAsyncPreempt(rt, gp) ? asyncSafePoint(rt, gp, pc, sp) : { reason: "no preemption requested", pc };
+  const reason = ok.reason;
   if (reason === "") {
-    // pushCall(asyncPreempt, pc): as if the goroutine had called it here.
+    // pushCall(asyncPreempt, newpc): as if the goroutine had called it
+    // here (or, in compiled code, at the start of a restartable sequence).
     const nsp = sp - 8;
-    mem.setPtr(nsp, pc);
+    mem.setPtr(nsp, ok.pc);
     mem.setPtr(mctx + sigcontext_rsp, nsp);
     mem.setPtr(mctx + sigcontext_rip, rt.asm.asyncPreempt);
     rt.stats.preempt.taken++;

@@ -3,8 +3,11 @@
 //
 // Frames are found by the frame pointer (BP chain), as Go's unwinder does
 // for assembly, or by SP for a frameless function or one still in its
-// prologue; a return address in the host region belongs to a suspended
-// host function, whose frame the bridge finds (frameOfReturn). The walk
+// prologue; in code compiled by Go, by the pclntab's SP delta at the pc
+// (funcspdelta), as Go's own unwinder does, which is right at every
+// instruction, prologue and epilogue included; a return address in the
+// host region belongs to a suspended host function, whose frame the
+// bridge finds (frameOfReturn). The walk
 // stops at a bottom frame (goexit, mstart, rt0_go), at an address that is
 // no code, or at pc 0.
 
@@ -43,6 +46,16 @@ export function* unwind(rt: Runtime, pc: number, sp: number, bp: number, max: nu
     if (!sym) return;
     yield { kind: "asm", depth, sym, pc, sp };
     if (sym.name === "runtime.goexit" || sym.name === "runtime.mstart" || sym.name === "runtime.rt0_go") return;
+    const d = rt.go?.spdelta(pc);
+    if (d !== undefined) {
+      // Compiled Go: the return address is just above the frame. BP was
+      // saved just below it once the prologue ran (BP then points there).
+      const frameTop = sp + d;
+      if (d >= 8 && bp === frameTop - 8) bp = mem.ptr(bp);
+      pc = mem.ptr(frameTop);
+      sp = frameTop + 8;
+      continue;
+    }
     // The caller: through the saved frame pointer when this function has a
     // frame and is past the prologue that saves it.
     if (sym.frame !== undefined && sym.frame > 0 && bp !== 0 && pc !== sym.addr) {

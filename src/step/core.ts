@@ -126,6 +126,8 @@ export interface StepperCoreOptions extends Omit<RunOptions, "stdout" | "stderr"
   onBoot?: (m: Machine) => void;
   /** A source file's text, for the comments beside instructions and `list` (undefined: none). */
   source?: (file: string) => string | undefined;
+  /** The program's own files, as pcToLine names them: `s` and `n` stop only on their lines (default: any file but the runtime's). */
+  programFiles?: readonly string[];
 }
 
 /** Builds a fresh machine for the program with these options (the host's: files on Node, memory in a page). */
@@ -396,6 +398,13 @@ export class StepperCore {
     if (fl && !spec.startsWith("$")) {
       const [, file, lineS] = fl;
       const line = Number(lineS);
+      // A compiled program's image answers from its line tables (its text is megabytes).
+      const linePCs = (img as { linePCs?: (f: string, l: number) => number[] }).linePCs;
+      if (linePCs !== undefined) {
+        const pcs = linePCs.call(img, file!, line);
+        if (pcs.length === 0) throw new Error(`no code at ${spec}`);
+        return pcs;
+      }
       const out: number[] = [];
       let prev = false;
       for (let a = img.textStart; a < img.textEnd; a++) {
@@ -429,6 +438,28 @@ export class StepperCore {
       return v;
     };
     switch (cmd) {
+      case "s": case "step": {
+        // To the next line of the program's source that any thread reaches (Delve's step).
+        const from = this.lineHere();
+        const g = this.curgoid();
+        return this.until(() => {
+          const l = this.lineHere();
+          return l !== undefined && (from === undefined || l.file !== from.file || l.line !== from.line || this.curgoid() !== g);
+        });
+      }
+      case "n": case "next": {
+        // To the next line of this goroutine in this frame or its caller: over calls and parks.
+        const from = this.lineHere();
+        if (from === undefined) throw new Error("next: not in the program's source (use si, ni or finish, or step)");
+        const g = this.curgoid(), top = this.frameTop();
+        return this.until(() => {
+          if (this.curgoid() !== g) return false;
+          const l = this.lineHere();
+          if (l === undefined) return false;
+          const t = this.frameTop();
+          return t > top || (t === top && (l.file !== from.file || l.line !== from.line));
+        });
+      }
       case "si": case "stepi": {
         const k = n(1);
         let i = 0;
@@ -761,6 +792,22 @@ export class StepperCore {
     return this.opts.color ? `\x1b[1;33m${s}\x1b[0m ` : s + "*";
   }
 
+  /** RIP's line, when it is in the program's own source (not the runtime, a host function, the library). */
+  private lineHere(): { file: string; line: number } | undefined {
+    const l = this.m.image.pcToLine(this.reg(REG_RIP));
+    if (l === undefined) return undefined;
+    const files = this.opts.programFiles;
+    if (files !== undefined) return files.includes(l.file) ? l : undefined;
+    // Without a list: anything but the runtime's assembly and Go's own sources.
+    return /(^|\/)asm\/[^/]+\.s$|\/src\/runtime\/|\/go-1\.\d+\/src\//.test(l.file) ? undefined : l;
+  }
+
+  /** The top of the current frame: SP plus the compiled function's SP delta (SP elsewhere). */
+  private frameTop(): number {
+    const rip = this.reg(REG_RIP), sp = this.reg(4);
+    return sp + (this.m.go?.spdelta(rip) ?? 0);
+  }
+
   private where(pc: number): string {
     return where(this.m, pc, this.opts.showPath);
   }
@@ -810,6 +857,10 @@ export class StepperCore {
     const host = this.m.bridge.nameAt(rip);
     const hostFile = host ? this.m.bridge.table.fileOf(host.replace(/ \(.*$/, "")) : undefined;
     out.push(`step ${this.steps}, thread ${this.m.kernel.cur?.tid ?? "-"}: ${sym ? img.symbolize(rip) : host ? `${host} (host function${hostFile ? `, TypeScript: ${hostFile}` : ""})` : hex(rip)}`);
+    // A Go program's source line at RIP (an assembly program's is its instruction's comment).
+    const src = this.m.go !== undefined ? img.pcToLine(rip) : undefined;
+    const srcText = src !== undefined && src.file.endsWith(".go") ? this.opts.source?.(src.file)?.split("\n")[src.line - 1] : undefined;
+    if (src !== undefined && srcText !== undefined) out.push(`${this.where(rip)}: ${srcText.trim()}`);
     if (sym) {
       // Decode from the symbol's start to show up to 3 instructions before RIP and 3 after.
       const pcs = this.decodeFunction(sym.addr, sym.size);

@@ -15,6 +15,8 @@ export interface CommandHelp {
 
 export const COMMANDS: readonly CommandHelp[] = [
   // Moving forward.
+  { names: ["s", "step"], usage: "s", what: "to the next line of the program's source, into calls and other goroutines", arg: "none" },
+  { names: ["n", "next"], usage: "n", what: "to the next line of this goroutine in this function (over calls and parks)", arg: "none" },
   { names: ["si", "stepi"], usage: "si [N]", what: "N instructions (any thread; a host function of the scheduler is one step)", arg: "none" },
   { names: ["ni", "nexti"], usage: "ni", what: "one instruction, stepping over a CALL", arg: "none" },
   { names: ["finish"], usage: "finish", what: "until the current function returns", arg: "none" },

@@ -8,7 +8,7 @@
 // those of the first build and refuses to replay a different program.
 
 import { readFileSync, statSync } from "node:fs";
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
 import { buildMachine, type NodeRunOptions } from "../node/boot.ts";
 import { StepperCore, type StepperCoreOptions } from "./core.ts";
 
@@ -48,6 +48,8 @@ export class Stepper extends StepperCore {
       return buildMachine([file], nopts);
     }, {
       showPath: (f) => relative(root ?? process.cwd(), f),
+      // `s` and `n` stop on the program's own lines (a .go program's Go lines, or a .s program's).
+      programFiles: [file, resolve(file)],
       source: (f) => {
         try { return readFileSync(f, "utf8"); } catch { return undefined; }
       },

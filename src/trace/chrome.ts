@@ -83,6 +83,8 @@ export class ChromeTraceBuilder {
   private readonly endP = new Map<number, number>();
   private readonly endM = new Map<number, number>();
   private readonly runnable = new Set<number>();
+  /** Each goroutine's function, from its create event (a slice's args name it). */
+  private readonly fn = new Map<number, string>();
   /** Goroutines back from a system call whose slice has no `run` event (time of sysexit). */
   private readonly sysexited = new Map<number, number>();
   /** Flow starts waiting for the readied goroutine's next slice, by goid. */
@@ -106,6 +108,7 @@ export class ChromeTraceBuilder {
       }
       case "create": case "ready":
         this.runnable.add(ev.goid);
+        if (ev.kind === "create" && ev.detail !== undefined) this.fn.set(ev.goid, ev.detail);
         break;
       case "gosched": case "preempt":
         this.close(ev, ev.t);
@@ -167,7 +170,8 @@ export class ChromeTraceBuilder {
     if (!o) return;
     this.open.delete(goid);
     const end = Math.max(t, o.start);
-    const args = { goid };
+    const fn = this.fn.get(goid);
+    const args: Record<string, string | number> = fn === undefined ? { goid } : { goid, fn };
     if (o.p >= 0) {
       this.events.push({ name: `G${goid}`, cat: "goroutine", ph: "X", pid: PID_P, tid: o.p, ts: us(o.start), dur: us(end) - us(o.start), args });
       this.endP.set(o.p, end);

@@ -91,6 +91,8 @@ export type Op =
   | "nop" | "ud2" | "int3" | "int" | "syscall" | "pause"
   | "mfence" | "lfence" | "sfence" | "cpuid" | "rdtsc" | "rdtscp" | "cld" | "std"
   | "movups" | "movdqu" | "movq_x" | "movd_x" | "xorps" | "pxor"
+  | "bt" | "bts" | "btr" | "btc"
+  | "movs" | "stos" | "rep"
   // Instructions a user-mode Linux process cannot use: #GP (SIGSEGV).
   | "priv" | "io"
   // Descriptor-table and machine-status stores, emulated as Linux's UMIP fixup does.
@@ -124,6 +126,8 @@ export interface Form {
   yclass?: GoClass[];
   /** Encoder-only spelling of bytes another row owns; the decoder skips it. */
   encodeOnly?: boolean;
+  /** Go's instruction spelling of a prefix (REP): the decoder reads the byte as part of the next instruction. */
+  prefix?: boolean;
   /** The one register operand goes into both ModRM.reg and ModRM.rm. */
   regrm?: boolean;
   /**
@@ -423,6 +427,34 @@ add({ as: "MOVO", args: ["xm", "x"], op: "movdqu", size: 16, pfx: 0x66, code: [0
 add({ as: "MOVO", args: ["x", "xm"], op: "movdqu", size: 16, pfx: 0x66, code: [0x0f, 0x7f] });
 add({ as: "XORPS", args: ["xm", "x"], op: "xorps", size: 16, code: [0x0f, 0x57] });
 add({ as: "PXOR", args: ["xm", "x"], op: "pxor", size: 16, pfx: 0x66, code: [0x0f, 0xef] });
+
+// --- what code compiled by Go uses besides ---------------------------------------
+// Go's compiler emits these where the runtime's assembly never does: the
+// multi-byte NOPs it aligns loops with.
+add({ as: "NOPW", args: ["rm16"], op: "nop", size: 2, pfx: 0x66, code: [0x0f, 0x1f], ext: 0 });
+add({ as: "NOPL", args: ["rm32"], op: "nop", size: 4, code: [0x0f, 0x1f], ext: 0 });
+// Bit test (Go's ybtl: the immediate form first).
+for (const [name, op, e, code] of [["BT", "bt", 4, 0xa3], ["BTS", "bts", 5, 0xab], ["BTR", "btr", 6, 0xb3], ["BTC", "btc", 7, 0xbb]] as [string, Op, number, number][]) {
+  for (const w of WIDE) {
+    const lock = op === "bt" ? {} : { lockable: true };
+    add({ as: name + w.s, args: ["i8", rm(w)], op, ...sz(w), code: [0x0f, 0xba], ext: e, ...lock });
+    add({ as: name + w.s, args: [r(w), rm(w)], op, ...sz(w), code: [0x0f, code], ...lock });
+  }
+}
+
+// String moves and stores (Go's ynone rows), which memmove and the
+// compiler's large copies and clears (REPMOVSQ, REPSTOSQ) use after a REP
+// prefix. Go writes the prefix as an instruction of its own (`REP; MOVSQ`,
+// a Prog with a pc of its own), so the assembler takes REP and REPN as
+// one-byte rows; the decoder reads the byte as a prefix of the string
+// instruction that follows (Insn.rep), as the CPU does, and the
+// disassembler prints it back as `REP; MOVSQ`, as go tool objdump does.
+for (const w of [B, W, L, Q]) {
+  add({ as: "MOVS" + w.s, args: [], op: "movs", ...sz(w), code: [w.size === 1 ? 0xa4 : 0xa5] });
+  add({ as: "STOS" + w.s, args: [], op: "stos", ...sz(w), code: [w.size === 1 ? 0xaa : 0xab] });
+}
+add({ as: "REP", args: [], op: "rep", size: 0, code: [0xf3], encodeOnly: true, prefix: true });
+add({ as: "REPN", args: [], op: "rep", size: 0, code: [0xf2], encodeOnly: true, prefix: true });
 
 /** All rows, in table order. A row's index is its identity (Form id). */
 export const FORMS: readonly Form[] = rows;

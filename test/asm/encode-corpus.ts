@@ -114,6 +114,7 @@ const SPECIAL = [
   "JMP AX", "JMP R15", "JMP (SP)", "JMP 8(R13)", "RET", "BYTE $0x90", "BYTE $-1", "WORD $0x1234", "LONG $0xdeadbeef",
   "QUAD $0x123456789abcdef0", "QUAD $-1", "LOCK; XADDQ AX, (BX)", "LOCK; XADDL CX, 8(R12)", "LOCK; CMPXCHGQ CX, (R13)",
   "LOCK; CMPXCHGL R9, ·x(SB)", "LOCK; ORL $0, (SP)", "LOCK; INCQ 8(AX)", "LOCK; XCHGQ AX, (BX)",
+  "REP; MOVSQ", "REP; STOSQ", "REPN; MOVSB",
   "MOVQ 0x10, AX", "MOVL -8, CX",
 ];
 

@@ -32,15 +32,16 @@ function functionsOf(src: string, file: string): Prog[][] {
   return fns;
 }
 
-/** Our bytes per source line, packed like the golden file. */
+/** Our bytes per source line, packed like the golden file (a line's Progs together: `REP; MOVSQ`). */
 function ourLines(src: string): { lines: Map<number, string>; used: Set<Form> } {
   const lines = new Map<number, string>();
   const used = new Set<Form>();
   for (const fn of functionsOf(src, "insns.s")) {
     const a = assembleFunction(collapseJumpChains(fn));
     fn.forEach((p, i) => {
-      const start = a.pcs[i]!;
+      let start = a.pcs[i]!;
       const end = i + 1 < fn.length ? a.pcs[i + 1]! : a.bytes.length;
+      for (let j = i; j > 0 && fn[j - 1]!.pos.line === p.pos.line; j--) start = a.pcs[j - 1]!;
       const relocs = a.relocs.filter((r) => r.offset >= start && r.offset < end)
         .map((r) => relocText(r.offset - start, r.size, r.type, r.sym, r.add));
       lines.set(p.pos.line, packLine({ hex: hex(a.bytes.slice(start, end)), relocs }));
