@@ -140,14 +140,23 @@ export interface Value { v: bigint; what: "reg" | "addr" | "field" | "number"; s
 
 /** Resolves a symbol (any spelling) or a host function to its address. */
 export function symbolAddr(m: Machine, spelled: string): number | undefined {
-  const r = lookupSymbol(m.image, spelled);
-  if (r.ok) return r.addr;
   const name = spelled.replace(/\u00b7/g, ".").replace(/^\./, "main.");
-  for (const n of [name, `runtime.${name}`, `main.${name}`]) {
-    const a = m.image.addrOf(n) ?? (m.bridge.has(n) ? m.bridge.addrOf(n) : undefined);
+  const byName = (): number | undefined => {
+    for (const n of [name, `runtime.${name}`, `main.${name}`]) {
+      const a = m.image.addrOf(n) ?? (m.bridge.has(n) ? m.bridge.addrOf(n) : undefined);
+      if (a !== undefined) return a;
+    }
+    return undefined;
+  };
+  // A compiled program's image answers a runtime name with the routine that
+  // runs (ours, or the served one), not the binary's copy that never does.
+  if (m.go !== undefined) {
+    const a = byName();
     if (a !== undefined) return a;
   }
-  return undefined;
+  const r = lookupSymbol(m.image, spelled);
+  if (r.ok) return r.addr;
+  return byName();
 }
 
 /** A symbol lookup's message when it fails (the assembler's, with its suggestions). */

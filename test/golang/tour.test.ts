@@ -45,7 +45,7 @@ describe.skipIf(!haveGo)("gmpemu tour programs/gosched.go", () => {
 
   it("Gosched returns to the Go line that called it", () => {
     const line = readFileSync(join(PROGRAMS, "gosched.go"), "utf8").split("\n").findIndex((l) => l.includes("runtime.Gosched()")) + 1;
-    expect(tour("gosched.go")).toMatch(new RegExp(`^Goroutine 5 has called runtime\\.Gosched: .* returns to main\\.loop\\+0x[0-9a-f]+ \\(programs/gosched\\.go:${line}\\)`));
+    expect(tour("gosched.go")).toMatch(new RegExp(`^Goroutine 5 has called runtime\\.Gosched: .* returns to main\\.loop\\+0x[0-9a-f]+ \\(programs/gosched\\.go:${line}\\)`, "m"));
   });
 });
 
