@@ -1,0 +1,73 @@
+// Mutation testing (StrykerJS): `npm run mutate`. Not part of `npm test`:
+// a whole run takes hours on a two-core machine (the figures are in
+// docs/MUTATION.md).
+//
+// What is mutated: the scheduler and the kernel (src/runtime, the bridge
+// included, and src/os) and the two parts of the assembler whose bugs make
+// wrong machine code that still assembles (src/asm/link.ts: relocations;
+// src/asm/obj6.ts: prologues). src/runtime/offsets.ts is left out: it is
+// generated from runtime2.ts (`npm run gen`), and test/runtime/offsets.test.ts
+// fails when it is stale, so a mutant of it only says the generator ran.
+//
+// One area at a time (a full run is long):
+//   MUTATE=runtime|bridge|os|asm npm run mutate      an area by name
+//   npm run mutate -- --mutate src/runtime/runq.ts    one file (Stryker's own flag)
+// MUTATE_CONCURRENCY (default 1) sets the worker count: the machine has two
+// cores, shared.
+//
+// The tests run are the fast ones that exercise these files
+// (vitest.mutate.config.ts), each mutant only against the tests that reach
+// it (coverageAnalysis "perTest"); a mutant that makes a test fail, time out
+// or crash is killed. The TypeScript checker drops mutants that do not type
+// check before any test runs (they count as "CompileError", outside the score).
+//
+// Reports: the per-file table on the console (clear-text), and
+// reports/mutation/<area>.html and .json (reports/ is gitignored).
+
+const areas = {
+  runtime: ["src/runtime/**/*.ts", "!src/runtime/bridge.ts", "!src/runtime/offsets.ts"],
+  bridge: ["src/runtime/bridge.ts"],
+  os: ["src/os/**/*.ts"],
+  asm: ["src/asm/link.ts", "src/asm/obj6.ts"],
+};
+areas.all = [...areas.runtime.filter((p) => !p.startsWith("!src/runtime/bridge")), ...areas.os, ...areas.asm];
+
+const area = process.env.MUTATE ?? "all";
+if (!(area in areas)) {
+  throw new Error(`MUTATE=${area}: not an area (areas: ${Object.keys(areas).join(", ")})`);
+}
+const concurrency = Number(process.env.MUTATE_CONCURRENCY ?? "1");
+if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`MUTATE_CONCURRENCY=${process.env.MUTATE_CONCURRENCY}: not a positive integer`);
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  mutate: areas[area],
+  testRunner: "vitest",
+  vitest: { configFile: "vitest.mutate.config.ts", related: false },
+  checkers: ["typescript"],
+  tsconfigFile: "tsconfig.json",
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  coverageAnalysis: "perTest",
+  // vitest strips types without checking them: no "// @ts-nocheck" is
+  // needed, and one would break offsets.test.ts, which compares
+  // offsets.ts with what the generator writes.
+  disableTypeChecks: false,
+  concurrency,
+  // A mutant that loops forever in the runtime is stopped by the tests'
+  // own instruction budgets first; this is the backstop.
+  timeoutMS: 20_000,
+  timeoutFactor: 2,
+  dryRunTimeoutMinutes: 30,
+  reporters: ["clear-text", "progress", "html", "json"],
+  clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0, reportScoreTable: true, reportMutants: false },
+  htmlReporter: { fileName: `reports/mutation/${area}.html` },
+  jsonReporter: { fileName: `reports/mutation/${area}.json` },
+  // The sandbox needs the sources, the assembly and the tests' inputs; not
+  // the reports, the web page or earlier sandboxes.
+  ignorePatterns: ["reports", "dist", "out", ".prof", "web", "node_modules", ".stryker-tmp"],
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: true,
+  incremental: process.env.MUTATE_INCREMENTAL === "1",
+  incrementalFile: `reports/mutation/${area}.incremental.json`,
+  thresholds: { high: 90, low: 80, break: null },
+};

@@ -1,0 +1,34 @@
+// The tests `npm run mutate` runs (stryker.config.mjs): the fast ones that
+// exercise src/runtime, src/os, the bridge, the linker and obj6, so that a
+// mutant is judged in seconds. Left out, and why: the Go twins and the
+// oracles that build Go code (programs, layout, dwarf: minutes, and they
+// check output the tests below check more directly), whole-program lockstep
+// (verify.test.ts) and the slow preemption runs (preempt.test.ts:
+// minutes); the scheduler's preemption paths are in test/runtime/sched*.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: [
+      "test/runtime/runq.test.ts",
+      "test/runtime/proc.test.ts",
+      "test/runtime/sema.test.ts",
+      "test/runtime/mem.test.ts",
+      "test/runtime/malloc.test.ts",
+      "test/runtime/stack.test.ts",
+      "test/runtime/gogo.test.ts",
+      "test/runtime/offsets.test.ts",
+      "test/runtime/fatal.test.ts",
+      "test/runtime/stackgrow.test.ts",
+      "test/os/kernel.test.ts",
+      "test/engine/load.test.ts",
+      "test/hostile/guest.test.ts",
+      "test/asm/encode.test.ts",
+      "test/asm/errors.test.ts",
+      "test/asm/oracle.test.ts",
+    ],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    setupFiles: ["test/setup.ts"],
+  },
+});
