@@ -151,18 +151,39 @@ describe("the stepper's other stops", () => {
     expect(s2.curgoid()).toBe(me);
     s.m.engine.close();
     s2.m.engine.close();
+    // finish: from the first instruction of main·spawn back to main·main,
+    // at the instruction after its CALL, with the call's return address popped.
+    const s3 = new Stepper(GOSCHED, { root: ROOT });
+    s3.exec("b ·spawn");
+    expect(s3.exec("c")).toMatch(/breakpoint 1, main\.spawn at/);
+    const sp = Number(s3.m.engine.getReg(4));
+    const ret = s3.m.mem.ptr(sp);
+    const fin = s3.exec("finish");
+    expect(fin).toMatch(/^returned to main\.main\+0x[0-9a-f]+\n/);
+    expect(Number(s3.m.engine.getReg(16))).toBe(ret);
+    expect(Number(s3.m.engine.getReg(4))).toBe(sp + 8);
+    expect(s3.m.image.symAt(ret)!.name).toBe("main.main");
+    // The instruction before the return address is the CALL of spawn.
+    expect(fin).toMatch(/CALL main\.spawn\(SB\)\n=> 0x[0-9a-f]+ {2}programs\/gosched\.s:\d+ +LEAQ pong/);
+    s3.m.engine.close();
   });
 });
 
 describe("the stepper and preemption", () => {
-  it("c on spin.s ends: sysmon gets its turns, and @preempt / @signal breakpoints stop at the preemption", { timeout: 120_000 }, () => {
+  it("c on spin.s ends: sysmon gets its turns, and @signal then @preempt breakpoints stop at the preemption", { timeout: 120_000 }, () => {
     const s = new Stepper(join(ROOT, "programs/spin.s"), { root: ROOT, timeslice: 100_000 });
     expect(s.exec("b @signal")).toMatch(/^breakpoint 1 at @signal/);
     const sig = s.exec("c");
-    expect(sig).toMatch(/breakpoint 1, @signal: signal G\d+ \(asyncPreempt\)/);
+    const m = /breakpoint 1, @signal: signal G(\d+) \(asyncPreempt\)/.exec(sig);
+    expect(m).not.toBeNull();
     s.exec("delete");
     s.exec("b runtime·asyncPreempt");
     expect(s.exec("c")).toMatch(/breakpoint 2, runtime\.asyncPreempt at/);
+    s.exec("delete");
+    // The signalled goroutine, in asyncPreempt now, gives up its P: gopreempt_m's event.
+    expect(s.exec("b @preempt")).toMatch(/^breakpoint 3 at @preempt/);
+    expect(s.exec("c")).toMatch(new RegExp(`breakpoint 3, @preempt: preempt G${m![1]} on P0 M\\d+`));
+    expect(s.exec("goroutines")).toMatch(new RegExp(`G${m![1]} {2}runnable`));
     s.exec("delete");
     const end = s.exec("c");
     expect(end).toContain("| main: done");
