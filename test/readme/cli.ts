@@ -3,41 +3,60 @@
 // an environment and standard input added) so the test worker's event loop
 // keeps turning while it runs.
 //
-// Each test file builds the command once with esbuild, the way
-// scripts/build.mjs builds dist/gmpemu.mjs, into a directory of its own
-// that looks like the package (package.json, asm/, programs/ and
-// node_modules linked from the repository), and spawns that: a bundle
-// starts in a tenth of the time tsx takes to compile the sources, and
-// dozens of commands run here. `viaBin` runs bin/gmpemu.mjs itself, the
-// launcher a user's `npx gmpemu` reaches, for the tests that must go
-// through it.
+// Each test file builds the command once with esbuild (scripts/build.mjs's
+// options) and spawns the bundle: it starts in a tenth of the time tsx
+// takes to compile the sources, and dozens of commands run here. The bundle
+// goes in a directory of its own two levels below the repository
+// (tmp/cli-XXXXXX/, gitignored), where the paths the code computes from its
+// own location come out as they do from src/ (the package root, the
+// assembler's built-in include directory) and the package's files are the
+// repository's; the layout scripts/build.mjs writes (dist/) is tested on
+// its own (readme.test.ts, "the bundle"). `viaBin` runs bin/gmpemu.mjs
+// itself, the launcher a user's `npx gmpemu` reaches.
 import { build } from "esbuild";
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { spawn } from "node:child_process";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
-let bundle: Promise<string> | undefined;
+/** scripts/build.mjs's bundle of the command, written to `outfile`. */
+async function bundle(outfile: string): Promise<void> {
+  await build({
+    entryPoints: [join(ROOT, "src/cli/main.ts")],
+    outfile,
+    bundle: true, platform: "node", format: "esm", target: "node20", external: ["koffi"], logLevel: "warning",
+    banner: { js: "import { createRequire as __gmpemuRequire } from 'node:module'; const require = __gmpemuRequire(import.meta.url);" },
+  });
+}
+
+/**
+ * A package of its own in the system's temporary directory: package.json,
+ * and asm/, programs/ and node_modules linked from the repository, with the
+ * command bundled at `rel`. Returns the directory.
+ */
+export async function bundlePackage(rel: string): Promise<string> {
+  const d = mkdtempSync(join(tmpdir(), "gmpemu-cli-"));
+  writeFileSync(join(d, "package.json"), JSON.stringify({ name: "gmpemu", type: "module" }));
+  for (const x of ["asm", "programs", "node_modules"]) symlinkSync(join(ROOT, x), join(d, x));
+  await bundle(join(d, rel));
+  return d;
+}
+
+let bundleDir: Promise<string> | undefined;
 let dir: string | undefined;
 
 function built(): Promise<string> {
-  bundle ??= (async () => {
-    dir = mkdtempSync(join(tmpdir(), "gmpemu-cli-"));
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "gmpemu", type: "module" }));
-    for (const d of ["asm", "programs", "node_modules"]) symlinkSync(join(ROOT, d), join(dir, d));
+  bundleDir ??= (async () => {
+    mkdirSync(join(ROOT, "tmp"), { recursive: true });
+    dir = mkdtempSync(join(ROOT, "tmp", "cli-"));
+    await bundle(join(dir, "main.mjs"));
     const out = join(dir, "gmpemu.mjs");
-    await build({
-      entryPoints: [join(ROOT, "src/cli/main.ts")],
-      outfile: join(dir, "main.mjs"),
-      bundle: true, platform: "node", format: "esm", target: "node20", external: ["koffi"], logLevel: "warning",
-      banner: { js: "import { createRequire as __gmpemuRequire } from 'node:module'; const require = __gmpemuRequire(import.meta.url);" },
-    });
     writeFileSync(out, "import { main } from './main.mjs';\nprocess.exitCode = await main(process.argv.slice(2));\n");
     return out;
   })();
-  return bundle;
+  return bundleDir;
 }
 
 /** Removes the bundle's directory (afterAll). */
