@@ -17,7 +17,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { engineAvailable } from "../../src/engine/index.ts";
 import { findGo, oracleAvailable } from "../helpers/oracles.ts";
 import { INVARIANTS } from "../runtime/invariants.ts";
-import { bundlePackage, cleanup, gmpemu, ROOT, sh, viaBin } from "./cli.ts";
+import { bundlePackage, cleanup, gmpemu, ROOT, sh, viaBin, type Run } from "./cli.ts";
 
 const haveUnicorn = oracleAvailable("libunicorn", engineAvailable("unicorn"));
 const goBin = findGo();
@@ -629,5 +629,45 @@ describe("README: layout", () => {
     const dirs = [...table.matchAll(/`([a-z][\w/]*\/)`/g)].map((m) => m[1]!);
     expect(dirs.length).toBeGreaterThanOrEqual(10);
     for (const d of dirs) expect(existsSync(join(ROOT, d)), d).toBe(true);
+  });
+});
+
+describe("gmpemu gdb --procs --seed (the example of gmpemu gdb --help)", () => {
+  const GDB = "/usr/bin/gdb";
+  const haveGdb = oracleAvailable("gdb", existsSync(GDB));
+
+  /** Starts the stub, runs gdb in batch mode against it, and returns both sides' output. */
+  async function session(args: string[], gdbCmds: string[]): Promise<{ stub: Run; gdb: Run }> {
+    const { spawn } = await import("node:child_process");
+    const cmd = join(ROOT, "bin/gmpemu.mjs");
+    const child = spawn(process.execPath, [cmd, "gdb", ...args, "--port", "0", "--once"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "", stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    const port = await new Promise<number>((res, rej) => {
+      child.stderr.setEncoding("utf8").on("data", (d: string) => {
+        stderr += d;
+        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(stderr);
+        if (m) res(Number(m[1]));
+      });
+      child.on("close", () => rej(new Error(`the stub ended: ${stderr}`)));
+    });
+    const done = new Promise<number | null>((res) => child.on("close", res));
+    const g = await sh(GDB, ["-nx", "-batch", "-ex", `target remote 127.0.0.1:${port}`, ...gdbCmds.flatMap((c) => ["-ex", c])]);
+    const status = await done;
+    return { stub: { status, stdout, stderr, lines: stderr.split("\n").slice(0, -1) }, gdb: g };
+  }
+
+  it.skipIf(!haveGdb)("the program runs to its end under gdb with the machine --procs and --seed give, as run gives it", { timeout: 180_000 }, async () => {
+    // lockthread's interleaving depends on both (its output differs for one P and for two with seed 1).
+    const { stub, gdb } = await session(["programs/lockthread.s", "--procs", "2", "--seed", "1"], ["monitor goroutines", "continue"]);
+    const run2 = await gmpemu(["run", "programs/lockthread.s", "--procs", "2", "--seed", "1"]);
+    const run1 = await gmpemu(["run", "programs/lockthread.s", "--procs", "1", "--seed", "1"]);
+    expect(run2.stderr).not.toBe(run1.stderr);
+    expect(gdb.stdout + gdb.stderr).toMatch(/\[Inferior 1 \(.*\) exited normally\]/);
+    expect(gdb.stdout + gdb.stderr).toContain("no goroutines yet");
+    // The program's output, between the stub's own lines.
+    const prog = stub.lines.filter((l) => !l.startsWith("gmpemu: ")).join("\n") + "\n";
+    expect(prog).toBe(run2.stderr);
+    expect(stub.status).toBe(0);
   });
 });
