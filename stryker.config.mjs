@@ -12,8 +12,15 @@
 // One area at a time (a full run is long):
 //   MUTATE=runtime|bridge|os|asm npm run mutate      an area by name
 //   npm run mutate -- --mutate src/runtime/runq.ts    one file (Stryker's own flag)
+//   MUTATE_SAMPLE=8 MUTATE=runtime npm run mutate     about one line in 8
+// MUTATE_SAMPLE=k mutates only the lines whose hash of "file:line" is 0
+// modulo k: the same lines every time (for before/after comparisons), a
+// fair sample of the area (the runtime's 6,740 mutants take most of a day
+// on two shared cores; an eighth of them, about three hours).
 // MUTATE_CONCURRENCY (default 1) sets the worker count: the machine has two
-// cores, shared.
+// cores, shared. MUTATE_INCREMENTAL=1 keeps results in
+// reports/mutation/<area>.incremental.json and reuses them: a mutant
+// killed before, by tests that have not changed, is not run again.
 //
 // The tests run are the fast ones that exercise these files
 // (vitest.mutate.config.ts), each mutant only against the tests that reach
@@ -23,6 +30,8 @@
 //
 // Reports: the per-file table on the console (clear-text), and
 // reports/mutation/<area>.html and .json (reports/ is gitignored).
+
+import { readdirSync, readFileSync } from "node:fs";
 
 const areas = {
   runtime: ["src/runtime/**/*.ts", "!src/runtime/bridge.ts", "!src/runtime/offsets.ts"],
@@ -36,12 +45,46 @@ const area = process.env.MUTATE ?? "all";
 if (!(area in areas)) {
   throw new Error(`MUTATE=${area}: not an area (areas: ${Object.keys(areas).join(", ")})`);
 }
+const sample = Number(process.env.MUTATE_SAMPLE ?? "1");
+if (!Number.isInteger(sample) || sample < 1) throw new Error(`MUTATE_SAMPLE=${process.env.MUTATE_SAMPLE}: not a positive integer`);
+
+/** The files of an area's patterns (a "dir/**\/*.ts" glob, a file, or "!file"). */
+function filesOf(patterns) {
+  const out = [];
+  for (const p of patterns.filter((x) => !x.startsWith("!"))) {
+    if (p.endsWith("/**/*.ts")) {
+      const dir = p.slice(0, -"/**/*.ts".length);
+      for (const f of readdirSync(dir, { recursive: true })) if (String(f).endsWith(".ts")) out.push(`${dir}/${f}`);
+    } else {
+      out.push(p);
+    }
+  }
+  const not = new Set(patterns.filter((x) => x.startsWith("!")).map((x) => x.slice(1)));
+  return out.filter((f) => !not.has(f)).sort();
+}
+
+/** FNV-1a of a string, 32 bits. */
+function fnv(s) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** Every sampled line of every file of the area, as Stryker's "file:line-line" ranges. */
+function sampled(patterns, k) {
+  const out = [];
+  for (const f of filesOf(patterns)) {
+    const n = readFileSync(f, "utf8").split("\n").length;
+    for (let line = 1; line <= n; line++) if (fnv(`${f}:${line}`) % k === 0) out.push(`${f}:${line}-${line}`);
+  }
+  return out;
+}
 const concurrency = Number(process.env.MUTATE_CONCURRENCY ?? "1");
 if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`MUTATE_CONCURRENCY=${process.env.MUTATE_CONCURRENCY}: not a positive integer`);
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
-  mutate: areas[area],
+  mutate: sample === 1 ? areas[area] : sampled(areas[area], sample),
   testRunner: "vitest",
   vitest: { configFile: "vitest.mutate.config.ts", related: false },
   checkers: ["typescript"],
@@ -66,14 +109,14 @@ export default {
   dryRunTimeoutMinutes: 30,
   reporters: ["clear-text", "progress", "html", "json"],
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0, reportScoreTable: true, reportMutants: false },
-  htmlReporter: { fileName: `reports/mutation/${area}.html` },
-  jsonReporter: { fileName: `reports/mutation/${area}.json` },
+  htmlReporter: { fileName: `reports/mutation/${area}${sample > 1 ? `-sample${sample}` : ""}.html` },
+  jsonReporter: { fileName: `reports/mutation/${area}${sample > 1 ? `-sample${sample}` : ""}.json` },
   // The sandbox needs the sources, the assembly and the tests' inputs; not
   // the reports, the web page or earlier sandboxes.
   ignorePatterns: ["reports", "dist", "out", ".prof", "web", "node_modules", ".stryker-tmp"],
   tempDirName: ".stryker-tmp",
   cleanTempDir: true,
   incremental: process.env.MUTATE_INCREMENTAL === "1",
-  incrementalFile: `reports/mutation/${area}.incremental.json`,
+  incrementalFile: `reports/mutation/${area}${sample > 1 ? `-sample${sample}` : ""}.incremental.json`,
   thresholds: { high: 90, low: 80, break: null },
 };
