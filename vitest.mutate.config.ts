@@ -3,13 +3,18 @@
 // mutant is judged in seconds. Left out, and why: the Go twins and the
 // oracles that build Go code (programs, layout, dwarf: minutes, and they
 // check output the tests below check more directly), whole-program lockstep
-// (verify.test.ts) and the slow preemption runs (preempt.test.ts:
-// minutes); the scheduler's preemption paths are in test/runtime/sched*.
+// (verify.test.ts), the slow preemption runs (preempt.test.ts: minutes;
+// the scheduler's preemption paths are in test/runtime/sched.test.ts), and
+// the tests that spawn the command (test/readme, the stepper's script): a
+// child process runs the sources unmutated, so they cannot kill a mutant.
+// test/helpers/asm-cache.ts assembles asm/*.s once per test file rather
+// than once per program run.
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: [
+      "test/runtime/sched.test.ts",
       "test/runtime/runq.test.ts",
       "test/runtime/proc.test.ts",
       "test/runtime/sema.test.ts",
@@ -23,12 +28,13 @@ export default defineConfig({
       "test/os/kernel.test.ts",
       "test/engine/load.test.ts",
       "test/hostile/guest.test.ts",
+      "test/asm/link.test.ts",
       "test/asm/encode.test.ts",
       "test/asm/errors.test.ts",
       "test/asm/oracle.test.ts",
     ],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    setupFiles: ["test/setup.ts"],
+    setupFiles: ["test/setup.ts", "test/helpers/asm-cache.ts"],
   },
 });
