@@ -15,6 +15,8 @@ export default defineConfig({
   test: {
     include: [
       "test/runtime/sched.test.ts",
+      "test/runtime/bridge.test.ts",
+      "test/runtime/print.test.ts",
       "test/runtime/runq.test.ts",
       "test/runtime/proc.test.ts",
       "test/runtime/sema.test.ts",
