@@ -28,6 +28,7 @@ export default defineConfig({
       "test/runtime/fatal.test.ts",
       "test/runtime/stackgrow.test.ts",
       "test/os/kernel.test.ts",
+      "test/os/syscalls.test.ts",
       "test/engine/load.test.ts",
       "test/hostile/guest.test.ts",
       "test/asm/link.test.ts",
