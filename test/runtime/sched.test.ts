@@ -377,3 +377,64 @@ describe("what host functions get back from machine code", () => {
   });
 });
 
+
+// --- timers, channels, forced preemption, schedtrace -------------------------------------
+
+describe("more runs, watched: timers, channel queues, forced preemption, schedtrace", () => {
+  const ms = Array.from({ length: 24 }, (_, i) => String(i + 1));
+  for (const procs of [1, 4]) {
+    it(`sleepers (${procs} P): 24 timers made out of order fire in deadline order`, () => {
+      const r = runChecked(prog("test/fixtures/sleepers.s"), { procs, seed: 3, noTick61: procs > 1, maxInsns: 2_000_000 });
+      expect(r.code).toBe(0);
+      expect(r.lines).toEqual([...ms, "done"]);
+      // The clock jumped to each deadline: 24 ms, plus the instructions.
+      expect(r.machine.kernel.now).toBeGreaterThanOrEqual(24_000_000);
+      expect(r.machine.kernel.now).toBeLessThan(24_000_000 + r.insns + 1_000_000);
+      const parks = r.events.filter((e) => e.kind === "park" && e.detail === "sleep");
+      expect(parks).toHaveLength(24);
+    });
+  }
+
+  for (const procs of [1, 4]) {
+    it(`chans (${procs} P): send and receive queues are FIFO; close wakes every receiver with (0, false)`, () => {
+      const r = runChecked(prog("test/fixtures/chans.s"), { procs, seed: 2, noTick61: procs > 1, maxInsns: 2_000_000 });
+      expect(r.code).toBe(0);
+      expect(r.lines.slice(0, 10)).toEqual(["0", "1", "2", "3", "4", "10", "11", "12", "13", "14"]);
+      expect([...r.lines.slice(10)].sort()).toEqual(["0 0 false", "1 0 false", "2 0 false"]);
+      // Every ready of a parked sender or receiver names the goroutine that readied it.
+      for (const e of r.events.filter((x) => x.kind === "ready")) expect(e.by, `ready G${e.goid}`).toBeGreaterThan(0);
+    });
+  }
+
+  it("regs with a forced preemption every 499 instructions: every register kept, on two Ps", () => {
+    const r = runChecked(prog("programs/regs.s"), { procs: 2, seed: 4, preemptEvery: 499, noTick61: true, maxInsns: 5_000_000 });
+    expect(r.code).toBe(0);
+    expect(r.lines).toEqual(["regs: all registers kept"]);
+    const p = r.machine.stats.preempt;
+    expect(p.taken).toBeGreaterThan(500);
+    expect(p.asyncPreempt2).toBe(p.taken);
+    expect(r.machine.kernel.sigreturns).toBe(r.machine.kernel.signalsDelivered);
+    // A preempt event for each asynchronous preemption and each cooperative one (newstack).
+    expect(r.events.filter((e) => e.kind === "preempt").length).toBe(p.taken + r.machine.stats.newstack.preempt);
+  });
+
+  it("--schedtrace: Go's SCHED line from sysmon, every 5 ms of virtual time over the sleepers' 24 ms", () => {
+    const r = runChecked(prog("test/fixtures/sleepers.s"), { procs: 2, seed: 3, schedtrace: 5, noTick61: true, maxInsns: 2_000_000 });
+    expect(r.code).toBe(0);
+    const sched = r.lines.filter((l) => l.startsWith("SCHED "));
+    const re = /^SCHED (\d+)ms: gomaxprocs=2 idleprocs=([0-2]) threads=(\d+) spinningthreads=(\d+) idlethreads=(\d+) runqueue=(\d+) \[(\d+) (\d+)\]$/;
+    for (const l of sched) expect(l).toMatch(re);
+    expect(sched[0]).toMatch(/^SCHED 0ms: /);
+    const at = sched.map((l) => Number(re.exec(l)![1]));
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(5);
+    expect(sched.length).toBeGreaterThanOrEqual(3);
+    expect(at.at(-1)).toBeLessThanOrEqual(24);
+    for (const l of sched) {
+      const m = re.exec(l)!;
+      // threads= counts Ms: never more than the kernel's threads; the queues hold at most the 24 sleepers.
+      expect(Number(m[3])).toBeLessThanOrEqual(r.machine.kernel.threads.length);
+      expect(Number(m[6]) + Number(m[7]) + Number(m[8])).toBeLessThanOrEqual(24);
+    }
+    expect(r.lines.filter((l) => !l.startsWith("SCHED "))).toEqual([...ms, "done"]);
+  });
+});
