@@ -2,7 +2,6 @@
 // step through it and see SP, BP, DX, R14 and RIP take their gobuf values;
 // step back with rsi to a machine identical field by field.
 import { createHash } from "node:crypto";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -11,6 +10,7 @@ import { REG_RIP } from "../../src/engine/engine.ts";
 import type { InterpEngine } from "../../src/engine/interp.ts";
 import { gobuf, off } from "../../src/runtime/runtime2.ts";
 import { Stepper } from "../../src/step/stepper.ts";
+import { spawnAsync } from "../hostile/spawn-async.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const GOSCHED = join(ROOT, "programs/gosched.s");
@@ -102,12 +102,13 @@ describe("the stepper", () => {
     s.m.engine.close();
   });
 
-  it("gmpemu step --script runs a session non-interactively", () => {
+  it("gmpemu step --script runs a session non-interactively", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gmpemu-step-"));
     try {
       const script = join(dir, "s.txt");
       writeFileSync(script, "# break where goroutine 1 first runs\nb runtime·gogo if goid == 1\nc\nsi 3\nbt\ng\nquit\n");
-      const r = spawnSync(process.execPath, [join(ROOT, "bin/gmpemu.mjs"), "step", "programs/gosched.s", "--script", script], { cwd: ROOT, encoding: "utf8" });
+      // Spawned asynchronously: the worker's event loop keeps turning meanwhile.
+      const r = await spawnAsync(process.execPath, [join(ROOT, "bin/gmpemu.mjs"), "step", "programs/gosched.s", "--script", script], { cwd: ROOT });
       expect(r.status).toBe(0);
       expect(r.stdout).toContain("(gmpemu) b runtime·gogo if goid == 1");
       expect(r.stdout).toContain("breakpoint 1, runtime.gogo");
