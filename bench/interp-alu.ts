@@ -2,9 +2,7 @@
 // registers), in millions of instructions per second. Run:
 //   node --import tsx bench/interp-alu.ts [iterations]
 import { InterpEngine } from "../src/engine/interp.ts";
-import { PROT_ALL, REG_RIP } from "../src/engine/engine.ts";
-
-const REG_RCX_ID = 1;
+import { PROT_ALL, REG_RCX, REG_RIP } from "../src/engine/engine.ts";
 
 export function benchInterpAlu(iters = 5_000_000): { insns: number; seconds: number; mips: number } {
   const e = new InterpEngine();
@@ -20,7 +18,7 @@ export function benchInterpAlu(iters = 5_000_000): { insns: number; seconds: num
   ];
   const code = [...loop, 0x75, (-(loop.length + 2)) & 0xff /* JNE loop */, 0xcc /* INT3 */];
   e.write(base, Uint8Array.from(code));
-  e.setReg(REG_RCX_ID, BigInt(iters));
+  e.setReg(REG_RCX, BigInt(iters));
   e.setReg(REG_RIP, BigInt(base));
   const t0 = performance.now();
   const stop = e.run(Number.MAX_SAFE_INTEGER);

@@ -147,12 +147,12 @@ export function link(objs: readonly ObjFile[], opts: LinkOptions = {}): Image {
   for (const s of out) addr.set(s.name, s.addr);
   const undef = new Map<string, number>();
   const undefBase = opts.undefinedBase ?? UNDEFINED_BASE;
-  const target = (name: string, at: Pos): number => {
+  const target = (name: string, at: () => Pos): number => {
     const a = addr.get(name) ?? undef.get(name);
     if (a !== undefined) return a;
     let u = opts.resolve?.(name);
     if (u === undefined) {
-      if (opts.requireDefined) errors.push(new AsmError(at, `undefined symbol ${name}`));
+      if (opts.requireDefined) errors.push(new AsmError(at(), `undefined symbol ${name}`));
       u = undefBase + 16 * undef.size;
     }
     undef.set(name, u);
@@ -174,7 +174,8 @@ export function link(objs: readonly ObjFile[], opts: LinkOptions = {}): Image {
           dv.setInt32(r.offset, TLS_G_OFFSET, true);
           continue;
         }
-        const at = lineAt(s, r.offset) ?? ls.pos;
+        // The reference's line, found only for a message (a search per relocation would be quadratic).
+        const at = (): Pos => lineAt(s, r.offset) ?? ls.pos;
         const S = target(r.sym, at);
         if (r.type === "R_ADDR") {
           if (r.size === 8) dv.setBigUint64(r.offset, BigInt(S + r.add), true);
@@ -182,7 +183,7 @@ export function link(objs: readonly ObjFile[], opts: LinkOptions = {}): Image {
         } else {
           const v = S + r.add - (ls.addr + r.offset + r.size);
           if (v < -0x80000000 || v > 0x7fffffff) {
-            errors.push(new AsmError(at, `relocation to ${r.sym} out of range of a 32-bit displacement`));
+            errors.push(new AsmError(at(), `relocation to ${r.sym} out of range of a 32-bit displacement`));
             continue;
           }
           dv.setInt32(r.offset, v, true);

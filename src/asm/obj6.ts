@@ -1,20 +1,12 @@
 // obj6: the rewrites Go's cmd/internal/obj/x86/obj6.go makes to a function
 // between parsing and encoding, for linux/amd64 (not -shared, not -dynlink).
 //
-// NOTE TO ENCODER: what assembleFunction(progs) receives from here:
-//   - progs[0] is the TEXT prog (encodes to nothing). PCDATA and FUNCDATA are
-//     removed. "NOP" is Go's obj.ANOP: zero bytes (the nop'd `MOVQ TLS, r`,
-//     the morestack trailer's first prog, the WRAPPER block's landing pad).
-//   - Branches inside the function: to = { type: "branch", target: i } with
-//     i an index into the same progs array (the target may be a zero-byte
-//     prog; its pc is the next real instruction's). Branches to symbols keep
-//     { type: "branch", sym, offset } (CALL/JMP sym(SB), R_CALL).
-//   - ADJSP $n is left for span6 (span.ts) to lower, as Go does: SUBQ $n,
-//     SP, or ADDQ $-128, SP for 128 (shorter); `MOVQ $mem, r` becomes LEAQ.
-//   - Pseudo-FP/SP operands are rewritten: mem { name: "none", base: SP }.
-//   - TLS: mem { tls: true, base: undefined, index: undefined } is Go's
-//     off(TLS) — the FS-relative access with R_TLS_LE.
-//   - prog.lock set means a LOCK prefix (Go's separate LOCK statement).
+// What it hands the encoder's layout (assembleFunction) is the list that
+// src/x86/inst.ts types: progs[0] the TEXT, every branch inside the function
+// with its `target` index (labels resolved here; a target may be a zero-byte
+// NOP, whose pc is the next instruction's), pseudo-FP/SP operands rewritten
+// to SP offsets, off(TLS) in its one-instruction form, ADJSP left for the
+// layout to lower as span6 does, PCDATA/FUNCDATA removed.
 //
 // What it does, in Go's order:
 //   1. progedit on every prog: off(r)(TLS*1) becomes off(TLS) (the
@@ -123,7 +115,7 @@ export function preprocess(input: Prog[]): Obj6Result {
     const kept: Prog[] = [];
     let carry: string[] = [];
     for (const p of body) {
-      if (p.as === "PCDATA" || p.as === "FUNCDATA") { carry.push(...(p.labels ?? [])); continue; }
+      if (p.as === "PCDATA" || p.as === "FUNCDATA") { for (const l of p.labels ?? []) carry.push(l); continue; }
       if (carry.length) { p.labels = [...carry, ...(p.labels ?? [])]; carry = []; }
       kept.push(p);
     }

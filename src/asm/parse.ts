@@ -33,17 +33,24 @@
 // The parser does not check that an instruction's operands fit a table row;
 // the encoder does that (and the driver reports it at the operand). It
 // checks mnemonics, operand syntax, labels, and FP argument names.
+//
+// Statements are pulled from the preprocessor one at a time, each bounded
+// (src/asm/diag.ts); constant expressions are evaluated without recursion
+// (Expr, below), so nesting is paid for in heap, not stack. Errors go to the
+// assembly's Diag, one per line, and parsing stops when it is full.
 
-import { readFileSync } from "node:fs";
 import { canonicalMnemonic } from "../x86/table.ts";
 import { lookupReg } from "../x86/regs.ts";
 import type { Reg } from "../x86/regs.ts";
-import { AsmError } from "./prog.ts";
+import { AsmError, quote, short } from "./prog.ts";
 import type { Addr, MemAddr, Pos, Prog } from "./prog.ts";
+import { Diag } from "./diag.ts";
 import { Preprocessor } from "./preprocess.ts";
 import type { PreprocessOptions } from "./preprocess.ts";
 import { unquoteChar, unquoteString } from "./lex.ts";
 import type { Token } from "./lex.ts";
+import type { SourceInput } from "./source.ts";
+import { linkName } from "./symname.ts";
 
 export interface ParseOptions extends PreprocessOptions {
   /** Package path for `·name` symbols (Go's -p). Default "main". */
@@ -52,9 +59,13 @@ export interface ParseOptions extends PreprocessOptions {
 
 export interface ParseResult {
   progs: Prog[];
+  /** The errors so far, in line order (the Diag has them all). */
   errors: AsmError[];
   /** Files read (the main file and its includes). */
   files: string[];
+  /** Each distinct file read, with its identity. */
+  inputs: SourceInput[];
+  diag: Diag;
 }
 
 /** Pseudo-ops: statements that are not machine instructions (or are raw data). */
@@ -68,32 +79,24 @@ function isJump(as: string): boolean {
   return as.startsWith("J") || as === "CALL" || as.startsWith("LOOP");
 }
 
-export function parseFile(path: string, opts: ParseOptions = {}): ParseResult {
-  const pp = new Preprocessor(opts);
-  const toks = pp.runFile(path);
-  return finish(pp, toks, opts);
+/** Parses a file read through `opts.source`; errors go to `diag`. */
+export function parseFile(path: string, opts: ParseOptions = {}, diag = new Diag()): ParseResult {
+  const pp = new Preprocessor(diag, opts);
+  pp.startFile(path);
+  return finish(pp, diag, opts);
 }
 
-export function parseString(src: string, filename: string, opts: ParseOptions = {}): ParseResult {
-  const pp = new Preprocessor(opts);
-  const toks = pp.run(src, filename);
-  return finish(pp, toks, opts);
+/** Parses source text that claims to come from `filename` (its #includes through `opts.source`). */
+export function parseString(src: string, filename: string, opts: ParseOptions = {}, diag = new Diag()): ParseResult {
+  const pp = new Preprocessor(diag, opts);
+  pp.start(src, filename);
+  return finish(pp, diag, opts);
 }
 
-/** Reads a file for parseFile's callers that want the text (listings). */
-export function readSource(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
-function finish(pp: Preprocessor, toks: Token[], opts: ParseOptions): ParseResult {
-  const p = new Parser(toks, opts.pkg ?? "main");
+function finish(pp: Preprocessor, diag: Diag, opts: ParseOptions): ParseResult {
+  const p = new Parser(pp, diag, opts.pkg ?? "main");
   p.parse();
-  const errors = [...pp.errors, ...p.errors];
-  return { progs: p.progs, errors, files: pp.files };
+  return { progs: p.progs, errors: diag.sorted(), files: pp.files, inputs: pp.inputs, diag };
 }
 
 /** A prog waiting for its branch to be resolved against Go's per-statement pc. */
@@ -105,8 +108,6 @@ interface PcBranch {
 
 class Parser {
   readonly progs: Prog[] = [];
-  readonly errors: AsmError[] = [];
-  private i = 0;
   private pendingLabels: { name: string; pos: Pos }[] = [];
   private pendingLock: Pos | undefined;
   /** Labels of the current TEXT symbol. */
@@ -123,38 +124,52 @@ class Parser {
   private textArgs = -1n;
   private inText = false;
 
-  constructor(private readonly toks: Token[], private readonly pkg: string) {}
+  constructor(private readonly pp: Preprocessor, private readonly diag: Diag, private readonly pkg: string) {}
 
   private err(pos: Pos, msg: string): void {
-    this.errors.push(new AsmError(pos, msg));
+    this.diag.errorAt(pos, msg);
   }
 
   parse(): void {
     for (;;) {
-      const t = this.toks[this.i];
-      if (t === undefined || t.kind === "eof") break;
-      if (t.kind === "newline" || (t.kind === "op" && t.text === ";")) { this.i++; continue; }
-      const end = this.statementEnd();
-      const stmt = this.toks.slice(this.i, end);
-      this.i = end;
+      // Too many errors: stop, as Go's assembler does.
+      if (this.diag.full) return;
+      const stmt = this.readStatement();
+      if (stmt === undefined) break;
+      if (stmt.length === 0) continue;
       try {
         this.statement(stmt);
       } catch (e) {
-        if (e instanceof AsmError) this.errors.push(e);
+        if (e instanceof AsmError) this.diag.error(e);
         else throw e;
       }
     }
     this.endFunction();
-    for (const l of this.pendingLabels) this.err(l.pos, `label ${l.name} is not followed by an instruction`);
+    for (const l of this.pendingLabels) this.err(l.pos, `label ${short(l.name)} is not followed by an instruction`);
     if (this.pendingLock) this.err(this.pendingLock, "LOCK is not followed by an instruction");
   }
 
-  private statementEnd(): number {
-    let j = this.i;
+  /**
+   * The tokens of the next statement (up to a newline or `;`), empty for a
+   * statement too long to keep (reported, its line skipped), undefined at
+   * the end of the input.
+   */
+  private readStatement(): Token[] | undefined {
+    const max = this.pp.limits.maxStatementTokens;
+    const toks: Token[] = [];
     for (;;) {
-      const t = this.toks[j]!;
-      if (t.kind === "eof" || t.kind === "newline" || (t.kind === "op" && t.text === ";")) return j;
-      j++;
+      const t = this.pp.next();
+      if (t.kind === "eof") return toks.length > 0 ? toks : undefined;
+      if (t.kind === "newline" || (t.kind === "op" && t.text === ";")) {
+        if (toks.length > 0) return toks;
+        continue;
+      }
+      if (toks.length === max) {
+        this.err(toks[0]!.pos, `statement too long: more than ${max} tokens`);
+        this.pp.skipLine();
+        return [];
+      }
+      toks.push(t);
     }
   }
 
@@ -171,7 +186,7 @@ class Parser {
     const operands = splitOperands(toks.slice(k + 1), word);
     const name = word.text;
     const as = PSEUDO_OPS.has(name) ? name : canonicalMnemonic(name);
-    if (as === undefined) throw new AsmError(word.pos, `unrecognized instruction "${name}"`);
+    if (as === undefined) throw new AsmError(word.pos, `unrecognized instruction ${quote(name)}`);
     const pos = word.pos;
     switch (as) {
       case "TEXT": return this.text(pos, operands);
@@ -194,10 +209,15 @@ class Parser {
         this.goPc++;
         return;
     }
-    const addrs = operands.map((o, n) => this.operand(o, isJump(as) && n === operands.length - 1));
+    const jump = isJump(as);
+    const addrs: Addr[] = [];
+    const argPos: Pos[] = [];
+    for (let n = 0; n < operands.length; n++) {
+      addrs.push(this.operand(operands[n]!, jump && n === operands.length - 1));
+      argPos.push(operands[n]![0]!.pos);
+    }
     const prog: Prog = { as, from: { type: "none" }, to: { type: "none" }, pos };
-    const argPos = operands.map((o) => o[0]!.pos);
-    if (argPos.length > 0) (prog as ProgWithArgPos).argPos = argPos;
+    if (argPos.length > 0) prog.argPos = argPos;
     if (as === "MOVQ" || as === "MOVL") {
       // get_tls: MOVQ TLS, r is a NOP on linux/amd64 (see the essay above).
       if (operands.length === 2 && isTlsReg(operands[0]!)) {
@@ -219,7 +239,7 @@ class Parser {
         break;
       case 2: prog.from = addrs[0]!; prog.to = addrs[1]!; break;
       case 3: prog.from = addrs[0]!; prog.from3 = addrs[1]!; prog.to = addrs[2]!; break;
-      default: throw new AsmError(pos, `too many operands for ${name}`);
+      default: throw new AsmError(pos, `too many operands for ${short(name)}`);
     }
     if (isJump(as) && prog.to.type === "branch" && prog.to.label?.startsWith("\u0000pc")) {
       // n(PC): resolved once the function's statements are all known.
@@ -228,7 +248,7 @@ class Parser {
     } else if (prog.to.type === "branch" && prog.to.label !== undefined) {
       this.labelUses.push({ name: prog.to.label, pos: argPos[argPos.length - 1]! });
     }
-    if (["BYTE", "WORD", "LONG", "QUAD"].includes(as)) {
+    if (as === "BYTE" || as === "WORD" || as === "LONG" || as === "QUAD" || as === "ADJSP") {
       if (addrs.length !== 1 || prog.from.type !== "const") throw new AsmError(pos, `${as} requires one constant operand: ${as} $value`);
     }
     this.append(prog);
@@ -238,7 +258,7 @@ class Parser {
     if (this.pendingLabels.length > 0) {
       prog.labels = [];
       for (const l of this.pendingLabels) {
-        if (this.labels.has(l.name)) this.err(l.pos, `label ${l.name} multiply defined`);
+        if (this.labels.has(l.name)) this.err(l.pos, `label ${short(l.name)} multiply defined`);
         this.labels.set(l.name, l.pos);
         prog.labels.push(l.name);
       }
@@ -266,8 +286,10 @@ class Parser {
   /** Checks the labels of the function that just ended and resolves n(PC) branches. */
   private endFunction(): void {
     for (const u of this.labelUses) {
-      if (!this.labels.has(u.name)) this.err(u.pos, `undefined label ${u.name}`);
+      if (!this.labels.has(u.name)) this.err(u.pos, `undefined label ${short(u.name)}`);
     }
+    // n(PC) labels already attached, per target (a scan of its labels per branch would be quadratic).
+    const attached = new Set<number>();
     for (const b of this.pcBranches) {
       const target = this.pcProgs.get(b.target);
       if (target === undefined || target.as === "TEXT" || target.as === "DATA" || target.as === "GLOBL") {
@@ -275,7 +297,10 @@ class Parser {
         continue;
       }
       const name = `\u0000pc${b.target}`;
-      (target.labels ??= []).includes(name) || target.labels.push(name);
+      if (!attached.has(b.target)) {
+        attached.add(b.target);
+        (target.labels ??= []).push(name);
+      }
       if (b.prog.to.type === "branch") b.prog.to.label = name;
     }
     this.labels = new Map();
@@ -291,7 +316,7 @@ class Parser {
   private text(pos: Pos, ops: Token[][]): void {
     if (ops.length !== 2 && ops.length !== 3) throw new AsmError(pos, "expect two or three operands for TEXT");
     this.endFunction();
-    for (const l of this.pendingLabels) this.err(l.pos, `label ${l.name} before TEXT`);
+    for (const l of this.pendingLabels) this.err(l.pos, `label ${short(l.name)} before TEXT`);
     this.pendingLabels = [];
     const { addr: nameAddr, abi } = this.symbolOperand(ops[0]!, "TEXT");
     // Reported without abandoning the TEXT, so its body is not "outside of a TEXT symbol".
@@ -344,7 +369,7 @@ class Parser {
         if (width < 1 || width > 8 && width !== value.bytes.length) {
           if (width < 1) throw new AsmError(op[n - 1]!.pos, `bad string size for DATA argument: ${width}`);
         }
-        if (value.bytes.length > width) throw new AsmError(vpos, `DATA string ${JSON.stringify(new TextDecoder().decode(value.bytes))} is longer than its size ${width}`);
+        if (value.bytes.length > width) throw new AsmError(vpos, `DATA string ${quote(new TextDecoder().decode(value.bytes))} is longer than its size ${width}`);
         break;
       case "addr":
         if (value.mem.name !== "extern" && value.mem.name !== "static") throw new AsmError(vpos, "DATA address must be of a symbol: $sym(SB)");
@@ -353,7 +378,7 @@ class Parser {
       default:
         throw new AsmError(vpos, "DATA value must be an immediate constant or address");
     }
-    this.append({ as: "DATA", from: addr, to: value, flags: width, pos });
+    this.append({ as: "DATA", from: addr, to: value, flags: width, pos, argPos: [op[0]!.pos, vpos] });
   }
 
   private globl(pos: Pos, ops: Token[][]): void {
@@ -405,7 +430,7 @@ class Parser {
       if (first.text === "TLS") return { type: "none" }; // handled by the caller (MOVQ TLS, r)
       if (["SB", "FP", "PC"].includes(first.text)) throw new AsmError(first.pos, `${first.text} is a pseudo-register: use it as sym(${first.text})`);
       if (branch) return { type: "branch", label: first.text, offset: 0n };
-      throw new AsmError(first.pos, `unknown register or symbol ${first.text}: memory operands need a base, as in ${first.text}(SB)`);
+      throw new AsmError(first.pos, `unknown register or symbol ${short(first.text)}: memory operands need a base, as in ${short(first.text)}(SB)`);
     }
     if (first.kind === "string") throw new AsmError(first.pos, "a string is only allowed as a DATA value: $\"...\"");
     if (branch) {
@@ -471,7 +496,7 @@ class Parser {
     // that does not begin a (register) group.
     if (toks[k] && !(toks[k]!.text === "(" && this.startsRegisterGroup(toks, k))) {
       if (sym !== undefined && toks[k]!.text !== "+" && toks[k]!.text !== "-") {
-        throw new AsmError(toks[k]!.pos, `expected + or - offset or (base) after ${rawName}, found ${describe(toks[k]!)}`);
+        throw new AsmError(toks[k]!.pos, `expected + or - offset or (base) after ${short(rawName!)}, found ${describe(toks[k]!)}`);
       }
       const e = new Expr(toks, k);
       offset = BigInt.asIntN(64, e.expr());
@@ -479,7 +504,7 @@ class Parser {
     }
     const addr: MemAddr = { type: "mem", name: "none", offset, scale: 1 };
     if (toks[k]?.text !== "(") {
-      if (sym !== undefined) throw new AsmError(start.pos, `symbol ${rawName} needs a base: ${rawName}(SB), ${rawName}+off(FP) or ${rawName}-off(SP)`);
+      if (sym !== undefined) throw new AsmError(start.pos, `symbol ${short(rawName!)} needs a base: ${short(rawName!)}(SB), ${short(rawName!)}+off(FP) or ${short(rawName!)}-off(SP)`);
       if (symbolic) throw new AsmError(start.pos, "expected a symbol: name(SB)");
       return { addr, next: k };
     }
@@ -508,7 +533,7 @@ class Parser {
     } else {
       if (sym !== undefined) throw new AsmError(start.pos, `a symbol reference needs (SB), (FP) or (SP), not (${base})`);
       const r = registerNamed(base);
-      if (!r || r.cls !== "gpr") throw new AsmError(bt.pos, `${base} cannot be a base register`);
+      if (!r || r.cls !== "gpr") throw new AsmError(bt.pos, `${short(base)} cannot be a base register`);
       addr.base = r;
     }
     if (abi !== undefined && base !== "SB") throw new AsmError(start.pos, "ABI selector only allowed on name(SB)");
@@ -532,7 +557,7 @@ class Parser {
         addr.tls = true;
       } else {
         const r = registerNamed(it.text);
-        if (!r || r.cls !== "gpr") throw new AsmError(it.pos, `${it.text} cannot be an index register`);
+        if (!r || r.cls !== "gpr") throw new AsmError(it.pos, `${short(it.text)} cannot be an index register`);
         if (r.num === 4) throw new AsmError(it.pos, "SP cannot be an index register");
         if (addr.tls) throw new AsmError(it.pos, "(TLS) cannot be indexed");
         addr.index = r;
@@ -555,23 +580,21 @@ class Parser {
   private checkArg(name: string, off: bigint, pos: Pos): void {
     const prevName = this.argByOff.get(off);
     if (prevName !== undefined && prevName !== name) {
-      throw new AsmError(pos, `${name}+${off}(FP): offset ${off} is already named ${prevName}`);
+      throw new AsmError(pos, `${short(name)}+${off}(FP): offset ${off} is already named ${short(prevName)}`);
     }
     const prevOff = this.offByArg.get(name);
     if (prevOff !== undefined && prevOff !== off) {
-      throw new AsmError(pos, `${name}+${off}(FP): ${name} is at offset ${prevOff}`);
+      throw new AsmError(pos, `${short(name)}+${off}(FP): ${short(name)} is at offset ${prevOff}`);
     }
     if (this.textArgs >= 0n && (off < 0n || off >= this.textArgs)) {
-      throw new AsmError(pos, `${name}+${off}(FP): offset ${off} is outside the ${this.textArgs}-byte argument area`);
+      throw new AsmError(pos, `${short(name)}+${off}(FP): offset ${off} is outside the ${this.textArgs}-byte argument area`);
     }
     this.argByOff.set(off, name);
     this.offByArg.set(name, off);
   }
 
   private qualify(name: string): string {
-    let n = name.replace(/\u00b7/g, ".").replace(/\u2215/g, "/");
-    if (n.startsWith(".")) n = this.pkg + n;
-    return n;
+    return linkName(name, this.pkg);
   }
 
   private constExpr(toks: Token[], what: string): bigint {
@@ -581,16 +604,6 @@ class Parser {
     if (e.i !== toks.length) throw new AsmError(toks[e.i]!.pos, `unexpected ${describe(toks[e.i]!)} in ${what}`);
     return BigInt.asIntN(64, v);
   }
-}
-
-/** A Prog as the parser leaves it: with the positions of its operands, for diagnostics. */
-export interface ProgWithArgPos extends Prog {
-  argPos?: Pos[];
-}
-
-/** The position of a Prog's operand n (source order), or the Prog's own. */
-export function operandPos(p: Prog, n = 0): Pos {
-  return (p as ProgWithArgPos).argPos?.[n] ?? p.pos;
 }
 
 function isTlsReg(toks: Token[]): boolean {
@@ -613,7 +626,7 @@ function isExprIdent(_name: string): boolean {
 function describe(t: Token): string {
   if (t.kind === "newline") return "end of line";
   if (t.kind === "eof") return "end of file";
-  return JSON.stringify(t.text);
+  return quote(t.text);
 }
 
 /** Splits a statement's operand tokens at top-level commas. */
@@ -630,7 +643,7 @@ function splitOperands(toks: Token[], word: Token): Token[][] {
   for (let n = 0; n < out.length; n++) {
     if (out[n]!.length === 0) {
       const at = n > 0 && out[n - 1]!.length > 0 ? out[n - 1]![out[n - 1]!.length - 1]!.pos : word.pos;
-      throw new AsmError(at, `missing operand ${n + 1} of ${word.text}`);
+      throw new AsmError(at, `missing operand ${n + 1} of ${short(word.text)}`);
     }
   }
   return out;
@@ -638,100 +651,151 @@ function splitOperands(toks: Token[], word: Token): Token[][] {
 
 export function parseIntToken(t: Token): bigint {
   const s = t.text.replace(/_/g, "");
-  try {
-    let v: bigint;
-    if (/^0[xX][0-9a-fA-F]+$/.test(s) || /^0[bB][01]+$/.test(s) || /^0[oO][0-7]+$/.test(s)) v = BigInt(s);
-    else if (/^0[0-7]+$/.test(s)) v = BigInt("0o" + s.slice(1));
-    else if (/^[0-9]+$/.test(s)) v = BigInt(s);
-    else throw new Error();
-    if (v >= 1n << 64n) throw new AsmError(t.pos, `integer constant ${t.text} overflows 64 bits`);
-    return v;
-  } catch (e) {
-    if (e instanceof AsmError) throw e;
-    throw new AsmError(t.pos, `malformed integer constant ${t.text}`);
-  }
+  // [prefix for BigInt, digits, the most digits a 64-bit value needs]
+  let form: [string, string, number] | undefined;
+  if (/^0[xX][0-9a-fA-F]+$/.test(s)) form = ["0x", s.slice(2), 16];
+  else if (/^0[bB][01]+$/.test(s)) form = ["0b", s.slice(2), 64];
+  else if (/^0[oO][0-7]+$/.test(s)) form = ["0o", s.slice(2), 22];
+  else if (/^0[0-7]+$/.test(s)) form = ["0o", s.slice(1), 22];
+  else if (/^[0-9]+$/.test(s)) form = ["", s, 20];
+  if (form === undefined) throw new AsmError(t.pos, `malformed integer constant ${quote(t.text)}`);
+  // Leading zeros cost nothing; more digits than 64 bits need is an overflow
+  // found without converting them (BigInt of a megabyte of digits is slow).
+  const digits = form[1].replace(/^0+(?=.)/, "");
+  const v = digits.length > form[2] ? -1n : BigInt(form[0] + digits);
+  if (v < 0n || v >= 1n << 64n) throw new AsmError(t.pos, `integer constant ${quote(t.text)} overflows 64 bits`);
+  return v;
 }
 
 const M64 = (1n << 64n) - 1n;
+
+/** Binary operators and their precedence (Go's: term operators bind tighter). */
+const BINARY: Readonly<Record<string, 1 | 2>> = {
+  "+": 1, "-": 1, "|": 1, "^": 1,
+  "*": 2, "/": 2, "%": 2, "<<": 2, ">>": 2, "&": 2,
+};
+
+/** An operator waiting on the stack: a unary prefix, a binary operator, or an open parenthesis. */
+interface PendingOp {
+  tok: Token;
+  kind: "unary" | "binary" | "paren";
+}
 
 /**
  * Go's constant expressions over uint64:
  *   expr   = term { (+ | - | '|' | ^) term }
  *   term   = factor { (* | / | % | << | >> | &) factor }
  *   factor = int | char | + factor | - factor | ~ factor | ( expr )
+ *
+ * Evaluated without recursion, by operator precedence with explicit stacks,
+ * so a million nested parentheses or minus signs cost heap, not the call
+ * stack. Unary operators bind tighter than any binary one and apply as soon
+ * as their factor is complete; a binary operator first reduces the pending
+ * ones of equal or higher precedence (all are left-associative). The
+ * messages and the place each error is found are the recursive grammar's.
  */
 class Expr {
+  private readonly values: bigint[] = [];
+  private readonly ops: PendingOp[] = [];
+
   constructor(private readonly toks: Token[], public i: number) {}
 
   private peek(): Token | undefined { return this.toks[this.i]; }
 
+  private apply(op: PendingOp): void {
+    const b = this.values.pop()!;
+    if (op.kind === "unary") {
+      this.values.push(op.tok.text === "-" ? -b & M64 : op.tok.text === "~" ? ~b & M64 : b);
+      return;
+    }
+    const a = this.values.pop()!;
+    this.values.push(binary(op.tok, a, b));
+  }
+
+  /** A factor just completed: its unary prefixes apply now. */
+  private factorDone(): void {
+    const ops = this.ops;
+    while (ops.length > 0 && ops[ops.length - 1]!.kind === "unary") this.apply(ops.pop()!);
+  }
+
+  /** Reduces binary operators down to (not past) an open parenthesis, while they bind at least as tightly as `prec`. */
+  private reduce(prec: number): void {
+    const ops = this.ops;
+    for (;;) {
+      const top = ops[ops.length - 1];
+      if (top === undefined || top.kind !== "binary" || BINARY[top.tok.text]! < prec) return;
+      this.apply(ops.pop()!);
+    }
+  }
+
   expr(): bigint {
-    let v = this.term();
+    const values = this.values;
+    const ops = this.ops;
+    values.length = 0;
+    ops.length = 0;
+    let open = 0; // parentheses on `ops`
     for (;;) {
+      // An operand: prefixes and parentheses, then a value.
       const t = this.peek();
-      if (t?.kind !== "op") return v;
-      switch (t.text) {
-        case "+": this.i++; v = (v + this.term()) & M64; break;
-        case "-": this.i++; v = (v - this.term()) & M64; break;
-        case "|": this.i++; v = v | this.term(); break;
-        case "^": this.i++; v = v ^ this.term(); break;
-        default: return v;
+      if (t === undefined) {
+        const last = this.toks[this.toks.length - 1];
+        throw new AsmError(last?.pos ?? { file: "", line: 0, col: 0 }, "missing value in expression");
       }
-    }
-  }
-
-  private term(): bigint {
-    let v = this.factor();
-    for (;;) {
-      const t = this.peek();
-      if (t?.kind !== "op") return v;
-      switch (t.text) {
-        case "*": this.i++; v = (v * this.factor()) & M64; break;
-        case "/": case "%": {
+      this.i++;
+      if (t.kind === "op" && (t.text === "+" || t.text === "-" || t.text === "~")) { ops.push({ tok: t, kind: "unary" }); continue; }
+      if (t.kind === "op" && t.text === "(") { ops.push({ tok: t, kind: "paren" }); open++; continue; }
+      if (t.kind === "int") values.push(parseIntToken(t));
+      else if (t.kind === "char") values.push(unquoteChar(t) & M64);
+      else if (t.kind === "float") throw new AsmError(t.pos, "floating-point constants are not supported");
+      else if (t.kind === "ident") throw new AsmError(t.pos, `undefined symbol ${short(t.text)} in constant expression`);
+      else throw new AsmError(t.pos, `unexpected ${describe(t)} in expression`);
+      this.factorDone();
+      // Then operators: closing parentheses, and a binary operator or the end.
+      for (;;) {
+        const o = this.peek();
+        if (o?.kind === "op" && o.text === ")" && open > 0) {
           this.i++;
-          const d = this.factor();
-          if (d === 0n) throw new AsmError(t.pos, "division by zero");
-          v = t.text === "/" ? v / d : v % d;
+          this.reduce(0);
+          ops.pop(); // its "("
+          open--;
+          this.factorDone();
+          continue;
+        }
+        const prec = o?.kind === "op" ? BINARY[o.text] : undefined;
+        if (o !== undefined && prec !== undefined) {
+          this.i++;
+          this.reduce(prec);
+          ops.push({ tok: o, kind: "binary" });
           break;
         }
-        case "<<": case ">>": {
-          this.i++;
-          const s = this.factor();
-          if (s >= 64n) v = 0n;
-          else v = t.text === "<<" ? (v << s) & M64 : v >> s;
-          break;
+        // The end of the expression.
+        this.reduce(0);
+        if (open > 0) {
+          // Reported at what stands where the innermost ")" should be.
+          let k = ops.length - 1;
+          while (ops[k]!.kind !== "paren") k--;
+          throw new AsmError((o ?? ops[k]!.tok).pos, "missing ) in expression");
         }
-        case "&": this.i++; v = v & this.factor(); break;
-        default: return v;
+        return values.pop()!;
       }
     }
   }
+}
 
-  private factor(): bigint {
-    const t = this.peek();
-    if (t === undefined) {
-      const last = this.toks[this.toks.length - 1];
-      throw new AsmError(last?.pos ?? { file: "", line: 0, col: 0 }, "missing value in expression");
-    }
-    this.i++;
-    if (t.kind === "int") return parseIntToken(t);
-    if (t.kind === "char") return unquoteChar(t) & M64;
-    if (t.kind === "float") throw new AsmError(t.pos, "floating-point constants are not supported");
-    if (t.kind === "op") {
-      switch (t.text) {
-        case "+": return this.factor();
-        case "-": return (-this.factor()) & M64;
-        case "~": return ~this.factor() & M64;
-        case "(": {
-          const v = this.expr();
-          const c = this.peek();
-          if (c?.text !== ")") throw new AsmError((c ?? t).pos, "missing ) in expression");
-          this.i++;
-          return v;
-        }
-      }
-    }
-    if (t.kind === "ident") throw new AsmError(t.pos, `undefined symbol ${t.text} in constant expression`);
-    throw new AsmError(t.pos, `unexpected ${describe(t)} in expression`);
+/** One binary operation in uint64 arithmetic (`>>` is logical, as Go's). */
+function binary(op: Token, a: bigint, b: bigint): bigint {
+  switch (op.text) {
+    case "+": return (a + b) & M64;
+    case "-": return (a - b) & M64;
+    case "|": return a | b;
+    case "^": return a ^ b;
+    case "*": return (a * b) & M64;
+    case "/": case "%":
+      if (b === 0n) throw new AsmError(op.pos, "division by zero");
+      return op.text === "/" ? a / b : a % b;
+    case "<<": return b >= 64n ? 0n : (a << b) & M64;
+    case ">>": return b >= 64n ? 0n : a >> b;
+    case "&": return a & b;
   }
+  throw new Error(`binary: not an operator: ${op.text}`);
 }

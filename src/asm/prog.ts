@@ -2,76 +2,25 @@
 // back end (prologue insertion, encoder, linker) consumes. It follows Go's
 // cmd/internal/obj Prog and Addr closely, because obj6.go's rewrites are
 // easiest to port, and to check, against the same shapes.
+//
+// A Prog is the encoder's Inst (src/x86/inst.ts, the typed contract between
+// the two layers) with what only the assembler needs: labels, TEXT/GLOBL
+// flags and the ABI. So a Prog goes to the encoder as it is, and the
+// operand types are the encoder's.
 
-import type { Reg } from "../x86/regs.ts";
+import { EncodeError, type Inst, type MemOperand, type Operand, type SrcPos } from "../x86/inst.ts";
+
+export type { AddrName } from "../x86/inst.ts";
 
 /** A place in the source, for diagnostics and the pc→line table. */
-export interface Pos {
-  file: string;
-  line: number;
-  /** 1-based column of the start of the construct. */
-  col: number;
-}
-
-/** Where a memory operand's symbol lives (Go's obj.NAME_*). */
-export type AddrName =
-  | "none"    // plain register-relative memory: 8(AX)
-  | "extern"  // sym(SB)
-  | "static"  // sym<>(SB), file-local
-  | "auto"    // name-off(SP) with a symbol name: the pseudo-SP (locals)
-  | "param";  // name+off(FP): the arguments
-
-export type Addr =
-  | { type: "none" }
-  /** A register. */
-  | { type: "reg"; reg: Reg }
-  /** $constant. The value is a 64-bit two's complement integer. */
-  | { type: "const"; value: bigint }
-  /**
-   * Memory: disp(base)(index*scale), sym+off(SB), name+off(FP), name-off(SP),
-   * (TLS). `base` absent means none; `tls` marks a TLS-relative reference
-   * (base or index was Go's TLS pseudo-register).
-   */
-  | {
-      type: "mem";
-      name: AddrName;
-      sym?: string;
-      /** For "auto"/"param": the name given before +off (checked, not used). */
-      argName?: string;
-      offset: bigint;
-      base?: Reg;
-      index?: Reg;
-      scale: 1 | 2 | 4 | 8;
-      tls?: boolean;
-    }
-  /** $sym(SB), $off(reg), $name+off(FP): the address of a memory operand. */
-  | { type: "addr"; mem: Extract<Addr, { type: "mem" }> }
-  /** A branch target: a label of the current function, or a symbol. */
-  | {
-      type: "branch"; label?: string; sym?: string; offset: bigint;
-      /** Set by obj6 for branches inside the function: index of the target prog. */
-      target?: number;
-    }
-  /** DATA's value when it is a string: $"..." */
-  | { type: "sconst"; bytes: Uint8Array }
-  /** TEXT's $frame-args. args is -1 when absent. */
-  | { type: "textsize"; frame: bigint; args: bigint };
-
-export type MemAddr = Extract<Addr, { type: "mem" }>;
+export type Pos = SrcPos;
+export type Addr = Operand;
+export type MemAddr = MemOperand;
 
 /** One parsed source statement that becomes (or shapes) machine code. */
-export interface Prog {
-  /** Mnemonic or pseudo-op (TEXT, DATA, GLOBL, PCDATA, FUNCDATA, BYTE, ...). */
-  as: string;
-  from: Addr;
-  /** Third operand when there are three (IMUL3Q $8, AX, BX: AX). */
-  from3?: Addr;
-  to: Addr;
-  /** A LOCK prefix (written `LOCK;` or `LOCK` on the line before). */
-  lock?: boolean;
+export interface Prog extends Inst {
   /** TEXT and GLOBL flags (textflag.h values, OR-ed), DATA's width. */
   flags?: number;
-  pos: Pos;
   /** Labels attached to this statement. */
   labels?: string[];
   /** TEXT only: the symbol's ABI (`name<ABIInternal>(SB)`); absent means ABI0. */
@@ -94,21 +43,53 @@ export const TEXTFLAG = {
   ABIWRAPPER: 4096,
 } as const;
 
-/** An assembly diagnostic; never thrown past the CLI as a stack trace. */
-export class AsmError extends Error {
-  constructor(public readonly pos: Pos, message: string) {
-    super(message);
+/** Messages longer than this are cut (a token can be megabytes long). */
+const MAX_MESSAGE = 400;
+
+/**
+ * An assembly diagnostic; never thrown past the CLI as a stack trace. It is
+ * the encoder's error type, so an EncodeError from src/x86 reaches the user
+ * the same way (see fromEncodeError).
+ */
+export class AsmError extends EncodeError {
+  constructor(pos: Pos, message: string) {
+    super(pos, message.length > MAX_MESSAGE ? message.slice(0, MAX_MESSAGE) + "…" : message);
   }
-  format(): string {
-    // A whole-file problem (missing, unreadable) has no line to point at.
-    if (this.pos.line === 0) return `${this.pos.file}: ${this.message}`;
-    return `${this.pos.file}:${this.pos.line}:${this.pos.col}: ${this.message}`;
+  /** The same diagnostic as an AsmError (the encoder throws its own type). */
+  static from(e: EncodeError): AsmError {
+    return e instanceof AsmError ? e : new AsmError(e.pos, e.message);
+  }
+}
+
+/** A diagnostic that does not stop the assembly (a lossy immediate). */
+export class AsmWarning extends AsmError {
+  override format(): string {
+    const at = this.pos.line === 0 ? this.pos.file : `${this.pos.file}:${this.pos.line}:${this.pos.col}`;
+    return `${at}: warning: ${this.message}`;
   }
 }
 
 /** All the errors of one assembly, reported together (up to a cap). */
 export class AsmErrors extends Error {
-  constructor(public readonly errors: AsmError[]) {
-    super(errors.map((e) => e.format()).join("\n"));
+  /**
+   * `tooMany`: the assembly stopped after MAX_ERRORS lines with errors, as
+   * Go's does ("too many errors"); `errors` holds what it found until then.
+   */
+  constructor(public readonly errors: AsmError[], public readonly tooMany = false) {
+    super(errors.map((e) => e.format()).join("\n") + (tooMany ? "\ntoo many errors" : ""));
   }
+}
+
+/**
+ * A short, quoted form of source text for a message: the start of a long
+ * token, never all of it (a 5 MB string literal must not be echoed).
+ */
+export function quote(text: string, max = 40): string {
+  if (text.length <= max) return JSON.stringify(text);
+  return JSON.stringify(text.slice(0, max)).slice(0, -1) + `…" (${text.length} characters)`;
+}
+
+/** The same for a name printed without quotes (a macro, a symbol). */
+export function short(text: string, max = 40): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }

@@ -33,7 +33,7 @@
 
 import { accessSync, closeSync, constants, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { BUILTIN_INCLUDE_DIR } from "../asm/preprocess.ts";
+import { BUILTIN_INCLUDE_DIR } from "../node/nodefs.ts";
 import { runtimeAsmFiles } from "../node/boot.ts";
 
 /** The kinds of file gmpemu writes, and how to recognise one already on disk. */

@@ -8,6 +8,7 @@
 // sentinel, calls a function the file does not define, or uses up
 // --max-steps. Exit status: 0 verified, 1 divergence, 2 a fault or an
 // unusable input (with a message, never a stack trace).
+import { nodeSource } from "../node/nodefs.ts";
 import type { Command } from "commander";
 import { InterpEngine } from "../engine/interp.ts";
 import { UnicornEngine } from "../engine/unicorn.ts";
@@ -70,7 +71,7 @@ export function verifyProgram(
 
 /** Runs the verification; returns the exit status and writes its report. */
 export function verifyFile(file: string, opts: { maxSteps: number; entry?: string; procs?: number; seed?: number }, out: (s: string) => void): number {
-  const image = assembleFileSimple(file);
+  const image = assembleFileSimple(file, { source: nodeSource });
   if (opts.entry === undefined && image.image.lookup("main.main")) {
     return verifyProgram(file, { maxSteps: opts.maxSteps < 0 ? Number.MAX_SAFE_INTEGER : opts.maxSteps, procs: opts.procs ?? 1, seed: opts.seed ?? 1 }, out);
   }

@@ -5,10 +5,11 @@
 // end their block, so the run loop picks the next block from cpu.rip. CALL
 // pushes the return address before changing RIP (a push fault leaves RIP at
 // the CALL). An indirect target beyond user space is not checked here: the
-// fetch at the new RIP faults with that address.
+// fetch at the new RIP faults with that address (#PF, or #GP when the
+// address is not canonical; Cpu.setRip64 keeps such a value exact).
 
 import type { Handler } from "./decode.ts";
-import { addrOf, pop64, push64, readD } from "./operands.ts";
+import { pop64, push64, readD } from "./operands.ts";
 
 export const jcc: Handler = (c, i) => {
   c.rip = c.cond(i.cc) ? i.target : i.next;
@@ -28,7 +29,7 @@ export const jmp: Handler = (c, i) => {
 
 export const jmpInd: Handler = (c, i) => {
   const v = readD(c, i);
-  c.rip = addrOf(v, c.th);
+  c.setRip64(v, c.th);
 };
 
 function pushNext(c: Parameters<Handler>[0], next: number): void {
@@ -42,13 +43,12 @@ export const call: Handler = (c, i) => {
 };
 
 export const callInd: Handler = (c, i) => {
-  const v = readD(c, i);
-  const t = addrOf(v, c.th);
+  const v = readD(c, i), vh = c.th;
   pushNext(c, i.next);
-  c.rip = t;
+  c.setRip64(v, vh);
 };
 
 export const ret: Handler = (c) => {
   const v = pop64(c);
-  c.rip = addrOf(v, c.th);
+  c.setRip64(v, c.th);
 };

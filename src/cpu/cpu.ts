@@ -23,6 +23,15 @@
 import { CF, PF, AF, ZF, SF, OF } from "../x86/regs.ts";
 import type { Memory } from "../mem/memory.ts";
 
+/**
+ * RFLAGS bits a write from outside the CPU (the engines' setReg, as a
+ * signal return) can set: CF PF AF ZF SF IF DF OF NT AC ID, and bit 1,
+ * which always reads 1. TF is not among them: single-stepping is not
+ * emulated, so no instruction ever finds it set (POPF leaves it clear too).
+ * IOPL, RF, VM, VIF and VIP are the kernel's.
+ */
+export const RFLAGS_SETTABLE = 0x1 | 0x2 | 0x4 | 0x10 | 0x40 | 0x80 | 0x200 | 0x400 | 0x800 | 0x4000 | 0x40000 | 0x200000;
+
 /** Lazy flag operations. */
 export const F_NONE = 0, F_ADD = 1, F_SUB = 2, F_LOGIC = 3, F_INC = 4, F_DEC = 5, F_ADC = 6, F_SBB = 7;
 
@@ -51,7 +60,11 @@ export class Cpu {
   readonly r = new Int32Array(32);
   /** XMM0-15 as four int32 lanes each, lane 0 least significant. */
   readonly x = new Int32Array(64);
+  /** RIP, signed (exact for canonical addresses); NaN after a branch to a non-canonical one. */
   rip = 0;
+  /** The exact RIP while `rip` is NaN, as int32 halves. */
+  ncLo = 0;
+  ncHi = 0;
   fsBase = 0;
   gsBase = 0;
 
@@ -193,6 +206,27 @@ export class Cpu {
       }
     }
     return (cc & 1) !== 0 ? !v : v;
+  }
+
+  // ---- RIP ---------------------------------------------------------------------
+
+  /** Sets RIP from a 64-bit value's halves (branch targets); see exec.ts on non-canonical ones. */
+  setRip64(lo: number, hi: number): void {
+    const top = hi >> 15;
+    if (top === 0 || top === -1) this.rip = hi * 4294967296 + (lo >>> 0);
+    else { this.rip = NaN; this.ncLo = lo; this.ncHi = hi; }
+  }
+
+  /** RIP as the unsigned 64-bit value. */
+  ripExact(): bigint {
+    if (Number.isNaN(this.rip)) return (BigInt(this.ncHi >>> 0) << 32n) | BigInt(this.ncLo >>> 0);
+    return BigInt.asUintN(64, BigInt(this.rip));
+  }
+
+  /** RIP as an unsigned number (exact below 2^53). */
+  ripU(): number {
+    if (Number.isNaN(this.rip)) return (this.ncHi >>> 0) * 4294967296 + (this.ncLo >>> 0);
+    return this.rip >= 0 ? this.rip : this.rip + 18446744073709551616;
   }
 
   // ---- cold-path register access ----------------------------------------------

@@ -29,7 +29,23 @@
 // targets absolute, immediates sign-extended into 32-bit halves, and the
 // handler resolved (so the hot loop never looks at strings). 67 (32-bit
 // addressing) and bytes outside the table decode to an Insn whose handler
-// raises #UD with the bytes.
+// raises #UD with the bytes; an instruction longer than 15 bytes raises #GP,
+// as on hardware.
+//
+// Two phases. match() reads prefixes, opcode and ModRM, selects the row and
+// measures the instruction in a window of at most 15 bytes, allocating
+// nothing; decode() fetches the window, matches, then builds the Insn.
+// match() alone also serves classifyAt(), which the unicorn engine runs over
+// whole code pages to find where QEMU must not execute by itself (see
+// src/engine/unicorn.ts): one selection logic for both, so they cannot
+// disagree about what an instruction is.
+//
+// Invariants: all rows of one opcode agree on whether a ModRM byte follows
+// (checked when the index is built). Handlers come from a resolver that
+// handlers.ts installs (a setter, because handlers.ts imports this file);
+// an instruction decoded without one cannot run: its handler throws, so a
+// missing resolver can never make code silently do nothing. The
+// disassembler decodes without running and needs no resolver.
 
 import { FORMS, type Form, type Kind, type Op } from "../x86/table.ts";
 import type { Memory } from "../mem/memory.ts";
@@ -51,7 +67,7 @@ export class Insn {
   /** The table row; null for INT3 (0xCC) and undecodable bytes. */
   form: Form | null = null;
   op: Op | "int3" | "bad" = "bad";
-  h: Handler = nopHandler;
+  h: Handler = unresolved;
   /** Operation width in bytes (the Intel destination's). */
   size = 0;
   /** Width of the source operand (MOVZX/MOVSX: 1, 2, 4). */
@@ -84,6 +100,8 @@ export class Insn {
   args: Operand[] = [];
   /** Why the bytes did not decode (op "bad"). */
   why = "";
+  /** op "bad" because the instruction is longer than 15 bytes: #GP, not #UD. */
+  tooLong = false;
 }
 
 /** An operand in Go order, as the disassembler prints it. */
@@ -95,13 +113,24 @@ export interface Operand {
 }
 
 const EMPTY = new Uint8Array(0);
-function nopHandler(): void { /* replaced at decode time */ }
+function unresolved(): void {
+  throw new Error("internal: an instruction ran with no handler (src/cpu/handlers.ts, which installs the resolver, was not loaded)");
+}
 
 interface Cand {
   form: Form;
   modrm: boolean;
   /** Fixed ModRM byte (the fences' third code byte), or -1. */
   fixed: number;
+  /** The row needs a memory ModRM (`m`) or a register one (`xr`). */
+  mustMem: boolean;
+  mustReg: boolean;
+  /** Bytes of immediates and branch displacements. */
+  immBytes: number;
+  /** XCHG r, acc by 90+r: register 0 (with REX.B clear) is NOP instead. */
+  xchg90: boolean;
+  /** NOP and PAUSE (90, F3 90): with REX.B, 90 is XCHG R8, AX instead. */
+  nop90: boolean;
 }
 
 // ---- the index ------------------------------------------------------------------
@@ -126,20 +155,36 @@ for (const form of FORMS) {
   if (code[0] === 0x0f) { map = 1; k = 1; }
   const opb = code[k]!;
   const fixed = code.length > k + 1 ? code[k + 1]! : -1;
-  const modrm = fixed >= 0 || form.ext !== undefined ||
+  const modrm = fixed >= 0 || form.ext !== undefined || form.modrm === true ||
     form.args.some((a) => kindUsesModrm(a) || (!form.plusr && (a === "r8" || a === "r16" || a === "r32" || a === "r64")));
-  const cand: Cand = { form, modrm, fixed };
+  let immBytes = 0;
+  for (const a of form.args) immBytes += immLen(a);
+  const cand: Cand = {
+    form, modrm, fixed, immBytes,
+    mustMem: form.args.includes("m"), mustReg: form.args.includes("xr"),
+    xchg90: form.plusr === true && form.code[form.code.length - 1] === 0x90 && form.op === "xchg",
+    nop90: form.plusr !== true && form.code.length === 1 && form.code[0] === 0x90,
+  };
   for (let j = 0; j < (form.plusr ? 8 : 1); j++) {
     const key = map * 256 + opb + j;
-    (index[key] ??= []).push(cand);
+    const l = (index[key] ??= []);
+    if (l.length > 0 && l[0]!.modrm !== modrm) {
+      throw new Error(`internal: the rows of opcode ${map ? "0F " : ""}${(opb + j).toString(16)} disagree about ModRM (${form.as})`);
+    }
+    l.push(cand);
   }
 }
 // Rows with a mandatory prefix first (stable otherwise).
 for (const l of index) if (l) l.sort((a, b) => (b.form.pfx !== undefined && b.form.pfx !== 0x66 ? 1 : 0) - (a.form.pfx !== undefined && a.form.pfx !== 0x66 ? 1 : 0));
 
 /** The handler resolver, installed by handlers.ts (avoids an import cycle). */
-let resolve: (i: Insn) => Handler = () => nopHandler;
-export function setResolver(f: (i: Insn) => Handler): void { resolve = f; }
+let resolve: ((i: Insn) => Handler) | null = null;
+/** Installs the resolver; returns the previous one (null: none). */
+export function setResolver(f: ((i: Insn) => Handler) | null): ((i: Insn) => Handler) | null {
+  const old = resolve;
+  resolve = f;
+  return old;
+}
 
 // ---- byte sources ---------------------------------------------------------------
 
@@ -162,7 +207,8 @@ export function bufSource(bytes: Uint8Array, offset: number, pc: number): ByteSo
   };
 }
 
-const MAX_LEN = 15;
+/** The architectural limit on an instruction's length. */
+export const MAX_LEN = 15;
 
 function widthOf(k: Kind, size: number): number {
   switch (k) {
@@ -175,186 +221,319 @@ function widthOf(k: Kind, size: number): number {
   }
 }
 
-/**
- * Decodes the instruction at addr. Fetch faults (MemFault) and truncation
- * (RangeError, buffer sources) propagate; anything not in the table yields
- * an Insn with op "bad" whose handler raises #UD.
- */
-export function decode(src: ByteSource, addr: number): Insn {
-  const i = new Insn();
-  i.addr = addr;
-  let p = addr;
-  const fetch = (): number => {
-    if (p - addr >= MAX_LEN) throw new DecodeStop("instruction longer than 15 bytes");
-    return src.byte(p++);
-  };
-  try {
-    let opsize = false, rep = 0, lock = false, seg = SEG_NONE, rex = 0, addr32 = false;
-    let b = fetch();
-    for (;;) {
-      if (b === 0x66) opsize = true;
-      else if (b === 0xf2 || b === 0xf3) rep = b;
-      else if (b === 0xf0) lock = true;
-      else if (b === 0x64) seg = SEG_FS;
-      else if (b === 0x65) seg = SEG_GS;
-      else if (b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26) { /* ignored in 64-bit mode */ }
-      else if (b === 0x67) addr32 = true;
-      else if ((b & 0xf0) === 0x40) {
-        rex = b;
-        b = fetch();
-        // A REX not immediately before the opcode is ignored.
-        if (isPrefix(b)) { rex = 0; continue; }
-        break;
-      } else break;
-      b = fetch();
-    }
-    let map = 0;
-    if (b === 0x0f) { map = 1; b = fetch(); }
-    i.rex = rex;
-    i.lock = lock;
-    if (addr32) return bad(i, src, p, "32-bit addressing (67 prefix) is not supported");
-    if (map === 0 && b === 0xcc) {
-      i.op = "int3";
-      finish(i, src, p);
-      return i;
-    }
-    const cands = index[map * 256 + b];
-    if (!cands) return bad(i, src, p, "opcode not in the table");
-    const rexW = (rex & 8) !== 0;
-    // Peek the ModRM byte if this opcode has one (all candidates agree).
-    const needModrm = cands[0]!.modrm;
-    const modrm = needModrm ? fetch() : -1;
-    const mod = modrm >> 6, regf = (modrm >> 3) & 7;
-    let form: Form | null = null;
-    for (const c of cands) {
-      const f = c.form;
-      if (f.pfx === 0x66) {
-        if (!opsize) continue;
-        if (f.size === 2 && rexW) continue;
-        if (map === 1 && rep !== 0) continue;
-      } else if (f.pfx !== undefined) {
-        if (rep !== f.pfx) continue;
-      } else {
-        if (map === 1 && rep !== 0) continue;
-        if (opsize && f.size !== 1 && f.size !== 0 && !(f.w && rexW)) continue;
-      }
-      if (f.w) { if (!rexW) continue; }
-      else if (rexW && (f.size === 2 || f.size === 4)) continue;
-      if (c.modrm) {
-        if (c.fixed >= 0 && modrm !== c.fixed) continue;
-        if (f.ext !== undefined && regf !== f.ext) continue;
-        if (f.args.includes("m") && mod === 3) continue;
-        if (f.args.includes("xr") && mod !== 3) continue;
-      }
-      if (f.plusr && f.code[f.code.length - 1] === 0x90 && f.op === "xchg" && ((b & 7) | ((rex & 1) << 3)) === 0) continue;
-      form = f;
-      break;
-    }
-    if (!form) return bad(i, src, p, "no table row matches these prefixes and ModRM");
-    i.form = form;
-    i.op = form.op;
-    i.size = form.size;
-    i.seg = seg;
-    if (form.cc !== undefined) i.cc = form.cc;
-
-    // ModRM operands.
-    let rmIsReg = false, rmNum = 0;
-    const regNum = regf | ((rex & 4) << 1);
-    let disp = 0;
-    if (needModrm && cands[0]!.fixed < 0) {
-      const rm = modrm & 7;
-      if (mod === 3) { rmIsReg = true; rmNum = rm | ((rex & 1) << 3); }
-      else {
-        if (rm === 4) {
-          const sib = fetch();
-          const ss = sib >> 6, idx = ((sib >> 3) & 7) | ((rex & 2) << 2), bs = sib & 7;
-          i.scale = 1 << ss;
-          i.index = idx === 4 ? -1 : idx;
-          if (bs === 5 && mod === 0) { i.base = -1; disp = s32(fetch4()); }
-          else i.base = bs | ((rex & 1) << 3);
-        } else if (rm === 5 && mod === 0) {
-          i.ripRel = true;
-          disp = s32(fetch4());
-        } else {
-          i.base = rm | ((rex & 1) << 3);
-        }
-        if (mod === 1) disp = (fetch() << 24) >> 24;
-        else if (mod === 2) disp = s32(fetch4());
-      }
-    }
-    function fetch4(): number {
-      return fetch() | (fetch() << 8) | (fetch() << 16) | (fetch() << 24);
-    }
-
-    // Immediates and branch displacements, in argument order.
-    let rel = 0;
-    for (const a of form.args) {
-      switch (a) {
-        case "i8": { const v = (fetch() << 24) >> 24; setImm(i, v, v >> 31, form.size); break; }
-        case "u8": { const v = fetch(); setImm(i, v, 0, 8); break; }
-        case "i16": { const v = ((fetch() | (fetch() << 8)) << 16) >> 16; setImm(i, v, v >> 31, form.size); break; }
-        case "i32": case "s32": { const v = s32(fetch4()); setImm(i, v, v >> 31, form.size); break; }
-        case "i64": { const lo = fetch4() | 0, hi = fetch4() | 0; setImm(i, lo, hi, 8); break; }
-        case "one": setImm(i, 1, 0, 8); break;
-        case "rel8": rel = (fetch() << 24) >> 24; break;
-        case "rel32": rel = s32(fetch4()); break;
-        default: break;
-      }
-    }
-    i.len = p - addr;
-    i.next = addr + i.len;
-    if (i.ripRel) disp += i.next;
-    i.disp = disp;
-    if (form.args.includes("rel8") || form.args.includes("rel32")) i.target = i.next + rel;
-
-    // Operands in Go order.
-    const plusReg = (b & 7) | ((rex & 1) << 3);
-    const args: Operand[] = form.args.map((a): Operand => {
-      const w = widthOf(a, form.size);
-      switch (a) {
-        case "rm8": case "rm16": case "rm32": case "rm64":
-          return rmIsReg ? gpr(a, rmNum, w, rex) : { kind: a, k: K_MEM, n: 0 };
-        case "m": return { kind: a, k: K_MEM, n: 0 };
-        case "r8": case "r16": case "r32": case "r64":
-          return gpr(a, form.plusr ? plusReg : regNum, w, rex);
-        case "x": return { kind: a, k: K_XMM, n: regNum };
-        case "xm": case "xm64": return rmIsReg ? { kind: a, k: K_XMM, n: rmNum } : { kind: a, k: K_MEM, n: 0 };
-        case "xr": return { kind: a, k: K_XMM, n: rmNum };
-        case "acc": return { kind: a, k: K_REG, n: 0 };
-        case "cl": return { kind: a, k: K_REG, n: 1 };
-        case "rel8": case "rel32": return { kind: a, k: K_NONE, n: 0 };
-        default: return { kind: a, k: K_IMM, n: 0 };
-      }
-    });
-    i.args = args;
-    // Intel destination and source: Go puts the destination last, except
-    // CMP, whose Go operands are (left, right) and which computes left-right.
-    if (args.length > 0) {
-      let d = args[args.length - 1]!, s: Operand | undefined = args.length > 1 ? args[args.length - 2] : undefined;
-      if (form.op === "cmp" && s) { const t = d; d = s; s = t; }
-      i.dk = d.k; i.dn = d.n;
-      if (s) { i.sk = s.k; i.sn = s.n; i.ssz = widthOf(s.kind, form.size); }
-    }
-    if (lock) {
-      const lockable = form.lockable || form.op === "xchg";
-      if (!lockable || i.dk !== K_MEM) return bad(i, src, p, `LOCK prefix on ${form.as} ${i.dk === K_MEM ? "" : "with a register destination "}is invalid`);
-    }
-    finish(i, src, p);
-    return i;
-  } catch (e) {
-    if (e instanceof DecodeStop) return bad(i, src, Math.min(p, addr + MAX_LEN), e.message);
-    throw e;
+function immLen(k: Kind): number {
+  switch (k) {
+    case "i8": case "u8": case "rel8": return 1;
+    case "i16": return 2;
+    case "i32": case "s32": case "rel32": return 4;
+    case "i64": return 8;
+    default: return 0;
   }
 }
-
-class DecodeStop extends Error {}
 
 function isPrefix(b: number): boolean {
   return b === 0x66 || b === 0x67 || b === 0xf0 || b === 0xf2 || b === 0xf3 || b === 0x64 || b === 0x65 ||
     b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26 || (b & 0xf0) === 0x40;
 }
 
-function s32(v: number): number { return v | 0; }
+function isMemKind(k: Kind): boolean {
+  return k === "rm8" || k === "rm16" || k === "rm32" || k === "rm64" || k === "m" || k === "xm" || k === "xm64";
+}
+
+// ---- the matcher ------------------------------------------------------------------
+
+/** match() results. */
+const M_OK = 0, M_INT3 = 1, M_BAD = 2, M_SHORT = 3;
+
+/**
+ * Facts classifyAt() passes on besides the row: an operand-size prefix; a
+ * REX dropped because a legacy prefix followed it; LOCK; a memory operand;
+ * REX.R on an instruction whose ModRM.reg is an opcode extension (where it
+ * means nothing).
+ */
+export const P_OPSIZE = 1, P_STALE_REX = 2, P_LOCK = 4, P_MEM = 8, P_REXR_EXT = 16;
+
+/** What match() found; one module-level instance, overwritten by each call. */
+class Match {
+  status = M_OK;
+  /** M_BAD: why; M_SHORT: index of the byte that was needed. */
+  why = "";
+  need = 0;
+  tooLong = false;
+  form: Form | null = null;
+  /** Bytes consumed (the instruction's length when M_OK/M_INT3; up to where it stopped when M_BAD). */
+  len = 0;
+  map = 0;
+  opb = 0;
+  rex = 0;
+  lock = false;
+  /** P_* bits: what prefixes did beyond choosing the row (for classifyAt). */
+  pflags = 0;
+  seg = SEG_NONE;
+  modrm = -1;
+  /** Window index of the SIB byte, the displacement and the first immediate (-1: none). */
+  sibAt = -1;
+  dispAt = -1;
+  dispLen = 0;
+  ripRel = false;
+  immAt = -1;
+}
+
+const M = new Match();
+
+/** Ends a match that needed the byte at window index p: missing (M_SHORT), or beyond 15 bytes (#GP). */
+function ran(m: Match, p: number): void {
+  if (p >= MAX_LEN) { m.status = M_BAD; m.tooLong = true; m.why = "instruction longer than 15 bytes"; m.len = MAX_LEN; }
+  else { m.status = M_SHORT; m.need = p; m.len = p; }
+}
+
+function refuse(m: Match, p: number, why: string): void {
+  m.status = M_BAD; m.why = why; m.len = p;
+}
+
+/**
+ * Matches the instruction whose first byte is buf[base]; `avail` bytes are
+ * present (at most MAX_LEN are ever read). Allocates nothing.
+ */
+function match(buf: Uint8Array, base: number, avail: number): void {
+  const m = M;
+  m.status = M_OK; m.why = ""; m.tooLong = false; m.form = null; m.modrm = -1;
+  m.sibAt = -1; m.dispAt = -1; m.dispLen = 0; m.ripRel = false; m.immAt = -1;
+  // Bytes may be read at window indexes below `lim`; reading at lim ends the match.
+  const lim = avail < MAX_LEN ? avail : MAX_LEN;
+  let p = 0;
+  let opsize = false, rep = 0, lock = false, seg = SEG_NONE, rex = 0, addr32 = false, stale = false;
+  if (p >= lim) return ran(m, p);
+  let b = buf[base + p++]!;
+  for (;;) {
+    if (b === 0x66) opsize = true;
+    else if (b === 0xf2 || b === 0xf3) rep = b;
+    else if (b === 0xf0) lock = true;
+    else if (b === 0x64) seg = SEG_FS;
+    else if (b === 0x65) seg = SEG_GS;
+    // CS DS ES SS have no base in 64-bit mode; as the last segment
+    // override, they cancel an earlier FS or GS (the last one counts).
+    else if (b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26) seg = SEG_NONE;
+    else if (b === 0x67) addr32 = true;
+    else if ((b & 0xf0) === 0x40) {
+      rex = b;
+      if (p >= lim) return ran(m, p);
+      b = buf[base + p++]!;
+      // A REX not immediately before the opcode is ignored.
+      if (isPrefix(b)) { rex = 0; stale = true; continue; }
+      break;
+    } else break;
+    if (p >= lim) return ran(m, p);
+    b = buf[base + p++]!;
+  }
+  let map = 0;
+  if (b === 0x0f) {
+    map = 1;
+    if (p >= lim) return ran(m, p);
+    b = buf[base + p++]!;
+  }
+  m.map = map; m.opb = b; m.rex = rex; m.lock = lock; m.seg = seg;
+  m.pflags = (opsize ? P_OPSIZE : 0) | (stale && rex === 0 ? P_STALE_REX : 0) | (lock ? P_LOCK : 0);
+  if (addr32) return refuse(m, p, "32-bit addressing (67 prefix) is not supported");
+  if (map === 0 && b === 0xcc) { m.status = M_INT3; m.len = p; return; }
+  const cands = index[map * 256 + b];
+  if (cands === undefined) return refuse(m, p, "opcode not in the table");
+  const rexW = (rex & 8) !== 0;
+  let modrm = -1;
+  if (cands[0]!.modrm) {
+    if (p >= lim) return ran(m, p);
+    modrm = buf[base + p++]!;
+  }
+  m.modrm = modrm;
+  const mod = modrm >> 6, regf = (modrm >> 3) & 7;
+  let chosen: Cand | null = null;
+  for (let k = 0; k < cands.length; k++) {
+    const c = cands[k]!;
+    const f = c.form;
+    if (f.pfx === 0x66) {
+      if (!opsize) continue;
+      if (f.size === 2 && rexW) continue;
+      if (map === 1 && rep !== 0) continue;
+    } else if (f.pfx !== undefined) {
+      if (rep !== f.pfx) continue;
+    } else {
+      if (map === 1 && rep !== 0) continue;
+      if (opsize && f.size !== 1 && f.size !== 0 && !(f.w && rexW)) continue;
+    }
+    if (f.w) { if (!rexW) continue; }
+    else if (rexW && (f.size === 2 || f.size === 4)) continue;
+    if (c.modrm) {
+      if (c.fixed >= 0 && modrm !== c.fixed) continue;
+      if (f.ext !== undefined && regf !== f.ext) continue;
+      if (c.mustMem && mod === 3) continue;
+      if (c.mustReg && mod !== 3) continue;
+    }
+    if (c.xchg90 && ((b & 7) | ((rex & 1) << 3)) === 0) continue;
+    if (c.nop90 && (rex & 1) !== 0) continue;
+    chosen = c;
+    break;
+  }
+  if (chosen === null) return refuse(m, p, "no table row matches these prefixes and ModRM");
+  const form = chosen.form;
+  m.form = form;
+  if (form.ext !== undefined && (rex & 4) !== 0) m.pflags |= P_REXR_EXT;
+  // The ModRM's memory operand: SIB and displacement (a fixed ModRM, or a
+  // row whose ModRM holds no operand, e.g. MOV CRn, has none).
+  if (chosen.modrm && chosen.fixed < 0 && form.modrm !== true && mod !== 3) {
+    m.pflags |= P_MEM;
+    const rm = modrm & 7;
+    let base5 = false;
+    if (rm === 4) {
+      if (p >= lim) return ran(m, p);
+      m.sibAt = p;
+      base5 = (buf[base + p++]! & 7) === 5;
+    }
+    let dl = 0;
+    if (mod === 0 && rm === 5) { dl = 4; m.ripRel = true; }
+    else if (mod === 0 && rm === 4 && base5) dl = 4;
+    else if (mod === 1) dl = 1;
+    else if (mod === 2) dl = 4;
+    if (dl > 0) { m.dispAt = p; m.dispLen = dl; p += dl; }
+  }
+  if (chosen.immBytes > 0) { m.immAt = p; p += chosen.immBytes; }
+  // Every byte before p must be present (the first missing one is the
+  // fault, as a sequential fetch would find it), and p within the limit.
+  if (p > avail && avail < MAX_LEN) return ran(m, avail);
+  if (p > MAX_LEN) return ran(m, MAX_LEN);
+  m.len = p;
+  if (lock) {
+    const last = form.args[form.args.length - 1];
+    const destMem = last !== undefined && isMemKind(last) && mod !== 3 && form.op !== "cmp";
+    if (!(form.lockable || form.op === "xchg") || !destMem) {
+      return refuse(m, p, `LOCK prefix on ${form.as} ${destMem ? "" : "with a register destination "}is invalid`);
+    }
+  }
+}
+
+// ---- decoding -----------------------------------------------------------------------
+
+/** The fetch window of decode(). */
+const W = new Uint8Array(MAX_LEN);
+
+/**
+ * Decodes the instruction at addr. Fetch faults (MemFault) and truncation
+ * (RangeError, buffer sources) propagate when a byte the instruction needs
+ * cannot be read; anything not in the table yields an Insn with op "bad"
+ * whose handler raises #UD (#GP when it is longer than 15 bytes).
+ */
+export function decode(src: ByteSource, addr: number): Insn {
+  let avail = 0;
+  let fault: unknown = null;
+  for (; avail < MAX_LEN; avail++) {
+    try {
+      W[avail] = src.byte(addr + avail);
+    } catch (e) {
+      fault = e;
+      break;
+    }
+  }
+  match(W, 0, avail);
+  const m = M;
+  if (m.status === M_SHORT) throw fault;
+  const i = new Insn();
+  i.addr = addr;
+  i.rex = m.rex;
+  i.lock = m.lock;
+  if (m.status === M_BAD) {
+    i.op = "bad";
+    i.why = m.why;
+    i.tooLong = m.tooLong;
+    return finish(i, Math.min(m.len, avail));
+  }
+  if (m.status === M_INT3) {
+    i.op = "int3";
+    return finish(i, m.len);
+  }
+  const form = m.form!;
+  i.form = form;
+  i.op = form.op;
+  i.size = form.size;
+  i.seg = m.seg;
+  if (form.cc !== undefined) i.cc = form.cc;
+  const rex = m.rex, modrm = m.modrm;
+  const mod = modrm >> 6, regf = (modrm >> 3) & 7;
+  // ModRM operands.
+  let rmIsReg = false, rmNum = 0;
+  const regNum = regf | ((rex & 4) << 1);
+  let disp = 0;
+  if (modrm >= 0) {
+    const rm = modrm & 7;
+    if (mod === 3) { rmIsReg = true; rmNum = rm | ((rex & 1) << 3); }
+    else if (m.sibAt >= 0) {
+      const sib = W[m.sibAt]!;
+      const ss = sib >> 6, idx = ((sib >> 3) & 7) | ((rex & 2) << 2), bs = sib & 7;
+      i.scale = 1 << ss;
+      i.index = idx === 4 ? -1 : idx;
+      i.base = bs === 5 && mod === 0 ? -1 : bs | ((rex & 1) << 3);
+    } else if (m.ripRel) {
+      i.ripRel = true;
+    } else {
+      i.base = rm | ((rex & 1) << 3);
+    }
+    if (m.dispLen === 1) disp = (W[m.dispAt]! << 24) >> 24;
+    else if (m.dispLen === 4) disp = le32(m.dispAt);
+  }
+  // Immediates and branch displacements, in argument order.
+  let q = m.immAt;
+  let rel = 0;
+  for (const a of form.args) {
+    switch (a) {
+      case "i8": { const v = (W[q]! << 24) >> 24; q += 1; setImm(i, v, v >> 31, form.size); break; }
+      case "u8": { const v = W[q]!; q += 1; setImm(i, v, 0, 8); break; }
+      case "i16": { const v = ((W[q]! | (W[q + 1]! << 8)) << 16) >> 16; q += 2; setImm(i, v, v >> 31, form.size); break; }
+      case "i32": case "s32": { const v = le32(q); q += 4; setImm(i, v, v >> 31, form.size); break; }
+      case "i64": { const lo = le32(q), hi = le32(q + 4); q += 8; setImm(i, lo, hi, 8); break; }
+      case "one": setImm(i, 1, 0, 8); break;
+      case "rel8": rel = (W[q]! << 24) >> 24; q += 1; break;
+      case "rel32": rel = le32(q); q += 4; break;
+      default: break;
+    }
+  }
+  i.len = m.len;
+  i.next = addr + i.len;
+  if (i.ripRel) disp += i.next;
+  i.disp = disp;
+  if (form.args.includes("rel8") || form.args.includes("rel32")) i.target = i.next + rel;
+
+  // Operands in Go order.
+  const plusReg = (m.opb & 7) | ((rex & 1) << 3);
+  const args: Operand[] = form.args.map((a): Operand => {
+    const w = widthOf(a, form.size);
+    switch (a) {
+      case "rm8": case "rm16": case "rm32": case "rm64":
+        return rmIsReg ? gpr(a, rmNum, w, rex) : { kind: a, k: K_MEM, n: 0 };
+      case "m": return { kind: a, k: K_MEM, n: 0 };
+      case "r8": case "r16": case "r32": case "r64":
+        return gpr(a, form.plusr ? plusReg : regNum, w, rex);
+      case "x": return { kind: a, k: K_XMM, n: regNum };
+      case "xm": case "xm64": return rmIsReg ? { kind: a, k: K_XMM, n: rmNum } : { kind: a, k: K_MEM, n: 0 };
+      case "xr": return { kind: a, k: K_XMM, n: rmNum };
+      case "acc": return { kind: a, k: K_REG, n: 0 };
+      case "cl": return { kind: a, k: K_REG, n: 1 };
+      case "rel8": case "rel32": return { kind: a, k: K_NONE, n: 0 };
+      default: return { kind: a, k: K_IMM, n: 0 };
+    }
+  });
+  i.args = args;
+  // Intel destination and source: Go puts the destination last, except
+  // CMP, whose Go operands are (left, right) and which computes left-right.
+  if (args.length > 0) {
+    let d = args[args.length - 1]!, s: Operand | undefined = args.length > 1 ? args[args.length - 2] : undefined;
+    if (form.op === "cmp" && s) { const t = d; d = s; s = t; }
+    i.dk = d.k; i.dn = d.n;
+    if (s) { i.sk = s.k; i.sn = s.n; i.ssz = widthOf(s.kind, form.size); }
+  }
+  return finish(i, m.len);
+}
+
+function le32(q: number): number {
+  return W[q]! | (W[q + 1]! << 8) | (W[q + 2]! << 16) | (W[q + 3]! << 24);
+}
 
 function gpr(kind: Kind, n: number, w: number, rex: number): Operand {
   // Without REX, byte registers 4-7 are AH, CH, DH, BH.
@@ -369,25 +548,31 @@ function setImm(i: Insn, lo: number, hi: number, size: number): void {
   else { i.immLo = lo | 0; i.immHi = hi | 0; }
 }
 
-function grab(src: ByteSource, from: number, to: number): Uint8Array {
-  const out: number[] = [];
-  for (let a = from; a < to; a++) {
-    try { out.push(src.byte(a)); } catch { break; }
-  }
-  return Uint8Array.from(out);
-}
-
-function finish(i: Insn, src: ByteSource, end: number): void {
-  i.len = end - i.addr;
-  i.next = end;
-  i.bytes = grab(src, i.addr, end);
-  i.h = resolve(i);
-}
-
-function bad(i: Insn, src: ByteSource, end: number, why: string): Insn {
-  i.form = null;
-  i.op = "bad";
-  i.why = why;
-  finish(i, src, end);
+function finish(i: Insn, len: number): Insn {
+  i.len = len;
+  i.next = i.addr + len;
+  i.bytes = W.slice(0, len);
+  i.h = resolve === null ? unresolved : resolve(i);
   return i;
+}
+
+// ---- classification without decoding ---------------------------------------------------
+
+/** What classifyAt() says about the bytes at a position. */
+export const C_PLAIN = 0, C_SPECIAL = 1, C_INCOMPLETE = 2;
+
+/**
+ * Classifies the instruction that would start at buf[base] (with `avail`
+ * bytes present) without building it: C_SPECIAL when it does not decode
+ * (#UD or #GP) or `special` says so of its row (given the P_* facts),
+ * C_INCOMPLETE when it needs bytes beyond `avail`, C_PLAIN otherwise.
+ * Allocates nothing.
+ */
+export function classifyAt(buf: Uint8Array, base: number, avail: number, special: (form: Form, pflags: number) => boolean): number {
+  match(buf, base, avail);
+  const m = M;
+  if (m.status === M_SHORT) return C_INCOMPLETE;
+  if (m.status === M_BAD) return C_SPECIAL;
+  if (m.status === M_INT3) return C_PLAIN;
+  return special(m.form!, m.pflags) ? C_SPECIAL : C_PLAIN;
 }

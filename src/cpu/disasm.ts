@@ -19,8 +19,9 @@
 //     as an absolute hex address (`JNE 0x4f3`), as objdump does;
 //   - LOCK prints as `LOCK; XADDQ AX, (BX)`: two statements on one line,
 //     which the assembler reads;
-//   - 0xCC, which Go has no mnemonic for, prints as `BYTE $0xcc`; bytes not
-//     in the table print as `?` with length 1.
+//   - 0xCC, which Go has no mnemonic for, prints as `BYTE $0xcc`, and so do
+//     the table's decode-only rows (MOV to CR3: `BYTE $0x0f; BYTE $0x22;
+//     BYTE $0xd8`); bytes not in the table print as `?` with length 1.
 
 import { decode, bufSource, K_HREG, K_IMM, K_MEM, K_NONE, K_REG, K_XMM, SEG_FS, SEG_GS, type Insn, type Operand } from "./decode.ts";
 import { BYTE_NAMES, GPR_NAMES, HIGH_BYTE_NAMES, XMM_NAMES } from "../x86/regs.ts";
@@ -42,6 +43,7 @@ export function disassemble(bytes: Uint8Array, offset: number, pc: number, symbo
 export function formatInsn(i: Insn, symbolize?: Symbolizer): string {
   if (i.op === "int3") return "BYTE $0xcc";
   if (!i.form) return "?";
+  if (i.form.decodeOnly) return [...i.bytes].map((b) => `BYTE $0x${b.toString(16).padStart(2, "0")}`).join("; ");
   const ops = i.args.map((a) => formatOperand(i, a, symbolize));
   const body = ops.length ? `${i.form.as} ${ops.join(", ")}` : i.form.as;
   return i.lock ? `LOCK; ${body}` : body;

@@ -27,13 +27,20 @@
 //     never run into a range, so RIP reaching one always stops the run
 //     before anything there executes;
 //   - the instruction budget is exact: a block longer than what is left is
-//     run partially.
+//     run partially;
+//   - RIP is held as the signed value of the 64-bit register, exact for
+//     every canonical address. A branch to a non-canonical address leaves
+//     NaN there (the exact value in cpu.ncLo/ncHi) and the fetch raises #GP
+//     with RIP at that address, as QEMU (and AMD's description of x86-64)
+//     does; checked only where a block is built, so the hot path pays
+//     nothing. A data access outside the canonical range is #GP as well;
+//   - RDTSC(P) always begins a block, so the icount it reads is exact.
 
 import { MemFault, faultAddr, PAGE_SIZE } from "../mem/memory.ts";
 import { Cpu, CpuFault, STOP_BREAKPOINT, STOP_HALT, STOP_NONE, STOP_SYSCALL } from "./cpu.ts";
 import { decode, memSource, type ByteSource, type Insn } from "./decode.ts";
-import { endsBlock } from "./handlers.ts";
-import type { Fault } from "../engine/engine.ts";
+import { endsBlock, startsBlock } from "./handlers.ts";
+import { isCanonical, unsignedAddr, type Fault } from "./fault.ts";
 
 export const R_COUNT = 0, R_HOSTCALL = 1, R_SYSCALL = 2, R_BREAKPOINT = 3, R_FAULT = 4, R_HALT = 5;
 
@@ -123,6 +130,7 @@ export class Interpreter {
         if (insns.length === 0) throw e;
         break;
       }
+      if (startsBlock(ins) && insns.length > 0) break;
       insns.push(ins);
       a = ins.next;
       if (endsBlock(ins) || insns.length >= MAX_BLOCK) break;
@@ -142,8 +150,15 @@ export class Interpreter {
     return b;
   }
 
-  /** Runs at most max instructions; returns an R_* code. */
-  run(max: number): number {
+  /**
+   * Runs at most max instructions; returns an R_* code. With onHost, a
+   * block that reaches the host range calls onHost(rip) instead of
+   * returning R_HOSTCALL: the host function runs there and then, and its
+   * answer is how many instructions this run may still execute (0 or less:
+   * return R_COUNT). The block chain is kept across the call, so the
+   * return site is found through the caller's block.
+   */
+  run(max: number, onHost: ((rip: number) => number) | null = null): number {
     const c = this.cpu;
     let left = max;
     let prev: Block | null = null;
@@ -151,7 +166,11 @@ export class Interpreter {
     c.stop = STOP_NONE;
     while (left > 0) {
       const rip = c.rip;
-      if (rip >= this.hostStart && rip < this.hostEnd) return R_HOSTCALL;
+      if (rip >= this.hostStart && rip < this.hostEnd) {
+        if (onHost === null) return R_HOSTCALL;
+        left = onHost(rip);
+        continue;
+      }
       if (this.haltRequested) { this.haltRequested = false; return R_HALT; }
       let blk: Block | null = null;
       if (prev !== null) {
@@ -165,6 +184,10 @@ export class Interpreter {
       if (blk === null) {
         blk = this.blocks.get(rip) ?? null;
         if (blk === null) {
+          if (!isCanonical(rip)) {
+            this.fault = { type: "gp", rip: c.ripU(), why: `general protection (#GP): RIP 0x${c.ripExact().toString(16)} is not canonical` };
+            return R_FAULT;
+          }
           try {
             blk = this.build(rip);
           } catch (e) {
@@ -213,15 +236,26 @@ export class Interpreter {
     return R_COUNT;
   }
 
-  private setFault(e: unknown, rip: number): void {
-    if (e instanceof MemFault) {
-      this.fault = { type: "page", addr: faultAddr(e.addr), access: e.access, rip };
-    } else if (e instanceof CpuFault) {
-      if (e.type === "ud") this.fault = { type: "ud", rip, bytes: e.bytes ?? new Uint8Array(0) };
-      else if (e.type === "de") this.fault = { type: "de", rip };
-      else this.fault = { type: "gp", rip, why: e.message };
-    } else {
-      throw e;
-    }
+  private setFault(e: unknown, at: number): void {
+    this.fault = faultOf(e, at);
   }
+}
+
+/**
+ * The Fault for what an instruction at `at` (signed RIP) threw: a MemFault
+ * (#PF, or #GP for a non-canonical address) or a CpuFault. Anything else is
+ * a bug and is rethrown.
+ */
+export function faultOf(e: unknown, at: number): Fault {
+  const rip = unsignedAddr(at);
+  if (e instanceof MemFault) {
+    if (isCanonical(e.addr)) return { type: "page", addr: faultAddr(e.addr), access: e.access, rip };
+    return { type: "gp", rip, why: `general protection (#GP) at 0x${rip.toString(16)}: address 0x${faultAddr(e.addr).toString(16)} is not canonical` };
+  }
+  if (e instanceof CpuFault) {
+    if (e.type === "ud") return { type: "ud", rip, bytes: e.bytes ?? new Uint8Array(0) };
+    if (e.type === "de") return { type: "de", rip };
+    return { type: "gp", rip, why: e.message };
+  }
+  throw e;
 }

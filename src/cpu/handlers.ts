@@ -7,6 +7,9 @@
 // registers, register/immediate, loads and stores, PUSH/POP of registers,
 // JNE/JEQ) get specialised handlers; everything else goes to the family's
 // generic handler, which handles every width and operand kind.
+//
+// The switch over ops is exhaustive: an Op added to the table without a case
+// here does not compile (the `never` in the default).
 
 import { setResolver, K_IMM, K_MEM, K_REG, type Handler, type Insn } from "./decode.ts";
 import { A_ADC, A_ADD, A_AND, A_CMP, A_OR, A_SBB, A_SUB, A_TEST, A_XOR, alu64Handler, aluHandler, incdecHandler, neg, not } from "./alu.ts";
@@ -16,7 +19,9 @@ import { call, callInd, jcc, jeq, jmp, jmpInd, jne, ret } from "./control.ts";
 import { shiftHandler } from "./shift.ts";
 import { divHandler, imul, mulHandler } from "./mul.ts";
 import { mov128, movq, xor128 } from "./sse.ts";
-import { bad, cld, cpuid, int3, intn, nop, rdtsc, rdtscp, std, syscall, ud2 } from "./system.ts";
+import {
+  bad, cld, cpuid, int3, intn, io, nop, priv, rdtsc, rdtscp, sgdt, sidt, sldt, smsw, std, str, syscall, ud2,
+} from "./system.ts";
 
 const ALU_KIND: Record<string, number> = {
   add: A_ADD, or: A_OR, adc: A_ADC, sbb: A_SBB, and: A_AND, sub: A_SUB, xor: A_XOR, cmp: A_CMP, test: A_TEST,
@@ -86,6 +91,7 @@ export function resolveHandler(i: Insn): Handler {
     case "xorps": case "pxor": return xor128;
     case "movq_x": case "movd_x": return movq;
     case "nop": case "pause": case "mfence": case "lfence": case "sfence": return nop;
+    case "fninit": case "fwait": return nop;
     case "ud2": return ud2;
     case "int3": return int3;
     case "int": return intn;
@@ -95,19 +101,44 @@ export function resolveHandler(i: Insn): Handler {
     case "rdtscp": return rdtscp;
     case "cld": return cld;
     case "std": return std;
+    case "priv": return priv;
+    case "io": return io;
+    case "sgdt": return sgdt;
+    case "sidt": return sidt;
+    case "smsw": return smsw;
+    case "sldt": return sldt;
+    case "str": return str;
     case "bad": return bad;
+    default: {
+      const missing: never = op;
+      throw new Error(`internal: no handler for op ${String(missing)}`);
+    }
   }
-  return bad;
 }
 
-/** Ops after which the block ends: they change RIP or stop the run. */
+/** Ops after which the block ends: they change RIP or stop the run (or always fault). */
 export function endsBlock(i: Insn): boolean {
   switch (i.op) {
     case "jcc": case "jmp": case "call": case "ret":
-    case "syscall": case "int3": case "int": case "ud2": case "bad":
+    case "syscall": case "int3": case "int": case "ud2": case "bad": case "priv": case "io":
       return true;
   }
   return false;
+}
+
+/**
+ * Ops whose meaning is this virtual machine's rather than a CPU's (the
+ * virtualised CPUID and TSC, Linux's answer to privileged and UMIP
+ * instructions and to INT n, POPF's TF rule): an engine that runs another
+ * CPU core (unicorn) must run these handlers for them instead.
+ */
+export const NEEDS_INTERP: ReadonlySet<string> = new Set<string>([
+  "cpuid", "rdtsc", "rdtscp", "priv", "io", "sgdt", "sidt", "smsw", "sldt", "str", "popf", "int",
+]);
+
+/** Ops that must begin a block: RDTSC(P) reads cpu.icount, which is exact only at a block's start. */
+export function startsBlock(i: Insn): boolean {
+  return i.op === "rdtsc" || i.op === "rdtscp";
 }
 
 setResolver(resolveHandler);

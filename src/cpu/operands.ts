@@ -9,14 +9,21 @@
 // Effective addresses are computed in double arithmetic with registers read
 // as signed 64-bit values, which is exact while the sum stays within ±2^53
 // and gives the right wrapped value for the usual negative offsets and
-// indexes (FS:-8, -8(SP)(BX*8) with BX = -1). A sum that leaves [0, 2^47)
-// has no page and faults with that address. LEA, which must produce exact
-// 64-bit results from arbitrary register values, uses the halves instead.
+// indexes (FS:-8, -8(SP)(BX*8) with BX = -1). A sum outside the canonical
+// range [-2^47, 2^47) is recomputed exactly, modulo 2^64, on 32-bit halves
+// (eaWrapped): it may wrap back to a mapped address (a base of 2^63 indexed
+// by 8), and otherwise it is non-canonical and faults as #GP (exec.ts). LEA,
+// which must produce exact 64-bit results from arbitrary register values,
+// uses the halves too.
 
 import type { Cpu } from "./cpu.ts";
 import { K_HREG, K_IMM, K_MEM, K_REG, K_XMM, SEG_FS, type Insn } from "./decode.ts";
 
 const TWO32 = 4294967296;
+
+const CANON = 140737488355328; // 2^47
+/** What eaWrapped returns for a non-canonical address: one no page can have. */
+const NONCANONICAL = 2 ** 62;
 
 export function ea(c: Cpu, i: Insn): number {
   const r = c.r;
@@ -26,7 +33,35 @@ export function ea(c: Cpu, i: Insn): number {
   const x = i.index;
   if (x >= 0) a += (r[2 * x + 1]! * TWO32 + (r[2 * x]! >>> 0)) * i.scale;
   if (i.seg !== 0) a += i.seg === SEG_FS ? c.fsBase : c.gsBase;
+  if (a >= CANON || a < -CANON) return eaWrapped(c, i);
   return a;
+}
+
+/** The effective address modulo 2^64 on halves: the signed value when canonical, else NONCANONICAL. */
+function eaWrapped(c: Cpu, i: Insn): number {
+  const r = c.r;
+  let lo: number, hi: number;
+  if (i.ripRel) { hi = Math.floor(i.disp / TWO32); lo = (i.disp - hi * TWO32) | 0; }
+  else { lo = i.disp | 0; hi = lo >> 31; }
+  const add = (l: number, h: number): void => {
+    const s = (lo >>> 0) + (l >>> 0);
+    lo = s | 0;
+    hi = (hi + h + (s > 0xffffffff ? 1 : 0)) | 0;
+  };
+  if (i.base >= 0) add(r[2 * i.base]!, r[2 * i.base + 1]!);
+  if (i.index >= 0) {
+    let xl = r[2 * i.index]!, xh = r[2 * i.index + 1]!;
+    const sh = i.scale === 1 ? 0 : i.scale === 2 ? 1 : i.scale === 4 ? 2 : 3;
+    if (sh) { xh = (xh << sh) | (xl >>> (32 - sh)); xl = xl << sh; }
+    add(xl, xh);
+  }
+  if (i.seg !== 0) {
+    const sb = i.seg === SEG_FS ? c.fsBase : c.gsBase;
+    const sh = Math.floor(sb / TWO32);
+    add((sb - sh * TWO32) | 0, sh | 0);
+  }
+  const top = hi >> 15;
+  return top === 0 || top === -1 ? hi * TWO32 + (lo >>> 0) : NONCANONICAL;
 }
 
 /** Reads operand (k, n) of width w; width 8 leaves the high half in c.th. */

@@ -4,14 +4,15 @@
 // unmapped guard page faults with RSP unchanged. POP to memory computes the
 // destination address after RSP has moved (the SDM's rule, which matters for
 // POPQ 8(SP)) and puts RSP back if the store faults. PUSHFQ stores RFLAGS
-// with RF and VM clear; POPFQ at CPL 3 changes only CF PF AF ZF SF TF DF OF
-// NT AC ID — IF and IOPL stay (TF is stored but single-stepping is not
-// emulated).
+// with RF and VM clear; POPFQ at CPL 3 changes only CF PF AF ZF SF DF OF
+// NT AC ID — IF and IOPL stay. TF stays clear: single-stepping is not
+// emulated, so gmpemu's CPU never sets it (a departure: Linux would deliver
+// SIGTRAP after the next instruction).
 
 import type { Handler } from "./decode.ts";
 import { pop64, push64, readD, writeD } from "./operands.ts";
 
-const POPF_MASK = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x4000 | 0x40000 | 0x200000;
+const POPF_MASK = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x400 | 0x800 | 0x4000 | 0x40000 | 0x200000;
 
 export const push: Handler = (c, i) => {
   const v = readD(c, i);

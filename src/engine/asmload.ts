@@ -5,6 +5,7 @@
 // at this layer; src/runtime's bridge gives its host functions their own
 // addresses the same way).
 import { buildImage, type Image } from "../asm/index.ts";
+import type { SourceProvider } from "../asm/source.ts";
 import { HOST_PAGE, type LoadableImage } from "./load.ts";
 
 export interface SimpleImage extends LoadableImage {
@@ -17,7 +18,7 @@ export interface SimpleImage extends LoadableImage {
 }
 
 /** Assembles and links one file; throws AsmErrors (every diagnostic) on bad input. */
-export function assembleFileSimple(path: string, opts: { pkg?: string; includeDirs?: string[] } = {}): SimpleImage {
+export function assembleFileSimple(path: string, opts: { pkg?: string; includeDirs?: string[]; source: SourceProvider }): SimpleImage {
   let next = HOST_PAGE + 16;
   const { image } = buildImage([path], { ...opts, resolve: () => (next += 16) - 16 });
   return {

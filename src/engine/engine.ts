@@ -18,39 +18,20 @@
 // 64-bit value as the hardware holds it (0xffffffffdeadbeef after a jump
 // there), never a negative number.
 
-/** Register identifiers at the interface. GPRs use hardware numbers 0-15. */
-export const REG_RIP = 16;
-export const REG_RFLAGS = 17;
-export const REG_FS_BASE = 18;
-export const REG_GS_BASE = 19;
-/** 0-15: RAX RCX RDX RBX RSP RBP RSI RDI R8-R15, then the above. */
-export type RegId = number;
+// Register ids are src/x86/regs.ts's (REG_RAX ... REG_GS_BASE, RegId).
+export {
+  REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+  REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+  REG_RIP, REG_RFLAGS, REG_FS_BASE, REG_GS_BASE, REG_NAMES, REG_IDS, NREGS, regId, type RegId,
+} from "../x86/regs.ts";
+import type { RegId } from "../x86/regs.ts";
 
 export { PROT_READ, PROT_WRITE, PROT_EXEC, PROT_ALL, type AccessKind } from "../mem/memory.ts";
 export { EngineMemoryError, type HostMem } from "../mem/hostmem.ts";
-import type { AccessKind } from "../mem/memory.ts";
 import type { HostMem } from "../mem/hostmem.ts";
 
-/** Why run() or step() returned. */
-export type Stop =
-  /** RIP entered a host-call range (see setHostRange) and did not execute. */
-  | { kind: "hostcall"; addr: number }
-  /** A SYSCALL instruction executed; RIP is after it; RCX/R11 set as the CPU does. */
-  | { kind: "syscall" }
-  /** INT3 executed; RIP is after it, at `addr` + 1. */
-  | { kind: "breakpoint"; addr: number }
-  /** A fault: the faulting instruction did not complete; RIP is at it. */
-  | { kind: "fault"; fault: Fault }
-  /** The instruction budget given to run() was used up. */
-  | { kind: "count" }
-  /** stop() was called or HLT executed. */
-  | { kind: "halt" };
-
-export type Fault =
-  | { type: "page"; addr: bigint; access: AccessKind; rip: number }
-  | { type: "ud"; rip: number; bytes: Uint8Array }
-  | { type: "de"; rip: number }
-  | { type: "gp"; rip: number; why: string };
+export type { Fault, Stop } from "../cpu/fault.ts";
+import type { Stop } from "../cpu/fault.ts";
 
 /** The whole CPU + memory state, opaque to callers. */
 export interface EngineSnapshot {
@@ -90,6 +71,15 @@ export interface Engine {
 
   /** Runs at most maxInsns instructions; returns why it stopped. */
   run(maxInsns: number): Stop;
+  /**
+   * run(), with host calls made in place (optional: the interpreter has it).
+   * When RIP reaches the host range, onHost(rip) runs the host function
+   * (it may change registers and memory) and returns how many more
+   * instructions this run may execute; 0 or less ends the run with
+   * {kind:"count"}. A run then stops for host calls only through onHost,
+   * which saves the engine's stop and restart for each of them.
+   */
+  runHosted?(maxInsns: number, onHost: (rip: number) => number): Stop;
   /** Executes exactly one instruction (or stops before it: hostcall, fault). */
   step(): Stop;
   /** Instructions retired since creation. */

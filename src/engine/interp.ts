@@ -17,7 +17,7 @@
 
 import { Memory, type MemSnapshot } from "../mem/memory.ts";
 import { EngineMemoryError, type HostMem } from "../mem/hostmem.ts";
-import { Cpu } from "../cpu/cpu.ts";
+import { Cpu, RFLAGS_SETTABLE } from "../cpu/cpu.ts";
 import { Interpreter, R_BREAKPOINT, R_COUNT, R_FAULT, R_HALT, R_HOSTCALL, R_SYSCALL } from "../cpu/exec.ts";
 import {
   REG_FS_BASE, REG_GS_BASE, REG_RFLAGS, REG_RIP,
@@ -38,7 +38,7 @@ interface InterpSnapshot extends EngineSnapshot {
 
 export { EngineMemoryError };
 
-const TWO32 = 4294967296, TWO64 = 18446744073709551616;
+const TWO32 = 4294967296;
 const MAX_N = Number.MAX_SAFE_INTEGER;
 
 /**
@@ -51,6 +51,9 @@ export function badRegN(r: RegId, v: number): never {
   throw new RangeError(`setRegN: register ${r}: ${v} is not an integer in [0, 2^53)`);
 }
 export const MAX_REGN = MAX_N;
+
+/** Stops without a payload are shared (callers only read them). */
+const STOP_COUNT: Stop = { kind: "count" };
 
 export class InterpEngine implements Engine {
   readonly name = "interp" as const;
@@ -83,7 +86,7 @@ export class InterpEngine implements Engine {
   getReg(r: RegId): bigint {
     if (r >= 0 && r < 16) return this.cpu.getReg64(r);
     switch (r) {
-      case REG_RIP: return BigInt.asUintN(64, BigInt(this.cpu.rip));
+      case REG_RIP: return this.cpu.ripExact();
       case REG_RFLAGS: return BigInt(this.cpu.rflags);
       case REG_FS_BASE: return BigInt(this.cpu.fsBase);
       case REG_GS_BASE: return BigInt(this.cpu.gsBase);
@@ -96,8 +99,8 @@ export class InterpEngine implements Engine {
     const u = BigInt.asUintN(64, v);
     switch (r) {
       // Signed: exact for every canonical address (see the essay).
-      case REG_RIP: this.cpu.rip = Number(BigInt.asIntN(64, u)); return;
-      case REG_RFLAGS: this.cpu.rflags = Number(u & 0xffffffffn); return;
+      case REG_RIP: this.cpu.setRip64(Number(u & 0xffffffffn) | 0, Number(u >> 32n) | 0); return;
+      case REG_RFLAGS: this.cpu.rflags = Number(u & 0xffffffffn) & RFLAGS_SETTABLE; return;
       case REG_FS_BASE: this.cpu.fsBase = Number(u); return;
       case REG_GS_BASE: this.cpu.gsBase = Number(u); return;
     }
@@ -108,7 +111,7 @@ export class InterpEngine implements Engine {
     const c = this.cpu;
     if (r >= 0 && r < 16) return (c.r[2 * r + 1]! >>> 0) * TWO32 + (c.r[2 * r]! >>> 0);
     switch (r) {
-      case REG_RIP: return c.rip >= 0 ? c.rip : c.rip + TWO64;
+      case REG_RIP: return c.ripU();
       case REG_RFLAGS: return c.rflags;
       case REG_FS_BASE: return c.fsBase;
       case REG_GS_BASE: return c.gsBase;
@@ -121,14 +124,14 @@ export class InterpEngine implements Engine {
     const c = this.cpu;
     if (r >= 0 && r < 16) {
       // Integer steps only (see UnicornEngine.setRegN).
-      const lo = v % TWO32;
+      const lo = v >>> 0; // exact mod 2^32 below 2^53, without a call for a double %
       c.r[2 * r] = lo | 0;
       c.r[2 * r + 1] = ((v - lo) / TWO32) | 0;
       return;
     }
     switch (r) {
       case REG_RIP: c.rip = v; return;
-      case REG_RFLAGS: c.rflags = v % TWO32; return;
+      case REG_RFLAGS: c.rflags = (v % TWO32) & RFLAGS_SETTABLE; return;
       case REG_FS_BASE: c.fsBase = v; return;
       case REG_GS_BASE: c.gsBase = v; return;
     }
@@ -144,6 +147,10 @@ export class InterpEngine implements Engine {
     return this.toStop(this.interp.run(maxInsns));
   }
 
+  runHosted(maxInsns: number, onHost: (rip: number) => number): Stop {
+    return this.toStop(this.interp.run(maxInsns, onHost));
+  }
+
   step(): Stop {
     return this.toStop(this.interp.run(1));
   }
@@ -153,7 +160,7 @@ export class InterpEngine implements Engine {
 
   private toStop(code: number): Stop {
     switch (code) {
-      case R_COUNT: return { kind: "count" };
+      case R_COUNT: return STOP_COUNT;
       case R_HOSTCALL: return { kind: "hostcall", addr: this.cpu.rip };
       case R_SYSCALL: return { kind: "syscall" };
       case R_BREAKPOINT: return { kind: "breakpoint", addr: this.interp.bpAddr };

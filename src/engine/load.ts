@@ -23,7 +23,7 @@
 // Rejected: reusing the kernel's layout (src/os is a later layer; the loader
 // must work for `gmpemu verify` on a single file without a runtime).
 import {
-  type Engine, type Stop, PROT_READ, PROT_WRITE, PROT_EXEC, REG_RIP, REG_RFLAGS, REG_FS_BASE,
+  type Engine, type Stop, PROT_READ, PROT_WRITE, PROT_EXEC, REG_RIP, REG_RFLAGS, REG_FS_BASE, REG_RSP, REG_R14, regId,
 } from "./engine.ts";
 
 export const PAGE = 4096;
@@ -114,12 +114,12 @@ export function loadImage(e: Engine, image: LoadableImage): Loaded {
  * RIP at the function, R14 = g, the other general registers zero.
  */
 export function prepareCall(e: Engine, addr: number, args: readonly bigint[] = []): void {
-  for (let r = 0; r < 16; r++) e.setReg(r, 0n);
+  for (let r = 0; r < 16; r++) e.setReg(regId(r), 0n);
   const sp = STACK_HI - 64 - 8 * args.length;
   e.writeU64(sp, BigInt(SENTINEL));
   args.forEach((v, i) => e.writeU64(sp + 8 * (i + 1), v));
-  e.setReg(4, BigInt(sp));
-  e.setReg(14, BigInt(G_ADDR));
+  e.setReg(REG_RSP, BigInt(sp));
+  e.setReg(REG_R14, BigInt(G_ADDR));
   e.setReg(REG_RFLAGS, 0x202n); // IF set, as in user mode; engines start with different flags
   e.setReg(REG_RIP, BigInt(addr));
 }

@@ -31,9 +31,9 @@
 // Rejected: comparing flags only at branches (a wrong flag would be caught
 // late, far from its cause).
 import {
-  type Engine, type Stop, type RegId, REG_RIP, REG_RFLAGS,
+  type Engine, type Stop, REG_IDS, REG_NAMES, REG_RCX, REG_RIP, REG_RFLAGS, NREGS,
 } from "./engine.ts";
-import { GPR_NAMES, ARITH_FLAGS } from "../x86/regs.ts";
+import { ARITH_FLAGS } from "../x86/regs.ts";
 import { decode, bufSource, type Insn } from "../cpu/decode.ts";
 import { disassemble } from "../cpu/disasm.ts";
 import { undefinedFlags } from "../cpu/flags.ts";
@@ -73,13 +73,9 @@ function flagMaskFor(i: Insn | undefined, before: State): number {
   if (op === "shl" || op === "shr" || op === "sar" || op === "rol" || op === "ror") {
     // The count as the CPU masks it: CL, an immediate, or the implied 1.
     const kind = i.form?.args[0];
-    const raw = kind === "cl" ? Number(before.regs[1]! & 0xffn) : kind === "one" ? 1 : i.immLo & 0xff;
+    const raw = kind === "cl" ? Number(before.regs[REG_RCX]! & 0xffn) : kind === "one" ? 1 : i.immLo & 0xff;
     return undefinedFlags(op, { count: raw & (i.size === 8 ? 63 : 31), size: i.size });
   }
-  // POPF at CPL 3 with IOPL 0 leaves IF alone, as the interpreter (a user-mode
-  // CPU) does; Unicorn runs at CPL 0, where POPF loads IF from the stack.
-  // IF is a system flag no Go code reads: not a divergence.
-  if (op === "popf") return undefinedFlags(op) | 0x200;
   return undefinedFlags(op);
 }
 
@@ -91,8 +87,6 @@ function disasmAt(bytes: Uint8Array, rip: number): { text: string; len: number }
 
 // --- state and comparison ---------------------------------------------------------
 
-const REG_NAMES = [...GPR_NAMES, "RIP", "RFLAGS", "FS_BASE", "GS_BASE"];
-const NREG = 20;
 
 export interface State {
   regs: bigint[];
@@ -101,7 +95,7 @@ export interface State {
 
 export function captureState(e: Engine, withXmm = true): State {
   const regs: bigint[] = [];
-  for (let r = 0; r < NREG; r++) regs.push(e.getReg(r as RegId));
+  for (const r of REG_IDS) regs.push(e.getReg(r));
   const xmm: Uint8Array[] = [];
   if (withXmm) for (let i = 0; i < 16; i++) xmm.push(e.getXmm(i));
   return { regs, xmm };
@@ -268,7 +262,7 @@ class Comparer {
     const A = captureState(a, xmm), B = captureState(b, xmm);
     const mask = BigInt(flagMaskFor(insn, pre.state));
     const marked = new Set<number>();
-    for (let r = 0; r < NREG; r++) {
+    for (let r = 0; r < NREGS; r++) {
       let x = A.regs[r]!, y = B.regs[r]!;
       if (r === REG_RFLAGS) {
         if ((x ^ y) & mask) {
@@ -440,7 +434,7 @@ function report(
   lines.push(`  ${hexBytes(bytes.subarray(0, dis.len)).padEnd(30)} ${d.text ?? dis.text}`);
   if (sa.kind !== "count" || sb.kind !== "count") lines.push(`  stop: ${a.name} ${stopText(sa)}; ${b.name} ${stopText(sb)}`);
   lines.push(`  ${"".padEnd(8)} ${"before".padEnd(18)}  ${a.name.padEnd(18)}  ${b.name.padEnd(18)}`);
-  for (let r = 0; r < NREG; r++) {
+  for (let r = 0; r < NREGS; r++) {
     const mark = marked.has(r) ? "  <-- differs" : "";
     lines.push(`  ${REG_NAMES[r]!.padEnd(8)} ${hex64(before.regs[r]!)}  ${hex64(A.regs[r]!)}  ${hex64(B.regs[r]!)}${mark}`);
   }

@@ -45,6 +45,8 @@ class PairHost implements HostMem {
   setU8(x: number, v: number): void { this.a.setU8(x, v); this.b.setU8(x, v); }
   setU16(x: number, v: number): void { this.a.setU16(x, v); this.b.setU16(x, v); }
   setU32(x: number, v: number): void { this.a.setU32(x, v); this.b.setU32(x, v); }
+  word(x: number): number { return this.a.word(x); }
+  setWord(x: number, v: number): void { this.a.setWord(x, v); this.b.setWord(x, v); }
   read(x: number, n: number, into?: Uint8Array): Uint8Array { return this.a.read(x, n, into); }
   write(x: number, src: Uint8Array): void { this.a.write(x, src); this.b.write(x, src); }
   fill(x: number, n: number, byte: number): void { this.a.fill(x, n, byte); this.b.fill(x, n, byte); }

@@ -19,13 +19,27 @@
 // guest's own writes into translated pages, but not ours, so a host write
 // into an executable page (Page.code) drops the translations of that page.
 //
+// The CPU is Linux's user mode. Unicorn starts at CPL 0, where CLI, HLT,
+// LGDT, MOV to CR3... simply run; the engine drops it to CPL 3 at creation
+// (enterUserMode), so QEMU raises #GP for them, as Linux's CPU does. What
+// QEMU would still do differently from the machine gmpemu defines — CPUID
+// and RDTSC (virtualised, src/cpu/virt.ts), port I/O and the UMIP group
+// (which QEMU lets through), bytes the interpreter does not implement, and
+// a few QEMU 5 departures from the SDM — it never executes: the
+// interpreter's decoder marks where such instructions would start
+// ("exits", below) and the interpreter's handler runs them. So both
+// engines report the same stop, fault type and RIP for any bytes
+// (test/hostile/engine-fuzz.test.ts).
+//
 // Invariants and costs:
-//   - Free runs never cross into JavaScript per instruction. run(n) is one
+//   - Free runs never cross into JavaScript per instruction. run(n) is
 //     uc_emu_start(rip, NEVER, 0, n); the only JS hooks are a code hook over
 //     the host range (so execution stops before a host function runs), the
-//     SYSCALL instruction hook, the interrupt hook (INT3, #DE, INT n) and the
-//     memory-fault hooks. Each fires at most once per run: it records what
-//     happened and calls uc_emu_stop.
+//     SYSCALL instruction hook, the interrupt hook (INT3, #DE) and the
+//     memory-fault hooks. Each fires at most once per uc_emu_start: it
+//     records what happened and calls uc_emu_stop. A run goes on after an
+//     exit (an instruction the interpreter ran) or after the first fetch
+//     from a page (which computes its exits).
 //   - Instruction counting is exact. Unicorn implements its `count` option
 //     with a native per-instruction hook that increments a counter in its
 //     engine struct before each instruction and stops when the counter
@@ -35,17 +49,19 @@
 //     pair, then confirmed with a second, different budget. The counter
 //     includes the instruction that stopped the run when that instruction
 //     did not complete (fault, host call, budget), except for instruction
-//     fetch faults, where no instruction was ever translated. If the probe
-//     fails (another unicorn build), run() falls back to stepping one
-//     instruction at a time, which is exact but slow.
+//     fetch faults, where no instruction was ever translated, and exits,
+//     where translation stopped before it. If the probe fails (another
+//     unicorn build), run() falls back to stepping one instruction at a
+//     time, which is exact but slow.
 //     Rejected: a JS block hook to count (a native→JS crossing per basic
 //     block caps unicorn at the speed of the crossing), and counting by
 //     decoding blocks ourselves (needs the hook anyway).
 //   - Faults report what the interpreter reports: the RIP of the faulting
 //     instruction (unicorn restores it precisely) and, for page faults, the
-//     first inaccessible byte and the access kind. A SYSCALL is reported
-//     after it executed, with RCX/R11 set as the CPU sets them (unicorn's
-//     user-mode SYSCALL leaves them alone).
+//     first inaccessible byte and the access kind; a non-canonical address
+//     is #GP (QEMU, which does not check, reports it as unmapped). A SYSCALL
+//     is reported after it executed, with RCX/R11 set as the CPU sets them
+//     (unicorn's SYSCALL hook leaves them alone).
 //   - Registers are cached in native slots: the first read after a run
 //     fetches all of them with one uc_reg_read_batch; writes go into the
 //     slots and are written back with one uc_reg_write_batch before unicorn
@@ -56,28 +72,35 @@
 //   - Snapshots are uc_context_save (CPU state) plus Memory's page copies.
 //
 // Unicorn 2.0.1 (QEMU 5) behaviours this binding works around, each found
-// by the differential test and pinned by a test:
+// by the differential test or the fuzzer and pinned by a test:
 //   - host writes do not invalidate code already translated from those
 //     bytes: a host write into an executable page drops the translation
 //     cache for that page;
 //   - after an exception reported through the interrupt hook (#DE) QEMU
 //     still remembers it, and the next #DE becomes a double fault (vector
 //     8): the pristine context is restored under the live registers;
+//   - after a data fault RFLAGS is stale (QEMU exits without restoring its
+//     lazy flags): an observed run (lockstep) puts back the flags it saw
+//     before the instruction; a free run reports them as QEMU left them;
 //   - stepping (count = 1) retranslates the rest of the basic block at each
 //     step, tens of microseconds on fresh code: lockstep drives unicorn with
-//     runObserved (one run, a hook per instruction) instead.
-// And where unicorn itself is wrong, the differential generator avoids the
-// form (test/engine/gen.ts): CMPXCHGL (upper halves), LOCK NEG flags, and
-// shifts of memory by CL (a CF that a fresh engine with the same visible
-// state does not reproduce).
+//     runObserved (one run, a hook per instruction) instead;
+//   - instruction-level departures from the SDM go to the interpreter as
+//     exits (needsInterp below lists them).
 import koffi from "koffi";
 import {
   type AccessKind, type Engine, type EngineSnapshot, type Fault, type RegId, type Stop,
-  REG_FS_BASE, REG_GS_BASE, REG_RFLAGS, REG_RIP,
+  REG_FS_BASE, REG_GS_BASE, REG_R11, REG_RCX, REG_RFLAGS, REG_RIP,
 } from "./engine.ts";
-import { Memory, PAGE_SIZE, PROT_EXEC, type MemSnapshot, type Page } from "../mem/memory.ts";
+import { Memory, PAGE_SIZE, PROT_EXEC, PROT_WRITE, type MemSnapshot, type Page } from "../mem/memory.ts";
 import type { HostMem } from "../mem/hostmem.ts";
 import { badRegN, MAX_REGN } from "./interp.ts";
+import { Cpu, RFLAGS_SETTABLE, STOP_BREAKPOINT, STOP_NONE, STOP_SYSCALL } from "../cpu/cpu.ts";
+import { classifyAt, decode, memSource, C_SPECIAL, MAX_LEN, P_LOCK, P_MEM, P_OPSIZE, P_REXR_EXT, P_STALE_REX, type Insn } from "../cpu/decode.ts";
+import { faultOf } from "../cpu/exec.ts";
+import { isCanonicalU, unsignedAddr } from "../cpu/fault.ts";
+import { NEEDS_INTERP } from "../cpu/handlers.ts";
+import type { Form } from "../x86/table.ts";
 
 // --- unicorn constants -------------------------------------------------------
 
@@ -101,6 +124,9 @@ const UC_X86_INS_SYSCALL = 699;
 
 // uc_ctl(UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), begin, end): type | nargs << 26 | write << 30.
 const UC_CTL_TB_REMOVE_CACHE_W = 9 | (2 << 26) | (1 << 30);
+// UC_CTL_UC_USE_EXITS (1 arg) and UC_CTL_UC_EXITS (2 args: uint64_t *exits, size_t n), written.
+const UC_CTL_USE_EXITS_W = 4 | (1 << 26) | (1 << 30);
+const UC_CTL_EXITS_W = 6 | (2 << 26) | (1 << 30);
 
 // Register ids (enum uc_x86_reg, unicorn 2.0).
 const UC_AL = 2, UC_EAX = 19;
@@ -110,6 +136,7 @@ const UC_R8 = 106;
 const UC_R8B = 218;
 const UC_XMM0 = 122;
 const UC_FS_BASE = 250, UC_GS_BASE = 251, UC_RFLAGS = 253;
+const UC_CS = 11, UC_GDTR = 243;
 
 /** Our register numbering (hardware order, then RIP RFLAGS FS_BASE GS_BASE) → unicorn ids. */
 const UC_REG: readonly number[] = [
@@ -151,7 +178,7 @@ interface UcLib {
   contextSave(uc: Ptr, ctx: Ptr): number;
   contextRestore(uc: Ptr, ctx: Ptr): number;
   contextFree(ctx: Ptr): number;
-  ctl(uc: Ptr, control: number, ...args: (string | bigint | number)[]): number;
+  ctl(uc: Ptr, control: number, ...args: (string | bigint | number | BigUint64Array)[]): number;
   /** libc's anonymous mmap/munmap: native memory that never moves. */
   mmap(addr: null, length: number, prot: number, flags: number, fd: number, offset: number): Ptr | null;
   munmap(addr: Ptr, length: number): number;
@@ -301,6 +328,36 @@ export function unicornFastCount(): boolean {
 
 // --- the engine ----------------------------------------------------------------
 
+/**
+ * Instructions unicorn must not run itself (see "exits"): the virtual
+ * machine's own (NEEDS_INTERP), and QEMU 5's departures from the SDM, each
+ * found by random code (test/hostile/engine-fuzz.test.ts, the differential
+ * test) and each sent to the interpreter instead:
+ *   - a near branch with an operand-size prefix, which QEMU truncates to 16
+ *     bits as AMD processors do, where Intel processors ignore the prefix;
+ *   - a REX prefix followed by a legacy prefix, which QEMU still applies,
+ *     where the SDM says it is ignored;
+ *   - LOCK NEG, whose flags QEMU computes wrongly;
+ *   - a successful 32-bit CMPXCHG, after which QEMU zero-extends RAX (the
+ *     SDM writes EAX only on failure);
+ *   - a shift or rotate of memory by CL, whose CF QEMU takes from stale
+ *     state;
+ *   - REX.R on a ModRM whose reg field is an opcode extension, which QEMU
+ *     adds to the extension (C6 /0 with REX.R becomes #UD) where the SDM
+ *     ignores it.
+ */
+function needsInterp(form: Form, pflags: number): boolean {
+  const op = form.op;
+  if (NEEDS_INTERP.has(op)) return true;
+  if (pflags & P_STALE_REX) return true;
+  if ((pflags & P_OPSIZE) && (op === "jcc" || op === "jmp" || op === "call" || op === "ret")) return true;
+  if (op === "neg" && (pflags & P_LOCK)) return true;
+  if (op === "cmpxchg" && form.size === 4) return true;
+  if ((pflags & P_MEM) && form.args[0] === "cl") return true;
+  if (pflags & P_REXR_EXT) return true;
+  return false;
+}
+
 /** What a hook saw during the last uc_emu_start. */
 type Event =
   | { kind: "hostcall"; addr: number }
@@ -361,6 +418,21 @@ export class UnicornEngine implements Engine {
   /** uc_struct's instruction counter (low, high), or null without the probe. */
   private readonly counterU32: Uint32Array | null;
 
+  // Exits (see the essay): pages unicorn may execute, and where it must stop.
+  private readonly granted = new Set<number>();
+  private readonly exitsByPage = new Map<number, number[]>();
+  private readonly exitSet = new Set<number>();
+  private readonly scanBuf = new Uint8Array(PAGE_SIZE + MAX_LEN);
+  /** The interpreter's CPU over our memory, for the instructions unicorn must not run itself. */
+  private readonly cpu = new Cpu(this.mem);
+  private readonly src = memSource(this.mem);
+  /** runObserved's per-instruction callback while it runs. */
+  private observer: ((addr: number) => boolean) | null = null;
+  private observerFirst = false;
+  /** RFLAGS as the observer saw it before the instruction at flagsAt (see emulateOnce). */
+  private flagsAt = -1;
+  private flagsBefore = 0;
+
   constructor() {
     this.u = lib();
     const out: [Ptr | null] = [null];
@@ -380,6 +452,9 @@ export class UnicornEngine implements Engine {
       const p = this.mem.pageAt(pn * PAGE_SIZE);
       if (p) p.code = (p.prot & PROT_EXEC) !== 0;
     };
+    this.enterUserMode();
+    check(this.u, this.u.ctl(this.h, UC_CTL_USE_EXITS_W, "int", 1), "use exits");
+    this.pushExits();
     this.installHooks();
     const ctx: [Ptr | null] = [null];
     check(this.u, this.u.contextAlloc(this.h, ctx), "context alloc");
@@ -425,6 +500,192 @@ export class UnicornEngine implements Engine {
     check(u, u.hookAdd(uc, hh, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT, mem as Ptr, null, 1n, 0n), "hook memory faults");
   }
 
+  /**
+   * Drops unicorn from CPL 0, where it starts, to CPL 3, where Linux runs a
+   * process: an IRETQ to a 64-bit user code segment (0x33) and stack
+   * segment (0x2b), through a throwaway GDT on a throwaway page. QEMU then
+   * raises #GP for what user mode may not do (CLI, HLT, LGDT, MOV to CR3,
+   * WRMSR...) and POPF leaves IF and IOPL alone, as on Linux. Afterwards
+   * GDTR is empty (no segment can be loaded), the registers are zero and
+   * RFLAGS is 0x202, the interpreter's initial state.
+   */
+  private enterUserMode(): void {
+    const u = this.u, uc = this.h;
+    const page = 0x1000;
+    check(u, u.memMap(uc, page, PAGE_SIZE, 7), "map the user-mode trampoline");
+    const b = new Uint8Array(PAGE_SIZE);
+    const dv = new DataView(b.buffer);
+    dv.setBigUint64(0x800 + 5 * 8, 0x00cf_f300_0000_ffffn, true); // 0x28: data, DPL 3
+    dv.setBigUint64(0x800 + 6 * 8, 0x00af_fb00_0000_ffffn, true); // 0x30: 64-bit code, DPL 3
+    // The IRETQ frame: RIP, CS, RFLAGS, RSP, SS.
+    const frame = 0xf00;
+    // (RIP: right after the IRETQ, so that the one-instruction run ends on a mapped page.)
+    [BigInt(page + 2), 0x33n, 0x202n, 0n, 0x2bn].forEach((v, k) => dv.setBigUint64(frame + 8 * k, v, true));
+    b[0] = 0x48; b[1] = 0xcf; // IRETQ
+    check(u, u.memWrite(uc, page, b, PAGE_SIZE), "write the user-mode trampoline");
+    const mmr = (base: number, limit: number): Uint8Array => {
+      const m = new Uint8Array(24);
+      const v = new DataView(m.buffer);
+      v.setBigUint64(8, BigInt(base), true);
+      v.setUint32(16, limit, true);
+      return m;
+    };
+    check(u, u.regWrite(uc, UC_GDTR, mmr(page + 0x800, 0x3f)), "write GDTR");
+    const rsp = new Uint8Array(8);
+    new DataView(rsp.buffer).setBigUint64(0, BigInt(page + frame), true);
+    check(u, u.regWrite(uc, UC_RSP, rsp), "write RSP");
+    check(u, u.emuStart(uc, page, NEVER, 0, 1), "IRETQ to user mode");
+    const cs = new Uint8Array(8);
+    u.regRead(uc, UC_CS, cs);
+    if ((cs[0]! & 3) !== 3) throw new Error("unicorn engine: could not enter user mode (CPL 3)");
+    check(u, u.memUnmap(uc, page, PAGE_SIZE), "unmap the user-mode trampoline");
+    check(u, u.regWrite(uc, UC_GDTR, mmr(0, 0)), "write GDTR");
+    this.regsValid = true;
+    this.regBig.fill(0n);
+    this.regBig[REG_RFLAGS] = 0x202n;
+    this.regsDirty = true;
+    this.flushRegs();
+    this.regsValid = false;
+  }
+
+  // --- exits: where QEMU must not execute by itself ---
+  //
+  // Some instructions mean what this virtual machine says, not what QEMU's
+  // CPU does: CPUID and RDTSC (virtualised), the privileged, I/O and UMIP
+  // instructions (Linux's answers), POPF (TF stays clear), and every byte
+  // sequence the interpreter does not implement (#UD) or that is longer than
+  // 15 bytes (#GP). The interpreter's decoder classifies every offset of an
+  // executable page (classifyAt) the first time unicorn fetches from it:
+  // pages are mapped into unicorn without execute permission until then, and
+  // the fetch fault grants it. Offsets where such an instruction would start
+  // become unicorn "exits" (uc_ctl UC_CTL_UC_EXITS): QEMU checks them when
+  // it translates, so they cost nothing at run time, and stops before the
+  // instruction. There the interpreter's handler runs it on a CPU loaded
+  // from unicorn's registers, over the same memory, and the run goes on.
+  // Other offsets cannot start such an instruction, whatever the program
+  // jumps to, so nothing else ever stops. The two engines therefore agree
+  // on these instructions by construction (lockstep compares them like any
+  // other, but there it checks the interpreter against itself).
+  //
+  // Invalidation: a host write into an executable page (or a protection
+  // change) recomputes the exits of that page and of the one before it
+  // (whose last instructions may reach into it). Not covered: code the
+  // guest itself writes into a writable and executable page during a run
+  // (the exits of such a page are recomputed at the start of every run);
+  // gmpemu's loaders map code read-only.
+
+  /** Computes a page's exits and lets unicorn execute it. */
+  private grant(pn: number): void {
+    const p = this.mem.pageAt(pn * PAGE_SIZE)!;
+    this.computeExits(pn);
+    this.granted.add(pn);
+    const err = this.u.memProtect(this.h, pn * PAGE_SIZE, PAGE_SIZE, p.prot);
+    if (err !== 0) this.fail(err, "protect", pn * PAGE_SIZE, PAGE_SIZE);
+    this.pushExits();
+  }
+
+  /** Takes execute permission back from a page (it will be granted again, with fresh exits, when fetched). */
+  private revoke(pn: number): void {
+    if (!this.granted.delete(pn)) return;
+    this.dropExits(pn);
+    const a = pn * PAGE_SIZE;
+    const p = this.mem.pageAt(a);
+    if (p) {
+      const err = this.u.memProtect(this.h, a, PAGE_SIZE, p.prot & ~PROT_EXEC);
+      if (err !== 0) this.fail(err, "protect", a, PAGE_SIZE);
+    }
+    this.u.ctl(this.h, UC_CTL_TB_REMOVE_CACHE_W, "uint64_t", a, "uint64_t", a + PAGE_SIZE);
+  }
+
+  private dropExits(pn: number): void {
+    const old = this.exitsByPage.get(pn);
+    if (!old) return;
+    for (const x of old) this.exitSet.delete(x);
+    this.exitsByPage.delete(pn);
+  }
+
+  private computeExits(pn: number): void {
+    this.dropExits(pn);
+    const a = pn * PAGE_SIZE;
+    const buf = this.scanBuf;
+    buf.set(this.mem.pageAt(a)!.u8, 0);
+    let avail = PAGE_SIZE;
+    const next = this.mem.pageAt(a + PAGE_SIZE);
+    if (next && (next.prot & PROT_EXEC)) { buf.set(next.u8.subarray(0, MAX_LEN), PAGE_SIZE); avail += MAX_LEN; }
+    const list: number[] = [];
+    for (let o = 0; o < PAGE_SIZE; o++) {
+      if (classifyAt(buf, o, Math.min(MAX_LEN, avail - o), needsInterp) === C_SPECIAL) {
+        list.push(a + o);
+        this.exitSet.add(a + o);
+      }
+    }
+    this.exitsByPage.set(pn, list);
+  }
+
+  /** Gives unicorn the current exits (the whole set; it replaces the old one). */
+  private pushExits(): void {
+    const n = this.exitSet.size;
+    const arr = new BigUint64Array(Math.max(1, n));
+    let k = 0;
+    for (const x of this.exitSet) arr[k++] = BigInt(x);
+    check(this.u, this.u.ctl(this.h, UC_CTL_EXITS_W, "uint64_t *", arr, "size_t", n), "set exits");
+  }
+
+  /** Pages whose exits may be stale after [a, a+n) changed: those pages and the one before. */
+  private revokeAround(a: number, n: number): void {
+    const first = Math.floor(a / PAGE_SIZE) - 1, last = Math.floor((a + n - 1) / PAGE_SIZE);
+    let any = false;
+    for (let pn = first; pn <= last; pn++) if (this.granted.has(pn)) { this.revoke(pn); any = true; }
+    if (any) this.pushExits();
+  }
+
+  /** Recomputes the exits of granted pages that the guest may write (at the start of each run). */
+  private refreshWritableCode(): void {
+    let any = false;
+    for (const pn of this.granted) {
+      const p = this.mem.pageAt(pn * PAGE_SIZE);
+      if (p && (p.prot & PROT_WRITE)) { this.computeExits(pn); any = true; }
+    }
+    if (any) this.pushExits();
+  }
+
+  /**
+   * Runs the instruction at RIP (an exit) with the interpreter's handler on
+   * unicorn's registers and our memory. Returns its stop — a fault, or a
+   * breakpoint or system call, in which case it completed — or null when
+   * it simply completed; registers are written back, RIP after it.
+   */
+  private execHere(): Stop | null {
+    if (!this.regsValid) this.loadRegs();
+    const c = this.cpu, r = c.r, u32 = this.regU32;
+    for (let k = 0; k < 32; k++) r[k] = u32[k]! | 0;
+    const rip = Number(BigInt.asIntN(64, this.regBig[REG_RIP]!));
+    c.rip = rip;
+    c.rflags = u32[2 * REG_RFLAGS]!;
+    c.fsBase = this.getRegN(REG_FS_BASE);
+    c.gsBase = this.getRegN(REG_GS_BASE);
+    c.icount = this._icount;
+    c.stop = STOP_NONE;
+    let ins: Insn;
+    try {
+      ins = decode(this.src, rip);
+      c.rip = ins.next;
+      ins.h(c, ins);
+    } catch (e) {
+      return { kind: "fault", fault: faultOf(e, rip) };
+    }
+    let stop: Stop | null = null;
+    if (c.stop === STOP_BREAKPOINT) stop = { kind: "breakpoint", addr: c.stopAddr };
+    else if (c.stop === STOP_SYSCALL) stop = { kind: "syscall" };
+    else if (c.stop !== STOP_NONE) throw new Error(`internal: ${ins.op} stopped the run at an exit`);
+    c.stop = STOP_NONE;
+    for (let k = 0; k < 32; k++) u32[k] = r[k]!;
+    this.regBig[REG_RIP] = c.ripExact();
+    u32[2 * REG_RFLAGS] = c.rflags; u32[2 * REG_RFLAGS + 1] = 0;
+    this.regsDirty = true;
+    return stop;
+  }
+
   // --- memory ---
 
   /** Maps zero-filled pages; pages already mapped keep their contents and get `prot` (as Memory.map). */
@@ -436,14 +697,15 @@ export class UnicornEngine implements Engine {
       let b = a + PAGE_SIZE;
       while (b < end && this.mem.isMapped(b) === mapped) b += PAGE_SIZE;
       if (mapped) {
-        const err = this.u.memProtect(this.h, a, b - a, prot);
-        if (err !== 0) this.fail(err, "protect", a, b - a);
         this.mem.map(a, b - a, prot);
+        const err = this.u.memProtect(this.h, a, b - a, prot & ~PROT_EXEC);
+        if (err !== 0) this.fail(err, "protect", a, b - a);
       } else {
         this.mapFresh(a, b - a, prot);
       }
       a = b;
     }
+    this.revokeAround(addr, size);
   }
 
   /** Maps [a, a+n), none of it mapped, as a new native block. */
@@ -452,7 +714,8 @@ export class UnicornEngine implements Engine {
     if (ptr === null || koffi.address(ptr) === MAP_FAILED) {
       throw new Error(`unicorn engine: cannot allocate 0x${n.toString(16)} bytes of guest memory for 0x${a.toString(16)}`);
     }
-    const err = this.u.memMapPtr(this.h, a, n, prot, ptr);
+    // Execute permission waits for the first fetch (see "exits").
+    const err = this.u.memMapPtr(this.h, a, n, prot & ~PROT_EXEC, ptr);
     if (err !== 0) {
       this.u.munmap(ptr, n);
       this.fail(err, "map", a, n);
@@ -465,6 +728,7 @@ export class UnicornEngine implements Engine {
 
   unmap(addr: number, size: number): void {
     this.mem.checkRange(addr, size, "unmap");
+    this.revokeAround(addr, size);
     const end = addr + size;
     const touched = new Set<NativeBlock>();
     for (let a = addr; a < end;) {
@@ -496,14 +760,20 @@ export class UnicornEngine implements Engine {
 
   protect(addr: number, size: number, prot: number): void {
     this.mem.protect(addr, size, prot); // validates first: every page mapped
-    const err = this.u.memProtect(this.h, addr, size, prot);
+    this.revokeAround(addr, size);
+    const err = this.u.memProtect(this.h, addr, size, prot & ~PROT_EXEC);
     if (err !== 0) this.fail(err, "protect", addr, size);
   }
 
-  /** A host write went into an executable page: drop what unicorn translated from it. */
+  /**
+   * A host write went into an executable page: drop what unicorn translated
+   * from it, and its exits (and those of the page before), which the next
+   * fetch recomputes.
+   */
   private codeWritten(pn: number): void {
     const a = pn * PAGE_SIZE;
     this.u.ctl(this.h, UC_CTL_TB_REMOVE_CACHE_W, "uint64_t", a, "uint64_t", a + PAGE_SIZE);
+    if (this.granted.has(pn) || this.granted.has(pn - 1)) this.revokeAround(a, PAGE_SIZE);
   }
 
   read(addr: number, len: number): Uint8Array { return this.hmem.read(addr, len); }
@@ -553,7 +823,7 @@ export class UnicornEngine implements Engine {
     let u = BigInt.asUintN(64, v);
     // RFLAGS as the CPU keeps it (bit 1 always set, the upper half zero),
     // so that the cache reads back what unicorn will hold.
-    if (r === REG_RFLAGS) u = (u & 0xffff_ffffn) | 2n;
+    if (r === REG_RFLAGS) u = BigInt((Number(u & 0xffff_ffffn) & RFLAGS_SETTABLE) | 2);
     this.regBig[r] = u;
     this.regsDirty = true;
   }
@@ -568,10 +838,10 @@ export class UnicornEngine implements Engine {
     this.regId(r);
     // Integer steps only (no fractional intermediate), so that even
     // unoptimized code stores small values without boxing a double.
-    const lo = v % TWO32;
+    const lo = v >>> 0;
     const hi = (v - lo) / TWO32;
     // RFLAGS as setReg keeps it: bit 1 set, the upper half zero.
-    this.regU32[2 * r] = r === REG_RFLAGS ? (lo | 2) >>> 0 : lo;
+    this.regU32[2 * r] = r === REG_RFLAGS ? ((lo & RFLAGS_SETTABLE) | 2) >>> 0 : lo;
     this.regU32[2 * r + 1] = r === REG_RFLAGS ? 0 : hi;
     this.regsDirty = true;
   }
@@ -640,14 +910,12 @@ export class UnicornEngine implements Engine {
   runObserved(maxInsns: number, before: (addr: number) => boolean): Stop {
     if (maxInsns <= 0) return { kind: "count" };
     const u = this.u;
-    let first = true;
+    this.observerFirst = true;
+    this.observer = before;
+    this.flagsAt = -1;
     const cb = koffi.register((_uc: Ptr, address: bigint | number) => {
-      if (first) {
-        first = false;
-        return;
-      }
       this.regsValid = false;
-      if (this.event === null && !before(Number(address))) {
+      if (this.event === null && !this.observe(Number(address))) {
         this.event = { kind: "observer" };
         u.emuStop(this.h);
       }
@@ -658,9 +926,21 @@ export class UnicornEngine implements Engine {
       if (this.counterU32 === null) throw new Error("unicorn engine: observed runs need the instruction counter");
       return this.emulate(maxInsns);
     } finally {
+      this.observer = null;
       if (hh[0] !== 0n) u.hookDel(this.h, hh[0]);
       koffi.unregister(cb);
     }
+  }
+
+  /** runObserved's callback before an instruction: none before the first (its state is the caller's). */
+  private observe(addr: number): boolean {
+    if (this.observerFirst) {
+      this.observerFirst = false;
+      return true;
+    }
+    const go = this.observer!(addr);
+    if (this.regsValid) { this.flagsAt = addr; this.flagsBefore = this.regU32[2 * REG_RFLAGS]!; }
+    return go;
   }
 
   /**
@@ -671,17 +951,30 @@ export class UnicornEngine implements Engine {
    */
   runUncounted(until: number): Stop {
     const u = this.u;
-    const begin = this.startAddr();
-    this.flushRegs();
-    this.event = null;
-    const err = u.emuStart(this.h, begin, until, 0, 0);
-    this.regsValid = false;
-    const ev = this.event as Event | null;
-    this.event = null;
-    if (ev?.kind === "hostcall") return { kind: "hostcall", addr: ev.addr };
-    if (ev?.kind === "syscall") return { kind: "syscall" };
-    if (err !== 0) return { kind: "fault", fault: { type: "gp", rip: this.getRegN(REG_RIP), why: u.strerror(err) } };
-    return { kind: "halt" };
+    this.exitSet.add(until);
+    this.pushExits();
+    try {
+      for (;;) {
+        const begin = this.startAddr();
+        this.flushRegs();
+        this.event = null;
+        const err = u.emuStart(this.h, begin, NEVER, 0, 0);
+        this.regsValid = false;
+        const ev = this.event as Event | null;
+        this.event = null;
+        if (ev?.kind === "hostcall") return { kind: "hostcall", addr: ev.addr };
+        if (ev?.kind === "syscall") return { kind: "syscall" };
+        if (ev?.kind === "mem" && this.grantable(ev)) continue;
+        if (err !== 0 || ev !== null) return { kind: "fault", fault: { type: "gp", rip: this.getRegN(REG_RIP), why: u.strerror(err) } };
+        const rip = this.getRegN(REG_RIP);
+        if (rip === until) return { kind: "halt" };
+        const st = this.execHere();
+        if (st) return st;
+      }
+    } finally {
+      this.exitSet.delete(until);
+      this.pushExits();
+    }
   }
 
   private runByStepping(maxInsns: number): Stop {
@@ -705,61 +998,104 @@ export class UnicornEngine implements Engine {
     return c === null ? 1 : c[1]! * TWO32 + c[0]!;
   }
 
-  /** One uc_emu_start of at most n instructions, and what it means. */
+  /**
+   * A fetch fault on an executable page unicorn was not yet given: grants it
+   * (computing its exits) and says the run may go on.
+   */
+  private grantable(ev: { kind: "mem"; type: number; addr: bigint }): boolean {
+    if (ev.type !== UC_MEM_FETCH_PROT && ev.type !== UC_MEM_FETCH_UNMAPPED) return false;
+    if (ev.addr >= 0x8000_0000_0000n) return false;
+    const pn = Math.floor(Number(ev.addr) / PAGE_SIZE);
+    const p = this.mem.pageAt(pn * PAGE_SIZE);
+    if (!p || !(p.prot & PROT_EXEC) || this.granted.has(pn)) return false;
+    this.grant(pn);
+    return true;
+  }
+
+  /**
+   * Runs at most n instructions: uc_emu_start, again after each exit (run
+   * by the interpreter's handler) or newly granted page, until something
+   * stops the run.
+   */
   private emulate(n: number): Stop {
+    this.refreshWritableCode();
+    let left = n;
+    for (;;) {
+      const r = this.emulateOnce(left);
+      this._icount += r.done;
+      left -= r.done;
+      if (r.stop) return r.stop;
+      if (left <= 0) return { kind: "count" };
+    }
+  }
+
+  /** One uc_emu_start of at most n instructions: the stop, or null to go on, and the instructions retired. */
+  private emulateOnce(n: number): { stop: Stop | null; done: number } {
     const u = this.u, uc = this.h;
     const begin = this.startAddr();
     this.flushRegs();
     this.event = null;
-    const before = this._icount;
     const err = u.emuStart(uc, begin, NEVER, 0, n);
     this.regsValid = false;
     const counter = this.counter();
     const ev = this.event as Event | null;
     this.event = null;
-    let stop: Stop;
-    let done: number;
-    if (ev?.kind === "hostcall") {
-      stop = { kind: "hostcall", addr: ev.addr };
-      done = counter - 1;
-    } else if (ev?.kind === "observer") {
-      stop = { kind: "count" };
-      done = counter - 1;
-    } else if (ev?.kind === "syscall") {
+    const clamp = (d: number): number => Math.max(0, Math.min(d, n));
+    if (ev?.kind === "hostcall") return { stop: { kind: "hostcall", addr: ev.addr }, done: clamp(counter - 1) };
+    if (ev?.kind === "observer") return { stop: { kind: "count" }, done: clamp(counter - 1) };
+    if (ev?.kind === "syscall") {
       // The CPU's SYSCALL leaves the return address in RCX and RFLAGS in R11.
-      this.setRegN(1, this.getRegN(REG_RIP));
-      this.setRegN(11, this.getRegN(REG_RFLAGS));
-      stop = { kind: "syscall" };
-      done = counter;
-    } else if (ev?.kind === "mem") {
+      this.setRegN(REG_RCX, this.getRegN(REG_RIP));
+      this.setRegN(REG_R11, this.getRegN(REG_RFLAGS));
+      return { stop: { kind: "syscall" }, done: clamp(counter) };
+    }
+    if (ev?.kind === "mem") {
       const access: AccessKind =
         ev.type === UC_MEM_FETCH_UNMAPPED || ev.type === UC_MEM_FETCH_PROT ? "exec"
           : ev.type === UC_MEM_WRITE_UNMAPPED || ev.type === UC_MEM_WRITE_PROT ? "write" : "read";
-      const at = this.getRegN(REG_RIP);
-      stop = { kind: "fault", fault: { type: "page", addr: ev.addr, access, rip: at } };
       // A failed fetch never reached the counting hook.
-      done = access === "exec" ? counter : counter - 1;
-    } else if (ev?.kind === "intr") {
-      const r = this.interrupt(ev.intno);
-      stop = r.stop;
-      done = r.completed ? counter : counter - 1;
-    } else if (err === UC_ERR_INSN_INVALID) {
+      const done = clamp(access === "exec" ? counter : counter - 1);
+      if (this.grantable(ev)) return { stop: null, done };
       const at = this.getRegN(REG_RIP);
-      stop = { kind: "fault", fault: { type: "ud", rip: at, bytes: this.bytesAt(at) } };
-      done = counter - 1;
-    } else if (err !== 0) {
-      const at = this.getRegN(REG_RIP);
-      stop = { kind: "fault", fault: { type: "gp", rip: at, why: u.strerror(err) } };
-      done = counter - 1;
-    } else if (counter > n) {
-      stop = { kind: "count" };
-      done = n;
-    } else {
-      stop = { kind: "halt" };
-      done = counter;
+      if (!isCanonicalU(ev.addr)) {
+        const rip = access === "exec" ? Number(ev.addr) : at;
+        const fault: Fault = { type: "gp", rip, why: `general protection (#GP): address 0x${ev.addr.toString(16)} is not canonical` };
+        return { stop: { kind: "fault", fault }, done };
+      }
+      // QEMU leaves RFLAGS stale after a data fault (it exits without
+      // restoring its lazy flag state): in an observed run, where the state
+      // before this instruction was seen, put the flags back.
+      if (access !== "exec" && this.observer !== null && this.flagsAt === at) this.setRegN(REG_RFLAGS, this.flagsBefore);
+      return { stop: { kind: "fault", fault: { type: "page", addr: ev.addr, access, rip: at } }, done };
     }
-    this._icount = before + Math.max(0, Math.min(done, n));
-    return stop;
+    if (ev?.kind === "intr") {
+      const r = this.interrupt(ev.intno);
+      return { stop: r.stop, done: clamp(r.completed ? counter : counter - 1) };
+    }
+    if (err === UC_ERR_INSN_INVALID) {
+      const at = this.getRegN(REG_RIP);
+      return { stop: { kind: "fault", fault: { type: "ud", rip: at, bytes: this.bytesAt(at) } }, done: clamp(counter - 1) };
+    }
+    if (err !== 0) {
+      const at = this.getRegN(REG_RIP);
+      return { stop: { kind: "fault", fault: { type: "gp", rip: at, why: u.strerror(err) } }, done: clamp(counter - 1) };
+    }
+    if (counter > n) return { stop: { kind: "count" }, done: n };
+    // Stopped before an instruction at an exit: the interpreter runs it.
+    const rip = this.getRegN(REG_RIP);
+    const hr = this.hostRange;
+    if (hr && rip >= hr[0] && rip < hr[1]) return { stop: { kind: "hostcall", addr: rip }, done: clamp(counter) };
+    if (!this.exitSet.has(rip)) throw new Error(`internal: unicorn stopped at 0x${rip.toString(16)} for no reason it reported`);
+    if (counter >= n) return { stop: null, done: n };
+    this._icount += counter; // the TSC an RDTSC here reads
+    if (this.observer !== null && !this.observe(rip)) {
+      this._icount -= counter;
+      return { stop: { kind: "count" }, done: counter };
+    }
+    const st = this.execHere();
+    this._icount -= counter;
+    if (st === null) return { stop: null, done: counter + 1 };
+    return { stop: st, done: st.kind === "fault" ? counter : counter + 1 };
   }
 
   /** Interprets an interrupt the hook saw: INT3, #DE, or a software INT n. */
@@ -771,9 +1107,9 @@ export class UnicornEngine implements Engine {
       return { stop: { kind: "fault", fault: { type: "de", rip } }, completed: false };
     }
     // Software interrupts leave RIP after the instruction (CC, or CD ib).
-    const prev = this.tryRead(rip - 2, 2);
-    const isCC = prev !== null && prev[1] === 0xcc;
-    const isCD = prev !== null && prev[0] === 0xcd && prev[1] === intno;
+    const one = this.tryRead(rip - 1, 1), two = this.tryRead(rip - 2, 2);
+    const isCC = one !== null && one[0] === 0xcc;
+    const isCD = two !== null && two[0] === 0xcd && two[1] === intno;
     if (intno === 3 && (isCC || isCD)) {
       return { stop: { kind: "breakpoint", addr: rip - (isCC ? 1 : 2) }, completed: true };
     }

@@ -76,7 +76,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { Machine } from "../node/boot.ts";
 import type { Thread, Exit } from "../os/kernel.ts";
-import { REG_RIP } from "../engine/engine.ts";
+import { REG_RIP, regId } from "../engine/engine.ts";
 import { GoThrow } from "../runtime/panic.ts";
 import { HOST_BASE } from "../runtime/bridge.ts";
 import { HOST_END, HOSTFRAME_TABLE, HOSTFRAME_TABLE_END, hostFrameTableRead } from "./cfi.ts";
@@ -206,7 +206,7 @@ export class GdbStub {
     switch (src.kind) {
       case "zero": return 0n;
       case "reg":
-        if (loaded) return e.getReg(src.id);
+        if (loaded) return e.getReg(regId(src.id));
         return t.regs[src.id] ?? 0n;
       case "xmm": {
         const b = loaded ? e.getXmm(src.index) : t.xmm[src.index]!;
@@ -223,7 +223,7 @@ export class GdbStub {
     switch (src.kind) {
       case "zero": return;
       case "reg":
-        if (loaded) e.setReg(src.id, v);
+        if (loaded) e.setReg(regId(src.id), v);
         else if (src.id < t.regs.length) t.regs[src.id] = BigInt.asUintN(64, v);
         return;
       case "xmm": {

@@ -21,9 +21,11 @@
 //   - values are little-endian; u16/u32 return unsigned numbers; setU16 and
 //     setU32 store the value modulo 2^16/2^32 (a negative int32 is fine).
 //
-// Rejected: 64-bit accessors here. A 64-bit word needs BigInt or two
-// numbers; callers that want a pointer read two u32 halves (exact below
-// 2^53), and the engines keep readU64/writeU64 for cold callers.
+// 64-bit words: `word`/`setWord` carry the words a runtime mostly holds
+// (pointers, sizes, counts: below 2^53, so exact in a number) with one page
+// lookup for both halves; any other 64-bit value takes two u32s, or the
+// engines' readU64/writeU64 for cold callers. Rejected: BigInt accessors
+// here (an allocation per access).
 
 /** A host access to memory that is not mapped, on any engine. */
 export class EngineMemoryError extends Error {
@@ -45,6 +47,10 @@ export interface HostMem {
   setU8(a: number, v: number): void;
   setU16(a: number, v: number): void;
   setU32(a: number, v: number): void;
+  /** The 64-bit word at a when it is below 2^53 (exact as a number); -1 when it is not. */
+  word(a: number): number;
+  /** Stores v, an integer in [0, 2^53), as a 64-bit word (the caller has checked it). */
+  setWord(a: number, v: number): void;
   /** Copies n bytes into a fresh Uint8Array (cold path) or into `into` at 0 when given (no allocation). */
   read(a: number, n: number, into?: Uint8Array): Uint8Array;
   write(a: number, src: Uint8Array): void;

@@ -60,9 +60,23 @@ export const ADDR_LIMIT = 2 ** 47;
 const TLB_SIZE = 64;
 const TLB_MASK = TLB_SIZE - 1;
 
+/** The bytes of every page not yet written: shared, read-only by contract. */
+const ZERO_U8 = new Uint8Array(PAGE_SIZE);
+const ZERO_DV = new DataView(ZERO_U8.buffer);
+
 export class Page {
-  readonly u8: Uint8Array;
-  readonly dv: DataView;
+  /**
+   * The page's bytes. A page mapped without data starts as the shared zero
+   * page (`lazy`) and gets bytes of its own at its first write (`own`):
+   * Go reserves arenas and stacks far ahead of use, and the host region is
+   * 16 MiB that nothing ever writes, so most mapped pages never need any.
+   * Every write path owns the page first; reads need not.
+   */
+  u8: Uint8Array;
+  dv: DataView;
+  lazy: boolean;
+  /** The bytes are a slot of Memory's slabs (given back when the page is unmapped). */
+  fromSlab = false;
   /**
    * Writes to this page must be reported (Memory.onCodeWrite): set by the
    * interpreter's decode cache while it holds blocks decoded from the page,
@@ -72,8 +86,66 @@ export class Page {
   /** Who owns the buffer when it is a view into a larger one (mapWith); null otherwise. */
   owner: object | null = null;
   constructor(public prot: number, public readonly pn: number, data?: Uint8Array) {
-    this.u8 = data ?? new Uint8Array(PAGE_SIZE);
-    this.dv = new DataView(this.u8.buffer, this.u8.byteOffset, PAGE_SIZE);
+    if (data === undefined) {
+      this.u8 = ZERO_U8;
+      this.dv = ZERO_DV;
+      this.lazy = true;
+    } else {
+      this.u8 = data;
+      this.dv = new DataView(data.buffer, data.byteOffset, PAGE_SIZE);
+      this.lazy = false;
+    }
+  }
+
+  /** Gives a lazy page bytes of its own (zeros) from `slabs`, before a write. */
+  own(slabs: Slabs): void {
+    if (!this.lazy) return;
+    const buf = slabs.take();
+    this.u8 = new Uint8Array(buf, slabs.off, PAGE_SIZE);
+    this.dv = new DataView(buf, slabs.off, PAGE_SIZE);
+    this.lazy = false;
+    this.fromSlab = true;
+  }
+}
+
+/**
+ * Page buffers, carved out of 1 MiB slabs: one ArrayBuffer per page made
+ * every page a separate allocation outside the JS heap, which the
+ * collector counts as external memory and answers with full collections
+ * (a program with 100,000 goroutines owns as many stack pages). Freed
+ * pages' slots are zeroed and reused.
+ */
+export class Slabs {
+  private static readonly SLAB = 256 * PAGE_SIZE;
+  private cur: ArrayBuffer | null = null;
+  private next = Slabs.SLAB;
+  private readonly freeBufs: ArrayBuffer[] = [];
+  private readonly freeOffs: number[] = [];
+  /** The offset of the slot the last take() returned. */
+  off = 0;
+
+  /** A zeroed page-sized slot: returns its buffer and leaves its offset in `off`. */
+  take(): ArrayBuffer {
+    const n = this.freeBufs.length;
+    if (n > 0) {
+      const b = this.freeBufs.pop()!;
+      this.off = this.freeOffs.pop()!;
+      new Uint8Array(b, this.off, PAGE_SIZE).fill(0);
+      return b;
+    }
+    if (this.next === Slabs.SLAB) {
+      this.cur = new ArrayBuffer(Slabs.SLAB);
+      this.next = 0;
+    }
+    this.off = this.next;
+    this.next += PAGE_SIZE;
+    return this.cur!;
+  }
+
+  /** Gives a page's slot back (only a page whose bytes came from take()). */
+  give(p: Page): void {
+    this.freeBufs.push(p.u8.buffer as ArrayBuffer);
+    this.freeOffs.push(p.u8.byteOffset);
   }
 }
 
@@ -107,6 +179,8 @@ export interface MemSnapshot {
 
 export class Memory {
   private readonly pages = new Map<number, Page>();
+  /** Where pages mapped without data get their bytes at their first write. */
+  readonly slabs = new Slabs();
   /** The host's permission-ignoring accessors (HostMem) over this memory. */
   readonly host: HostView = new HostView(this, this.pages);
   // The TLBs: slot pn & TLB_MASK holds the page number (NaN: empty; it equals
@@ -178,7 +252,11 @@ export class Memory {
     this.checkRange(addr, size, "unmap");
     const first = addr / PAGE_SIZE, n = size / PAGE_SIZE;
     for (let pn = first; pn < first + n; pn++) {
-      if (this.pages.delete(pn)) this.onProtChange?.(pn);
+      const p = this.pages.get(pn);
+      if (p === undefined) continue;
+      this.pages.delete(pn);
+      if (!p.lazy && p.fromSlab) this.slabs.give(p);
+      this.onProtChange?.(pn);
     }
     this.flushTlb();
   }
@@ -244,6 +322,7 @@ export class Memory {
     const pn = Math.floor(a / PAGE_SIZE);
     const p = this.pages.get(pn);
     if (p === undefined || (p.prot & PROT_WRITE) === 0) throw new MemFault(a, "write");
+    p.own(this.slabs);
     this.wtag[pn & TLB_MASK] = pn; this.wpg[pn & TLB_MASK] = p;
     return p;
   }
@@ -404,6 +483,7 @@ export class Memory {
       const pn = Math.floor(a / PAGE_SIZE);
       const p = this.pages.get(pn);
       if (!p) throw new MemFault(a, "write");
+      p.own(this.slabs);
       const off = a & PAGE_MASK;
       const n = Math.min(bytes.length - i, PAGE_SIZE - off);
       p.u8.set(bytes.subarray(i, i + n), off);
@@ -445,14 +525,17 @@ export class Memory {
 
   snapshot(): MemSnapshot {
     const pages = new Map<number, { prot: number; data: Uint8Array }>();
-    for (const [pn, p] of this.pages) pages.set(pn, { prot: p.prot, data: p.u8.slice() });
+    for (const [pn, p] of this.pages) pages.set(pn, { prot: p.prot, data: p.lazy ? ZERO_U8 : p.u8.slice() });
     return { pages };
   }
 
   restore(s: MemSnapshot): void {
-    for (const pn of this.pages.keys()) this.onProtChange?.(pn);
+    for (const [pn, p] of this.pages) {
+      if (!p.lazy && p.fromSlab) this.slabs.give(p);
+      this.onProtChange?.(pn);
+    }
     this.pages.clear();
-    for (const [pn, { prot, data }] of s.pages) this.pages.set(pn, new Page(prot, pn, data.slice()));
+    for (const [pn, { prot, data }] of s.pages) this.pages.set(pn, new Page(prot, pn, data === ZERO_U8 ? undefined : data.slice()));
     this.flushTlb();
   }
 }
@@ -487,6 +570,8 @@ export class HostView implements HostMem {
     if (this.tag[i] === pn) return this.pg[i]!;
     const p = this.pages.get(pn);
     if (p === undefined) throw new EngineMemoryError(a);
+    // Host accesses read and write through one TLB: own the page on the way in.
+    p.own(this.mem.slabs);
     this.tag[i] = pn;
     this.pg[i] = p;
     return p;
@@ -512,6 +597,38 @@ export class HostView implements HostMem {
       return (this.u8(a) | (this.u8(a + 1) << 8) | (this.u8(a + 2) << 16) | (this.u8(a + 3) << 24)) >>> 0;
     }
     return this.page(a).dv.getUint32(off, true);
+  }
+
+  word(a: number): number {
+    const off = a & PAGE_MASK;
+    let lo: number, hi: number;
+    if (off > PAGE_SIZE - 8) {
+      lo = this.u32(a);
+      hi = this.u32(a + 4);
+    } else {
+      const dv = this.page(a).dv;
+      lo = dv.getUint32(off, true);
+      hi = dv.getUint32(off + 4, true);
+    }
+    return hi < 0x20_0000 ? hi * TWO32 + lo : -1;
+  }
+
+  setWord(a: number, v: number): void {
+    // ToUint32 is exact modulo 2^32 for any integer below 2^53 (and, unlike
+    // %, needs no call into the runtime for a double).
+    const lo = v >>> 0;
+    const hi = (v - lo) / TWO32;
+    const off = a & PAGE_MASK;
+    if (off > PAGE_SIZE - 8) {
+      this.page(a - off + PAGE_SIZE); // both pages mapped before anything is written
+      this.setU32(a, lo);
+      this.setU32(a + 4, hi);
+      return;
+    }
+    const p = this.page(a);
+    p.dv.setUint32(off, lo, true);
+    p.dv.setUint32(off + 4, hi, true);
+    if (p.code) this.wrote(p);
   }
 
   setU8(a: number, v: number): void {

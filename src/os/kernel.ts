@@ -51,7 +51,7 @@
 // Rejected: real host threads (Workers). Determinism is the point, and a
 // single engine interleaved by a seeded PRNG gives it for free.
 
-import { REG_FS_BASE, REG_RFLAGS, REG_RIP, type Engine, type Stop } from "../engine/engine.ts";
+import { REG_FS_BASE, REG_RFLAGS, REG_RIP, regId, type Engine, type Stop } from "../engine/engine.ts";
 import {
   deliverSignal, newThreadSignals, SA_RESTORER, SA_SIGINFO, sigbit, sigreturn, SS_DISABLE, SS_ONSTACK,
   type Delivered, type SigAction, type ThreadSignals,
@@ -189,13 +189,13 @@ export class Kernel {
 
   private save(t: Thread): void {
     const e = this.engine;
-    for (let r = 0; r <= REG_FS_BASE; r++) t.regs[r] = e.getReg(r);
+    for (let r = 0; r <= REG_FS_BASE; r++) t.regs[r] = e.getReg(regId(r));
     for (let i = 0; i < 16; i++) t.xmm[i] = e.getXmm(i);
   }
 
   private load(t: Thread): void {
     const e = this.engine;
-    for (let r = 0; r <= REG_FS_BASE; r++) e.setReg(r, t.regs[r]!);
+    for (let r = 0; r <= REG_FS_BASE; r++) e.setReg(regId(r), t.regs[r]!);
     for (let i = 0; i < 16; i++) e.setXmm(i, t.xmm[i]!);
   }
 
@@ -214,7 +214,7 @@ export class Kernel {
    * a debugger's time slice, so that one spinning thread cannot keep the
    * others (sysmon) from ever running.
    */
-  requestSwitch(): void { this.rotate = true; }
+  requestSwitch(): void { this.rotate = true; this.unfinished = undefined; }
   private rotate = false;
 
   /** Ends the current slice at the next opportunity (sched_yield, a block). */
@@ -281,25 +281,55 @@ export class Kernel {
     const e = this.engine;
     const start = e.icount;
     const hostStart = this.hostCalls;
+    // Host calls in place (runHosted) when the engine has them and there is
+    // a bridge: inHost then makes, after each call, the same decisions this
+    // loop makes after a hostcall stop, so the runs are the same.
+    const hosted = e.runHosted !== undefined && this.onHostCall !== undefined;
+    this.hostLimit = start + hostStart + maxInsns;
     for (;;) {
       if (this.exitCode !== undefined) return { kind: "exit", code: this.exitCode };
-      const t = this.pick();
-      if (!t) return { kind: "deadlock" };
-      this.switchTo(t);
-      this.sliceEnds = false;
-      let budget = this.rand.int(this.quantum[0], this.quantum[1]);
+      // A run that ended on its budget left its slice to the next run, so
+      // that many short runs interleave threads exactly as one long run.
+      let t: Thread, budget: number;
+      const r = this.unfinished;
+      this.unfinished = undefined;
+      if (r !== undefined && r.t === this.cur && r.t.state === "runnable") {
+        t = r.t;
+        budget = r.budget;
+      } else {
+        const p = this.pick();
+        if (!p) return { kind: "deadlock" };
+        t = p;
+        this.switchTo(t);
+        this.sliceEnds = false;
+        budget = this.rand.int(this.quantum[0], this.quantum[1]);
+      }
       while (!this.sliceEnds && t.state === "runnable" && budget > 0) {
         // Host calls count against the budget with the instructions.
         const left = maxInsns - (e.icount - start) - (this.hostCalls - hostStart);
-        if (left <= 0) return { kind: "budget" };
+        if (left <= 0) {
+          this.unfinished = { t, budget };
+          return { kind: "budget" };
+        }
         if (t.sig.pending & ~t.sig.mask) {
           this.deliverPending(t);
           if (this.exitCode !== undefined) break;
         }
         const before = e.icount;
-        const stop = e.run(Math.min(budget, left, Math.max(1, this.nextTick - e.icount)));
-        const ran = e.icount - before;
-        budget -= ran;
+        const n = Math.min(budget, left, Math.max(1, this.nextTick - e.icount));
+        let stop: Stop;
+        if (hosted) {
+          this.hostThread = t;
+          this.sliceEnd = before + budget;
+          this.accounted = before;
+          stop = e.runHosted!(n, this.inHost);
+          this.hostThread = undefined;
+        } else {
+          this.accounted = before;
+          stop = e.run(n);
+        }
+        budget -= e.icount - before;
+        const ran = e.icount - this.accounted;
         t.icount += ran;
         this.now += ran;
         const end = this.handle(t, stop);
@@ -313,6 +343,40 @@ export class Kernel {
       if (t.state === "exited") this.cur = undefined;
     }
   }
+
+  /** The slice a run left when its budget ran out (see run); stepOnce and requestSwitch drop it. */
+  private unfinished: { t: Thread; budget: number } | undefined;
+
+  // runHosted's state: the thread running, the icount at which its slice
+  // ends, the icount + host calls at which run's budget ends, and the icount
+  // up to which t.icount and the clock are brought.
+  private hostThread: Thread | undefined;
+  private sliceEnd = 0;
+  private hostLimit = 0;
+  private accounted = 0;
+
+  /**
+   * A host call made in place: the clock and the thread's count first
+   * (host functions read nanotime), then the call, then what the loop in
+   * run() would decide before running on: 0 to stop (exit, the slice ends,
+   * the thread blocks, a tick is due, a signal is pending, a budget is
+   * spent), or how far the run may go.
+   */
+  private readonly inHost = (rip: number): number => {
+    const t = this.hostThread!;
+    const ic = this.engine.icount;
+    const ran = ic - this.accounted;
+    t.icount += ran;
+    this.now += ran;
+    this.accounted = ic;
+    this.hostCalls++;
+    this.onHostCall!(t, rip);
+    if (this.exitCode !== undefined || this.sliceEnds || t.state !== "runnable" || ic >= this.nextTick) return 0;
+    if (t.sig.pending & ~t.sig.mask) return 0;
+    const left = this.hostLimit - ic - this.hostCalls;
+    const budget = this.sliceEnd - ic;
+    return Math.min(budget, left, Math.max(1, this.nextTick - ic));
+  };
 
   /** Handles a stop of thread t: a system call, a host call; anything else ends the run. */
   private handle(t: Thread, stop: Stop): Exit | undefined {
@@ -337,6 +401,7 @@ export class Kernel {
    */
   stepOnce(): Exit | undefined {
     if (this.exitCode !== undefined) return { kind: "exit", code: this.exitCode };
+    this.unfinished = undefined;
     let t = this.cur;
     if (!t || t.state !== "runnable" || this.rotate) {
       this.rotate = false;
@@ -385,7 +450,7 @@ export class Kernel {
     this.onSignal?.(t, sig, d);
   }
 
-  private reg(r: number): bigint { return this.engine.getReg(r); }
+  private reg(r: number): bigint { return this.engine.getReg(regId(r)); }
   private ret(v: number | bigint): void { this.engine.setReg(0, BigInt.asUintN(64, BigInt(v))); }
 
   private u32(addr: number): number {

@@ -33,7 +33,7 @@
 // default action is.
 
 import type { Engine } from "../engine/engine.ts";
-import { REG_RFLAGS, REG_RIP } from "../engine/engine.ts";
+import { REG_RFLAGS, REG_RIP, type RegId } from "../engine/engine.ts";
 
 export const SIGURG = 23;
 export const SA_SIGINFO = 0x4, SA_ONSTACK = 0x08000000, SA_RESTORER = 0x04000000, SA_NODEFER = 0x40000000;
@@ -69,7 +69,7 @@ const FRAME_SIZE = INFO + 128;
 const FPSTATE_SIZE = 512;
 
 /** sigcontext's order of the general registers, as engine register numbers. */
-const MCTX_REGS = [8, 9, 10, 11, 12, 13, 14, 15, 7, 6, 5, 3, 2, 0, 1, 4, REG_RIP, REG_RFLAGS];
+const MCTX_REGS: readonly RegId[] = [8, 9, 10, 11, 12, 13, 14, 15, 7, 6, 5, 3, 2, 0, 1, 4, REG_RIP, REG_RFLAGS];
 
 export interface Delivered { frame: number; uc: number; info: number; onAltStack: boolean }
 

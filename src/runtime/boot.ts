@@ -17,7 +17,8 @@
 // unrecovered panic ("panic: ...", status 2), a fault ("unexpected fault
 // address", SIGSEGV, status 2), each followed by the goroutine dump.
 
-import { assembleFile, type ObjFile } from "../asm/assemble.ts";
+import { assembleFile, type AsmResult, type ObjFile } from "../asm/assemble.ts";
+import type { SourceProvider } from "../asm/source.ts";
 import { link, LinkError, type Image } from "../asm/link.ts";
 import { AsmErrors, type AsmError } from "../asm/prog.ts";
 import { PROT_READ, PROT_WRITE, REG_RIP } from "../engine/engine.ts";
@@ -75,6 +76,14 @@ export interface RunOptions extends RuntimeOptions {
 export interface ProgramSources {
   /** The runtime's assembly files (asm/*.s), in link order. */
   runtimeFiles: readonly string[];
+  /** Where the assembler reads files and #includes (node:fs on Node, memory in a browser). */
+  source: SourceProvider;
+  /** runtimeFiles already assembled (a host's cache, src/node/imagecache.ts): not assembled again. */
+  runtimeObjs?: readonly ObjFile[];
+  /** Lossy immediates are errors, not warnings (--strict). */
+  strict?: boolean;
+  /** Where the assembler's warnings go ("file:line:col: warning: ..."), before the program runs. */
+  warn?: (line: string) => void;
 }
 
 /** A machine: the runtime, with its engine, kernel, bridge and image. */
@@ -118,17 +127,17 @@ export function linkProgram(files: readonly string[], src: ProgramSources, inclu
   const t = hostTable();
   const errors: AsmError[] = [];
   const objs: ObjFile[] = [];
-  for (const f of src.runtimeFiles) {
-    const r = assembleFile(f, { pkg: "runtime" });
+  let tooMany = false;
+  const add = (r: AsmResult): void => {
     errors.push(...r.errors);
+    tooMany ||= r.tooMany;
+    for (const w of r.warnings) src.warn?.(w.format());
     objs.push(r.obj);
-  }
-  for (const f of files) {
-    const r = assembleFile(f, { pkg: "main", includeDirs: [...includeDirs] });
-    errors.push(...r.errors);
-    objs.push(r.obj);
-  }
-  if (errors.length) throw new AsmErrors(errors);
+  };
+  if (src.runtimeObjs !== undefined) objs.push(...src.runtimeObjs);
+  else for (const f of src.runtimeFiles) add(assembleFile(f, { pkg: "runtime", source: src.source }));
+  for (const f of files) add(assembleFile(f, { pkg: "main", includeDirs: [...includeDirs], source: src.source, strict: src.strict === true }));
+  if (errors.length) throw new AsmErrors(errors, tooMany);
   let image: Image;
   try {
     image = link(objs, { resolve: t.resolve, requireDefined: true });
@@ -179,22 +188,61 @@ export function runProgram(files: readonly string[], opts: RunOptions & ProgramS
 }
 
 
+/**
+ * runProgram for callers that must keep an event loop turning (a test
+ * worker, a web page's worker): the machine runs `every` instructions (and
+ * host calls) at a time, and `turn()` is awaited between. The kernel keeps
+ * a slice that a budget cut short for the next run, so the result is the
+ * same, byte for byte, as runProgram's.
+ */
+export async function runProgramAsync(files: readonly string[], opts: RunOptions & ProgramSources, turn: () => Promise<void>, every = 1_000_000): Promise<RunResult> {
+  const m = buildMachine(files, opts);
+  opts.observe?.(m);
+  try {
+    const limit = opts.maxInsns ?? Number.MAX_SAFE_INTEGER;
+    const spent = (): number => m.engine.icount + m.kernel.hostCalls;
+    const start = spent();
+    let out: Exit | GoThrow;
+    try {
+      for (;;) {
+        const left = limit - (spent() - start);
+        const exit = m.kernel.run(Math.min(every, left));
+        if (exit.kind !== "budget" || spent() - start >= limit) { out = exit; break; }
+        await turn();
+      }
+    } catch (e) {
+      if (!(e instanceof GoThrow)) throw e;
+      out = e;
+    }
+    return report(m, opts, out);
+  } finally {
+    m.engine.close();
+  }
+}
+
 function finishRun(m: Machine, opts: RunOptions): RunResult {
+  let out: Exit | GoThrow;
+  try {
+    out = m.kernel.run(opts.maxInsns);
+  } catch (e) {
+    if (!(e instanceof GoThrow)) throw e;
+    out = e;
+  }
+  return report(m, opts, out);
+}
+
+/** How a run ended, in Go's words on stderr, and its exit status. */
+function report(m: Machine, opts: RunOptions, out: Exit | GoThrow): RunResult {
   const err = (s: string): void => (opts.stderr ?? ((b) => process.stderr.write(b)))(new TextEncoder().encode(s));
   const dump = (all: boolean): string => {
     const d = goroutineDump(m, all, opts.showPath);
     return d ? "\n" + d : "";
   };
-  let exit: Exit;
-  try {
-    exit = m.kernel.run(opts.maxInsns);
-  } catch (e) {
-    if (e instanceof GoThrow) {
-      err(e.text() + dump(e.kind === "throw" && !(e instanceof GoPanic)));
-      return { code: 2, how: e instanceof GoPanic ? "panic" : "throw", insns: m.engine.icount, machine: m };
-    }
-    throw e;
+  if (out instanceof GoThrow) {
+    err(out.text() + dump(out.kind === "throw" && !(out instanceof GoPanic)));
+    return { code: 2, how: out instanceof GoPanic ? "panic" : "throw", insns: m.engine.icount, machine: m };
   }
+  const exit = out;
   const insns = m.engine.icount;
   switch (exit.kind) {
     case "exit": return { code: exit.code, how: "exit", insns, machine: m };

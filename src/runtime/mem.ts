@@ -105,46 +105,47 @@ export class Mem {
 
   /** A 64-bit word as an unsigned number: exact below 2^53 (ABI frame slots, any integer). */
   word(a: number): number {
-    return this.h.u32(a) + this.h.u32(a + 4) * TWO32;
+    const w = this.h.word(a);
+    return w >= 0 ? w : this.h.u32(a) + this.h.u32(a + 4) * TWO32;
   }
 
   /** A 64-bit word as a signed number: exact when it is a safe integer. */
   sword(a: number): number {
-    return this.h.u32(a) + (this.h.u32(a + 4) | 0) * TWO32;
+    const w = this.h.word(a);
+    return w >= 0 ? w : this.h.u32(a) + (this.h.u32(a + 4) | 0) * TWO32;
   }
 
   /** Writes an integer (negative: two's complement) as a 64-bit word. */
   setWord(a: number, v: number): void {
-    if (v >= 0) {
-      this.h.setU32(a, v % TWO32);
-      this.h.setU32(a + 4, Math.floor(v / TWO32));
+    if (v >= 0 && v <= Number.MAX_SAFE_INTEGER) {
+      this.h.setWord(a, Math.floor(v));
     } else {
-      const lo = v % TWO32;
-      this.h.setU32(a, lo === 0 ? 0 : TWO32 + lo);
-      this.h.setU32(a + 4, (Math.floor(v / TWO32) + TWO32) >>> 0);
+      // Beyond 2^53, or negative (two's complement: 2^64 + v), in halves.
+      const hi = Math.floor(v / TWO32);
+      this.h.setU32(a, (v - hi * TWO32) >>> 0);
+      this.h.setU32(a + 4, hi >>> 0);
     }
   }
 
   /** A pointer (or 0). Throws on a word that is not a user-space address. */
   ptr(a: number): number {
-    const lo = this.h.u32(a);
-    const hi = this.h.u32(a + 4);
-    if (hi >= ADDR_LIMIT / TWO32) {
-      throw new BadWord((BigInt(hi) << 32n) | BigInt(lo), `mem.ptr: word at 0x${a.toString(16)} is 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")}, not an address`);
-    }
-    return hi * TWO32 + lo;
+    const w = this.h.word(a);
+    if (w >= 0 && w < ADDR_LIMIT) return w;
+    const lo = this.h.u32(a), hi = this.h.u32(a + 4);
+    throw new BadWord((BigInt(hi) << 32n) | BigInt(lo), `mem.ptr: word at 0x${a.toString(16)} is 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")}, not an address`);
   }
 
   setPtr(a: number, v: number): void {
-    if (!(v >= 0 && v < ADDR_LIMIT && Number.isInteger(v))) {
+    if (!(v >= 0 && v < ADDR_LIMIT && Math.floor(v) === v)) {
       throw new BadWord(Number.isFinite(v) ? BigInt.asUintN(64, BigInt(Math.trunc(v))) : 0n, `mem.setPtr: ${v} is not an address`);
     }
-    this.h.setU32(a, v % TWO32);
-    this.h.setU32(a + 4, (v - (v % TWO32)) / TWO32);
+    this.h.setWord(a, v);
   }
 
   /** A signed 64-bit integer that fits a JS number exactly (counts, ids, sizes). */
   int(a: number): number {
+    const w = this.h.word(a);
+    if (w >= 0) return w;
     const lo = this.h.u32(a);
     const hi = this.h.u32(a + 4) | 0;
     // Exact when -2^21 <= hi < 2^21.

@@ -32,7 +32,7 @@
 // and G.
 
 import { relative } from "node:path";
-import { REG_RFLAGS, REG_RIP } from "../engine/engine.ts";
+import { REG_RFLAGS, REG_RIP, regId } from "../engine/engine.ts";
 import {
   backtrace, curgoid, findG, formatEvent, ginfo, goid, goroutines, gobuf, gwhere, insnAt, isG0, mOf, ms, pOf, pid,
   ps, REG_VIEW_NAMES, sched, subscribe, symbolize, tlsg, where, mid, type SchedEvent,
@@ -103,8 +103,8 @@ export class Stepper {
   }
 
   private get mem() { return this.m.mem; }
-  private reg(r: number): number { return Number(this.m.engine.getReg(r)); }
-  private regs(): bigint[] { return Array.from({ length: 18 }, (_, r) => this.m.engine.getReg(r)); }
+  private reg(r: number): number { return Number(this.m.engine.getReg(regId(r))); }
+  private regs(): bigint[] { return Array.from({ length: 18 }, (_, r) => this.m.engine.getReg(regId(r))); }
   /** The g in the current thread's TLS slot (0 before TLS is set up). */
   getg(): number { return tlsg(this.m); }
   goid(gp: number): number { return goid(this.m, gp); }

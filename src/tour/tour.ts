@@ -24,7 +24,7 @@
 
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
-import { REG_RIP } from "../engine/engine.ts";
+import { REG_RIP, regId } from "../engine/engine.ts";
 import { formatEvent, gobuf as readGobuf, goid as goidOf, GPR_NAMES, insnAt, isG0, subscribe, tlsg, type SchedEvent } from "../debug/view.ts";
 import { buildMachine, type Machine } from "../node/boot.ts";
 import { g_sched, gobuf_g } from "../runtime/offsets.ts";
@@ -51,7 +51,7 @@ export function runTour(file: string, out: (s: string) => void, opts: TourOption
 
 function tour(m: Machine, out: (s: string) => void, root: string, maxSteps: number): number {
   const { engine: e, kernel, image, bridge, mem } = m;
-  const reg = (r: number): number => Number(e.getReg(r));
+  const reg = (r: number): number => Number(e.getReg(regId(r)));
   const getg = (): number => tlsg(m);
   const goid = (gp: number): number => goidOf(m, gp);
   const mcall = image.addrOf("runtime.mcall")!;

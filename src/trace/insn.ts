@@ -34,7 +34,7 @@ import { relative, resolve, dirname, isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Image } from "../asm/link.ts";
 import { disassemble } from "../cpu/disasm.ts";
-import { REG_FS_BASE, REG_RIP, type Engine, type Stop } from "../engine/engine.ts";
+import { REG_FS_BASE, REG_RIP, type Engine, type Stop, regId } from "../engine/engine.ts";
 import { insnBytes, subscribe } from "../debug/view.ts";
 import type { Exit } from "../os/kernel.ts";
 import { buildMachine, type Machine, type RunOptions } from "../node/boot.ts";
@@ -206,9 +206,14 @@ export function traceMachine(m: Machine, opts: TraceOptions, write: (line: strin
     }
     return { kind: "count" };
   };
+  // Host calls made in place (runHosted) would run past `stepping`: the
+  // trace hides the engine's runHosted so that the kernel uses run.
   const hadOwnRun = Object.prototype.hasOwnProperty.call(e, "run");
   const ownRun = e.run;
+  const hadOwnHosted = Object.prototype.hasOwnProperty.call(e, "runHosted");
+  const ownHosted = e.runHosted;
   e.run = stepping;
+  (e as { runHosted?: Engine["runHosted"] }).runHosted = undefined;
   const start = e.icount;
   let exit: TraceResult["exit"];
   try {
@@ -216,13 +221,15 @@ export function traceMachine(m: Machine, opts: TraceOptions, write: (line: strin
   } finally {
     if (hadOwnRun) e.run = ownRun;
     else delete (e as { run?: unknown }).run;
+    if (hadOwnHosted) (e as { runHosted?: Engine["runHosted"] }).runHosted = ownHosted;
+    else delete (e as { runHosted?: unknown }).runHosted;
   }
   return { exit, insns: e.icount - start, lines, machine: m };
 }
 
 function gprs(e: Engine): bigint[] {
   const out = new Array<bigint>(NREGS);
-  for (let i = 0; i < NREGS; i++) out[i] = e.getReg(i);
+  for (let i = 0; i < NREGS; i++) out[i] = e.getReg(regId(i));
   return out;
 }
 
@@ -263,14 +270,14 @@ function mResolver(m: Machine): (tid: number, fs: bigint) => string {
 function formatLine(rip: number, mName: string, where: string, text: string, before: readonly bigint[], g: bigint | undefined, e: Engine): string {
   const deltas: string[] = [];
   for (let i = 0; i < NREGS; i++) {
-    const v = e.getReg(i);
+    const v = e.getReg(regId(i));
     if (v !== before[i]) deltas.push(`${GPR_NAMES[i]}=${hex(v)}`);
   }
   // A load that leaves a register's value as it was still wrote it (gogo's
   // MOVQ gobuf_bp(BX), BP when BP already held that value): show it.
   const dst = /^(?:MOV\w*|LEA\w*|POP\w*)\s.*,\s*([A-Z0-9]+)$/.exec(text)?.[1];
   const di = dst !== undefined ? GPR_NAMES.indexOf(dst as (typeof GPR_NAMES)[number]) : -1;
-  if (di >= 0 && e.getReg(di) === before[di]) deltas.push(`${dst}=${hex(e.getReg(di))}`);
+  if (di >= 0 && e.getReg(regId(di)) === before[di]) deltas.push(`${dst}=${hex(e.getReg(regId(di)))}`);
   const fs = e.getReg(REG_FS_BASE);
   const g2 = tlsG(e, fs);
   if (g2 !== undefined && g2 !== g) deltas.push(`g=${hex(g2)}`);

@@ -1,4 +1,4 @@
-// The encoder: one Prog (a Go mnemonic with Go operands) to x86-64 bytes,
+// The encoder: one Inst (a Go mnemonic with Go operands) to x86-64 bytes,
 // byte for byte what Go 1.19's assembler (cmd/internal/obj/x86, asm6.go)
 // writes for it.
 //
@@ -29,11 +29,22 @@
 // data, CALL through a register or memory carries a zero-size R_CALLIND
 // marker, and JMP/CALL to a symbol is always rel32 with R_CALL.
 //
+// Lossy encodings. Go accepts some operands that do not survive their field
+// and writes what fits: a byte form keeps a constant's low byte (MOVB $0x1ff,
+// AX is MOVB $-1, AL), a word form its low 16 bits, a 64-bit operation's
+// 32-bit immediate is sign-extended by the CPU (ANDQ $0xffffffff, AX ands
+// with -1), LEAL keeps the low 32 bits of its displacement, BYTE/WORD/LONG
+// keep the low bytes of their value, and a JMP to sym+off(SB) drops the
+// offset. We write Go's bytes and say so: each is an EncodeWarning beside the
+// bytes (the assembler prints it, or makes it an error under --strict).
+//
+// The input and error types are the contract of src/x86/inst.ts.
+//
 // Rejected: a hand-written opcode switch per mnemonic (it would drift from
 // the table the decoder reads), and porting Go's opcode-offset (z) bookkeeping,
 // which the table's one-row-per-encoding shape makes unnecessary.
 
-import { AsmError, type Addr, type MemAddr, type Prog } from "../asm/prog.ts";
+import { EncodeError, type EncodeWarning, type Inst, type MemOperand, type Operand } from "./inst.ts";
 import { regName, type Reg } from "./regs.ts";
 import { formClasses, formsOf, canonicalMnemonic, type Form, type GoClass, type Kind } from "./table.ts";
 
@@ -64,6 +75,8 @@ export interface Encoded {
   relocs: Reloc[];
   /** The table row used (absent for pseudo-ops and data). */
   form?: Form;
+  /** Operands Go's encoding does not keep whole (absent when none). */
+  warnings?: EncodeWarning[];
 }
 
 /** Pseudo-ops that produce no bytes in a function body. */
@@ -127,7 +140,7 @@ function regClass(r: Reg): OpClass {
 }
 
 /** Go's operand class of an address (oclass). */
-export function oclass(a: Addr): OpClass {
+export function oclass(a: Operand): OpClass {
   switch (a.type) {
     case "none": return "Ynone";
     case "branch": return "Ybr";
@@ -160,31 +173,40 @@ function isRegKind(k: Kind): boolean {
 const IMM_SIZE: Partial<Record<Kind, number>> = { i8: 1, u8: 1, i16: 2, i32: 4, s32: 4, i64: 8 };
 
 /** The operands Go matches against a row: from, from3, to, without the empty ones. */
-export function operandsOf(p: Prog): Addr[] {
-  const l: Addr[] = [];
+export function operandsOf(p: Inst): Operand[] {
+  const l: Operand[] = [];
   if (p.from.type !== "none") l.push(p.from);
   if (p.from3 && p.from3.type !== "none") l.push(p.from3);
   if (p.to.type !== "none") l.push(p.to);
   return l;
 }
 
+/** formClasses of each row, computed once (the encoder asks for every instruction). */
+const ROW_CLASSES = new WeakMap<Form, readonly GoClass[]>();
+function rowClasses(f: Form): readonly GoClass[] {
+  let c = ROW_CLASSES.get(f);
+  if (c === undefined) ROW_CLASSES.set(f, (c = formClasses(f)));
+  return c;
+}
+
 /** The first row of the mnemonic that accepts the operands, as Go picks it. */
-export function selectForm(p: Prog): Form | undefined {
+export function selectForm(p: Inst): Form | undefined {
   const forms = formsOf(p.as);
   if (!forms) return undefined;
   const ops = operandsOf(p);
   const cls = ops.map(oclass);
-  for (const f of forms) {
+  next: for (const f of forms) {
     if (f.args.length !== ops.length) continue;
-    const fc = formClasses(f);
-    if (fc.every((c, i) => covers(cls[i]!, c))) return f;
+    const fc = rowClasses(f);
+    for (let i = 0; i < fc.length; i++) if (!covers(cls[i]!, fc[i]!)) continue next;
+    return f;
   }
   return undefined;
 }
 
 // --- formatting, for messages ---------------------------------------------
 
-function fmtMem(m: MemAddr): string {
+function fmtMem(m: MemOperand): string {
   const off = m.offset;
   let s = "";
   if (m.name === "extern" || m.name === "static") {
@@ -202,7 +224,7 @@ function fmtMem(m: MemAddr): string {
 }
 
 /** An operand in Go syntax. */
-export function formatAddr(a: Addr): string {
+export function formatAddr(a: Operand): string {
   switch (a.type) {
     case "none": return "";
     case "reg": return regName(a.reg);
@@ -215,7 +237,7 @@ export function formatAddr(a: Addr): string {
   }
 }
 
-export function formatProg(p: Prog): string {
+export function formatProg(p: Inst): string {
   const ops = operandsOf(p).map(formatAddr);
   return (p.lock ? "LOCK; " : "") + p.as + (ops.length ? " " + ops.join(", ") : "");
 }
@@ -245,15 +267,20 @@ function fitsDisp8(v: number): boolean {
   return v >= -128 && v < 128;
 }
 
-/** Go's asmandsz: the ModRM byte (with `r` in its reg field), SIB and displacement. */
-function modrm(p: Prog, a: Addr, r: number): ModRM {
+/**
+ * Go's asmandsz: the ModRM byte (with `r` in its reg field), SIB and
+ * displacement. `lossy` hears of a displacement Go keeps only in part (LEAL's).
+ */
+function modrm(p: Inst, a: Operand, r: number, lossy?: (message: string) => void): ModRM {
   const rf = (r & 7) << 3;
   if (a.type === "reg") {
     return { bytes: [0xc0 | rf | (a.reg.num & 7)], rex: rexOf(a.reg, REX_B) };
   }
-  if (a.type !== "mem") throw new AsmError(p.pos, `${p.as}: operand ${formatAddr(a)} is not a register or memory`);
-  if (a.offset !== BigInt.asIntN(32, a.offset) && p.as !== "LEAL") {
-    throw new AsmError(p.pos, `offset too large in ${formatProg(p)}`);
+  if (a.type !== "mem") throw new EncodeError(p.pos, `${p.as}: operand ${formatAddr(a)} is not a register or memory`);
+  if (a.offset !== BigInt.asIntN(32, a.offset)) {
+    // Go lets LEAL through (a 32-bit address wraps anyway) and keeps the low 32 bits.
+    if (p.as !== "LEAL") throw new EncodeError(p.pos, `offset too large in ${formatProg(p)}`);
+    lossy?.(`offset ${hexValue(a.offset)} truncated to 32 bits`);
   }
   let v = Number(BigInt.asIntN(32, a.offset));
   const sib = (scale: number, index: number, base: number) =>
@@ -263,7 +290,7 @@ function modrm(p: Prog, a: Addr, r: number): ModRM {
   if (a.name === "auto" || a.name === "param") base = { cls: "gpr", num: 4 };
 
   if (a.index) {
-    if (global) throw new AsmError(p.pos, `${formatAddr(a)}: a global cannot be indexed on amd64`);
+    if (global) throw new EncodeError(p.pos, `${formatAddr(a)}: a global cannot be indexed on amd64`);
     const rex = rexOf(a.index, REX_X) | (base ? rexOf(base, REX_B) : 0);
     const s = (b: number) => sib(a.scale, a.index!.num, b);
     if (!base) return { bytes: [0x04 | rf, s(5), ...le(v, 4)], rex };
@@ -274,7 +301,7 @@ function modrm(p: Prog, a: Addr, r: number): ModRM {
   }
 
   if (global) {
-    if (!a.sym) throw new AsmError(p.pos, `bad address ${formatAddr(a)}: no symbol`);
+    if (!a.sym) throw new EncodeError(p.pos, `bad address ${formatAddr(a)}: no symbol`);
     // RIP-relative: mod 00, rm 101.
     return { bytes: [0x05 | rf, 0, 0, 0, 0], rex: 0, reloc: { at: 1, type: "R_PCREL", sym: a.sym, add: v } };
   }
@@ -292,7 +319,44 @@ function modrm(p: Prog, a: Addr, r: number): ModRM {
   return { bytes: [0x80 | rf | b, ...sibByte, ...le(v, 4)], rex };
 }
 
+/** A constant as the warnings print it: $0x1ff, $-0x80. */
+function hexValue(v: bigint): string {
+  return v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
+}
+
+/**
+ * The warning for constant `v` written into an `n`-byte field of an
+ * operation `opsize` bytes wide, or undefined when the CPU sees `v` itself.
+ * A field as wide as the operation keeps any value that fits it signed or
+ * unsigned; a narrower field (`signExtended`) is sign-extended to the
+ * operation's width, so it keeps only values that fit it signed.
+ */
+export function immLoss(v: bigint, n: number, opsize: number, signExtended: boolean): string | undefined {
+  const narrow = signExtended && opsize > n;
+  const b = FIELD[n]!;
+  if (v >= b.lo && v < (narrow ? b.hiSigned : b.hiUnsigned)) return undefined;
+  const bits = 8 * n;
+  if (narrow && v >= 0n && v < b.hiUnsigned) {
+    return `$${hexValue(v)} truncated to ${bits} bits: the CPU sign-extends it to $${hexValue(BigInt.asIntN(bits, v))}`;
+  }
+  return `$${hexValue(v)} truncated to ${bits} bits`;
+}
+
+/** The range of an n-byte field: [lo, hiSigned) as signed, [lo, hiUnsigned) either way. */
+const FIELD: Record<number, { lo: bigint; hiSigned: bigint; hiUnsigned: bigint }> = {};
+for (const n of [1, 2, 4, 8]) {
+  const bits = BigInt(8 * n);
+  FIELD[n] = { lo: -(1n << (bits - 1n)), hiSigned: 1n << (bits - 1n), hiUnsigned: 1n << bits };
+}
+
+/** The low n bytes of v, little-endian (up to 4 bytes without BigInt arithmetic). */
 function le(v: number | bigint, n: number): number[] {
+  if (n <= 4) {
+    const x = typeof v === "number" ? v : Number(BigInt.asUintN(32, v));
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push((x >>> (8 * i)) & 0xff);
+    return out;
+  }
   let x = BigInt.asUintN(n * 8, BigInt(v));
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -302,7 +366,22 @@ function le(v: number | bigint, n: number): number[] {
   return out;
 }
 
-function describeMismatch(p: Prog): string {
+/** A mnemonic's branch rows by displacement size, found once. */
+const BRANCH_ROWS = new Map<string, { rel8?: Form; rel32?: Form }>();
+function branchRow(canon: string, kind: "rel8" | "rel32"): Form | undefined {
+  let r = BRANCH_ROWS.get(canon);
+  if (r === undefined) {
+    r = {};
+    for (const g of formsOf(canon) ?? []) {
+      const k = g.args[0];
+      if ((k === "rel8" || k === "rel32") && r[k] === undefined) r[k] = g;
+    }
+    BRANCH_ROWS.set(canon, r);
+  }
+  return r[kind];
+}
+
+function describeMismatch(p: Inst): string {
   const ops = operandsOf(p);
   const forms = formsOf(p.as) ?? [];
   const cls = ops.map(oclass);
@@ -324,17 +403,20 @@ function describeMismatch(p: Prog): string {
 }
 
 /** Encodes one instruction at function offset `pc`. */
-export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
+export function encodeProg(p: Inst, pc: number, ctx: EncodeCtx = {}): Encoded {
   if (EMPTY.has(p.as)) return { bytes: new Uint8Array(0), relocs: [] };
   const dsize = DATA_SIZE[p.as];
   if (dsize !== undefined) {
     if (p.from.type !== "const" || p.to.type !== "none") {
-      throw new AsmError(p.pos, `${p.as} takes one constant operand: ${formatProg(p)}`);
+      throw new EncodeError(p.pos, `${p.as} takes one constant operand: ${formatProg(p)}`);
     }
-    return { bytes: Uint8Array.from(le(p.from.value, dsize)), relocs: [] };
+    const loss = immLoss(p.from.value, dsize, dsize, false);
+    const out: Encoded = { bytes: new Uint8Array(le(p.from.value, dsize)), relocs: [] };
+    if (loss) out.warnings = [{ pos: p.argPos?.[0] ?? p.pos, message: loss }];
+    return out;
   }
   const canon = canonicalMnemonic(p.as);
-  if (!canon) throw new AsmError(p.pos, `unknown instruction ${p.as}`);
+  if (!canon) throw new EncodeError(p.pos, `unknown instruction ${p.as}`);
   // Go's progedit: CALL/JMP of a global's memory operand is a branch to the
   // symbol (an index register, if any, is dropped, as Go drops it).
   if ((canon === "CALL" || canon === "JMP") && p.to.type === "mem" && p.to.sym !== undefined &&
@@ -342,10 +424,16 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
     p = { ...p, to: { type: "branch", sym: p.to.sym, offset: p.to.offset } };
   }
   const f = selectForm(p);
-  if (!f) throw new AsmError(p.pos, describeMismatch(p));
+  if (!f) throw new EncodeError(p.pos, describeMismatch(p));
 
   const ops = operandsOf(p);
   const relocs: Reloc[] = [];
+  const warnings: EncodeWarning[] = [];
+  const warn = (o: Operand | undefined, message: string): void => {
+    // Operands are in source order, as argPos is.
+    const i = o === undefined ? -1 : ops.indexOf(o);
+    warnings.push({ pos: (i >= 0 ? p.argPos?.[i] : undefined) ?? p.pos, message });
+  };
   const out: number[] = [];
   if (p.lock) out.push(0xf0);
   if (ops.some((o) => o.type === "mem" && o.tls && o.name === "none")) out.push(0x64); // FS
@@ -358,25 +446,26 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
   const imm: number[] = [];
 
   // Operands by role.
-  let rmOp: Addr | undefined, regOp: Reg | undefined, immOp: bigint | undefined, immKind: Kind | undefined;
-  let branchOp: Extract<Addr, { type: "branch" }> | undefined;
+  let rmOp: Operand | undefined, regOp: Reg | undefined, immOp: bigint | undefined, immKind: Kind | undefined;
+  let branchOp: Extract<Operand, { type: "branch" }> | undefined;
   const byteRow = f.size === 1;
-  f.args.forEach((k, i) => {
+  for (let i = 0; i < f.args.length; i++) {
+    const k = f.args[i]!;
     const o = ops[i]!;
     if (isRmKind(k)) {
       // rm8 rows are Go's Pb/Zmb_r forms, which rename a full register to its byte.
       rmOp = o.type === "reg" && k === "rm8" ? { type: "reg", reg: asByte(o.reg) } : o;
     } else if (isRegKind(k)) {
-      if (o.type !== "reg") throw new AsmError(p.pos, `invalid instruction: ${formatProg(p)}`);
+      if (o.type !== "reg") throw new EncodeError(p.pos, `invalid instruction: ${formatProg(p)}`);
       regOp = k === "r8" ? asByte(o.reg) : o.reg;
     } else if (IMM_SIZE[k] !== undefined) {
-      if (o.type !== "const") throw new AsmError(p.pos, `invalid instruction: ${formatProg(p)}`);
+      if (o.type !== "const") throw new EncodeError(p.pos, `invalid instruction: ${formatProg(p)}`);
       immOp = o.value;
       immKind = k;
     } else if (k === "rel8" || k === "rel32") {
       if (o.type === "branch") branchOp = o;
     }
-  });
+  }
   if (f.regrm && regOp) rmOp = { type: "reg", reg: regOp };
 
   // Go's Ziq_rp: MOVQ $imm64, reg, shortened when the value allows.
@@ -406,22 +495,25 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
   if (branchOp) {
     if (branchOp.sym !== undefined && branchOp.label === undefined && branchOp.target === undefined) {
       if (canon !== "JMP" && canon !== "CALL") {
-        throw new AsmError(p.pos, `${p.as} to a symbol: only JMP and CALL can leave the function`);
+        throw new EncodeError(p.pos, `${p.as} to a symbol: only JMP and CALL can leave the function`);
       }
       // JMP/CALL sym(SB): always rel32, R_CALL (it may reach a trampoline).
-      const long = canon === "CALL" ? f : formsOf(canon)!.find((g) => g.args[0] === "rel32")!;
+      const long = canon === "CALL" ? f : branchRow(canon, "rel32")!;
       body.length = 0;
       body.push(...long.code);
       // Go keeps the offset of CALL sym+off(SB) but drops JMP's (Zjmp sets no addend).
       const add = canon === "CALL" ? Number(branchOp.offset) : 0;
+      if (canon === "JMP" && branchOp.offset !== 0n) {
+        warn(branchOp, `offset ${branchOp.offset > 0n ? "+" : ""}${branchOp.offset} dropped: Go's JMP to a symbol goes to ${branchOp.sym}, not into it`);
+      }
       relocs.push({ offset: pc + out.length + body.length, size: 4, type: "R_CALL", sym: branchOp.sym, add });
       body.push(0, 0, 0, 0);
       return finish(long);
     }
-    if (canon === "CALL") throw new AsmError(p.pos, `CALL to a label is not supported: ${formatProg(p)} (call a symbol)`);
+    if (canon === "CALL") throw new EncodeError(p.pos, `CALL to a label is not supported: ${formatProg(p)} (call a symbol)`);
     const b = ctx.branch;
-    if (!b) throw new AsmError(p.pos, `branch ${formatProg(p)} must be laid out by assembleFunction`);
-    const g = formsOf(canon)!.find((x) => x.args[0] === (b.short ? "rel8" : "rel32"))!;
+    if (!b) throw new EncodeError(p.pos, `branch ${formatProg(p)} must be laid out by assembleFunction`);
+    const g = branchRow(canon, b.short ? "rel8" : "rel32")!;
     body.length = 0;
     body.push(...g.code, ...le(b.disp, b.short ? 1 : 4));
     return finish(g);
@@ -430,13 +522,13 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
   // Register in the opcode (50+r, B8+r, 90+r).
   if (f.plusr) {
     const r = regOp ?? (rmOp?.type === "reg" ? rmOp.reg : undefined);
-    if (!r) throw new AsmError(p.pos, `invalid instruction: ${formatProg(p)}`);
+    if (!r) throw new EncodeError(p.pos, `invalid instruction: ${formatProg(p)}`);
     body[body.length - 1]! += r.num & 7;
     rex |= rexOf(r, REX_B);
   } else if (rmOp) {
     const field = f.ext ?? regOp?.num ?? 0;
     if (f.ext === undefined && regOp) rex |= rexOf(regOp, REX_R);
-    const m = modrm(p, rmOp, field);
+    const m = modrm(p, rmOp, field, (message) => warn(rmOp, message));
     relocAt = body.length;
     body.push(...m.bytes);
     rex |= m.rex;
@@ -445,6 +537,10 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
 
   if (immKind !== undefined) {
     const n = byteRow && (immKind === "i8" || immKind === "u8") ? 1 : IMM_SIZE[immKind]!;
+    // i8, i32 and s32 fields are sign-extended to the operation's width; u8
+    // (a shift count, an interrupt number) and i16 are the value itself.
+    const loss = immLoss(immOp!, n, f.size, immKind === "i8" || immKind === "i32" || immKind === "s32");
+    if (loss) warn(ops.find((o) => o.type === "const" && o.value === immOp), loss);
     imm.push(...le(immOp!, n));
   }
 
@@ -456,13 +552,19 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
   return finish();
 
   function finish(form: Form = f!): Encoded {
-    const high = ops.some((o) => o.type === "reg" && o.reg.cls === "high");
-    if (high && rex !== 0) {
-      throw new AsmError(p.pos, `${formatProg(p)}: AH, BH, CH and DH cannot be used in an instruction that needs a REX prefix`);
+    if (rex !== 0) {
+      for (const o of ops) {
+        if (o.type === "reg" && o.reg.cls === "high") {
+          throw new EncodeError(p.pos, `${formatProg(p)}: AH, BH, CH and DH cannot be used in an instruction that needs a REX prefix`);
+        }
+      }
+      out.splice(rexAt, 0, REX | rex);
     }
-    if (rex !== 0) out.splice(rexAt, 0, REX | rex);
     const head = out.length;
-    const bytes = Uint8Array.from([...out, ...body, ...imm]);
+    const bytes = new Uint8Array(head + body.length + imm.length);
+    bytes.set(out, 0);
+    bytes.set(body, head);
+    bytes.set(imm, head + body.length);
     for (const r of relocs) {
       if (r.type === "R_CALLIND" && rex !== 0) r.offset += 1; // Go counts the REX it inserts (asmins)
     }
@@ -473,6 +575,8 @@ export function encodeProg(p: Prog, pc: number, ctx: EncodeCtx = {}): Encoded {
       const add = reloc.type === "R_PCREL" ? reloc.add - (bytes.length - (at + 4)) : reloc.add;
       relocs.push({ offset: pc + at, size: 4, type: reloc.type, sym: reloc.sym, add });
     }
-    return { bytes, relocs, form };
+    const enc: Encoded = { bytes, relocs, form };
+    if (warnings.length) enc.warnings = warnings;
+    return enc;
   }
 }

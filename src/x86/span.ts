@@ -1,26 +1,7 @@
-// NOTE TO ASM (from the encoder): what assembleFunction expects.
-//   - `progs` is one TEXT symbol's final list, after obj6: prologue inserted,
-//     FP/pseudo-SP operands rewritten (name "auto"/"param" with base SP or
-//     no base is accepted too and addressed off hardware SP, as Go does),
-//     MOVQ $x(SP) already turned into LEAQ, `MOVQ TLS, R` already NOPped and
-//     `off(R)(TLS*1)` turned into `off(TLS)` (mem with tls: true, no base).
-//     A leading TEXT prog is allowed and emits nothing; so do NOP, PCDATA and
-//     FUNCDATA. ADJSP $n is accepted and becomes SUBQ/ADDQ $n, SP as span6 does.
-//   - A branch to a label of the function is `{type: "branch", label}`; the
-//     target is `to.target` (index into `progs`) when set, otherwise the prog
-//     whose `labels` contains the label. A target index equal to
-//     progs.length means "the end of the function". A branch with `sym` (and
-//     no label/target) leaves the function: JMP/CALL only, rel32 + R_CALL.
-//   - Go collapses chains of jumps (a branch to a JMP goes straight to that
-//     JMP's final target; a branch into a JMP loop targets itself) in
-//     linkpatch, BEFORE obj6's preprocess. That is not done here: call
-//     collapseJumpChains(progs) on the parsed list before obj6, so that
-//     branches obj6 inserts are left alone as in Go.
-//   - A LOCK prefix is `lock: true` on the locked instruction (Go assembles
-//     LOCK as its own one-byte instruction; the bytes are the same).
-//   - Errors are thrown as AsmError with the prog's pos.
-//
-// Laying out a function: Go's span6, iterated. Every branch to a label
+// Laying out a function: Go's span6, iterated. The input is one TEXT
+// symbol's instructions as src/x86/inst.ts describes them (every branch to
+// an instruction of the function carries its target index; a branch
+// without one is an EncodeError, never guessed). Every branch to a label
 // starts short. In each pass a backward branch knows its target's pc and
 // takes rel8 when the displacement reaches (>= -128), else rel32; a forward
 // branch is emitted with the size it had last pass and patched when its
@@ -31,28 +12,43 @@
 // even if later passes would let it reach), and that is the point: we want
 // Go's bytes.
 //
+// Cost: a pass walks the whole function, and a chain of overlapping
+// branches, each pushed out of reach by the next one's growth, needs a pass
+// per branch. Only branches are encoded again in each pass (the bytes of the
+// rest do not depend on where they land: they are encoded once, and their
+// relocations moved). Go gives up after 1,000 passes ("span must be
+// looping"), and so do we; a caller with untrusted input also bounds passes
+// times instructions (maxWork).
+//
 // Rejected: a one-shot "relax to minimum" layout (a different fixed point
 // than Go's in rare cases) and NOP-padding of jumps (Go disables it for
 // hand-written assembly, and loop alignment is off: maxLoopPad is 0).
 
-import { AsmError, type Prog } from "../asm/prog.ts";
-import { encodeProg, type Reloc } from "./encode.ts";
+import { encodeProg, type Encoded, type Reloc } from "./encode.ts";
+import { EncodeError, type EncodeWarning, type Inst } from "./inst.ts";
 
 export interface AssembleOptions {
   /** The symbol name, for messages. */
   name?: string;
+  /**
+   * Passes times instructions before the layout gives up (default: no bound
+   * but Go's 1,000 passes). A caller with untrusted input bounds its time.
+   */
+  maxWork?: number;
 }
 
 export interface Assembled {
   bytes: Uint8Array;
   relocs: Reloc[];
-  /** pc of each prog (a prog that emits nothing has the pc of what follows). */
+  /** pc of each instruction (one that emits nothing has the pc of what follows). */
   pcs: number[];
+  /** Lossy encodings Go accepts (see encode.ts), each once. */
+  warnings: EncodeWarning[];
 }
 
 /** span6's ADJSP rewrite: ADDQ/SUBQ $x, SP with x positive (but -0x80 is shorter than 0x80). */
-function rewriteAdjsp(p: Prog): Prog {
-  if (p.from.type !== "const") throw new AsmError(p.pos, "ADJSP needs a constant");
+function rewriteAdjsp(p: Inst): Inst {
+  if (p.from.type !== "const") throw new EncodeError(p.pos, "ADJSP needs a constant");
   const v = p.from.value;
   const sp = { type: "reg" as const, reg: { cls: "gpr" as const, num: 4 } };
   if (v === 0n) return { ...p, as: "NOP", from: { type: "none" }, to: { type: "none" } };
@@ -60,60 +56,35 @@ function rewriteAdjsp(p: Prog): Prog {
   return { ...p, as: "SUBQ", from: p.from, to: sp };
 }
 
-/** Index of each branch's target prog (labels resolved), undefined for the rest. */
-function branchTargets(list: Prog[]): (number | undefined)[] {
-  const labelAt = new Map<string, number>();
-  list.forEach((p, i) => p.labels?.forEach((l) => labelAt.set(l, i)));
+/** Index of each branch's target instruction; undefined for the rest (and branches to symbols). */
+function branchTargets(list: readonly Inst[]): (number | undefined)[] {
   return list.map((p) => {
     const t = p.to;
-    if (t.type !== "branch") return undefined;
-    if (t.target !== undefined) return t.target;
-    if (t.label !== undefined) {
-      const i = labelAt.get(t.label);
-      if (i === undefined) throw new AsmError(p.pos, `undefined label: ${t.label}`);
-      return i;
-    }
-    return undefined; // to a symbol
+    if (t.type !== "branch" || t.sym !== undefined && t.target === undefined) return undefined;
+    if (t.target === undefined) throw new EncodeError(p.pos, `branch ${t.label ?? ""} has no target: resolve labels before layout`);
+    return t.target;
   });
 }
 
-/**
- * Go's linkpatch jump-chain collapse (brloop): every branch to a JMP is
- * redirected to where the chain of JMPs ends; a branch into a loop of JMPs
- * gets no target, which span6 turns into a branch to itself. Returns new
- * progs with `to.target` set for every branch to a label.
- */
-export function collapseJumpChains(progs: Prog[]): Prog[] {
-  const target = branchTargets(progs);
-  const final = (start: number): number | undefined => {
-    let q = start;
-    for (let c = 0; c < 5000; c++) {
-      const t = target[q];
-      if (progs[q]!.as !== "JMP" || t === undefined || t >= progs.length) return q;
-      q = t;
-    }
-    return undefined; // a loop of JMPs
-  };
-  return progs.map((p, i) => {
-    const t = target[i];
-    if (t === undefined || p.to.type !== "branch") return p;
-    const f = t < progs.length ? final(t) : t;
-    return { ...p, to: { ...p.to, target: f ?? i } };
-  });
-}
-
-export function assembleFunction(progs: Prog[], _opts: AssembleOptions = {}): Assembled {
+export function assembleFunction(progs: readonly Inst[], opts: AssembleOptions = {}): Assembled {
   const list = progs.map((p) => (p.as === "ADJSP" ? rewriteAdjsp(p) : p));
   const n = list.length;
 
   const target = branchTargets(list);
   const backward = target.map((t, i) => t !== undefined && t <= i);
   const short = list.map(() => true);
+  const fixed: (Encoded | undefined)[] = new Array<Encoded | undefined>(n);
 
   for (let pass = 0; ; pass++) {
-    if (pass > 1000) throw new AsmError(list[0]?.pos ?? { file: "?", line: 0, col: 0 }, "branch layout does not converge");
+    const at = list[0]?.pos ?? { file: "?", line: 0, col: 0 };
+    // Go's bound, and Go's words.
+    if (pass >= 1000) throw new EncodeError(at, "span must be looping: the branch layout did not settle in 1000 passes");
+    if (opts.maxWork !== undefined && pass * n > opts.maxWork) {
+      throw new EncodeError(at, `branch layout did not settle in ${pass} passes over ${n} instructions (a bound of ${opts.maxWork} encodings)`);
+    }
     let again = false;
     const relocs: Reloc[] = [];
+    const warnings: EncodeWarning[] = [];
     const pcs: number[] = new Array<number>(n);
     const size: number[] = new Array<number>(n);
     const waiting = new Map<number, number[]>(); // target index -> forward branches
@@ -149,9 +120,9 @@ export function assembleFunction(progs: Prog[], _opts: AssembleOptions = {}): As
       land(i);
       pcs[i] = c;
       const t = target[i];
-      let enc;
+      let enc: Encoded;
       if (t !== undefined) {
-        if (t < 0 || t > n) throw new AsmError(p.pos, `branch target ${t} out of range`);
+        if (t < 0 || t > n) throw new EncodeError(p.pos, `branch target ${t} out of range`);
         if (backward[i]) {
           const v = pcs[t]! - (c + 2);
           if (v >= -128) {
@@ -168,15 +139,19 @@ export function assembleFunction(progs: Prog[], _opts: AssembleOptions = {}): As
           enc = encodeProg(p, c, { branch: { short: short[i]!, disp: 0 } });
         }
       } else {
-        enc = encodeProg(p, c);
+        // Only a branch's bytes depend on the layout: the rest are encoded
+        // once, at offset 0, and their relocations moved to where they land.
+        enc = fixed[i] ??= encodeProg(p, 0);
       }
+      if (t === undefined) for (const r of enc.relocs) relocs.push(c === 0 ? r : { ...r, offset: r.offset + c });
+      else for (const r of enc.relocs) relocs.push(r);
       size[i] = enc.bytes.length;
       put(enc.bytes);
-      relocs.push(...enc.relocs);
+      if (enc.warnings) for (const w of enc.warnings) warnings.push(w);
     }
     land(n);
     if (!again) {
-      return { bytes: buf.slice(0, c), relocs, pcs };
+      return { bytes: buf.slice(0, c), relocs, pcs, warnings };
     }
   }
 }

@@ -90,7 +90,13 @@ export type Op =
   | "setcc" | "cmovcc" | "jcc" | "jmp" | "call" | "ret"
   | "nop" | "ud2" | "int3" | "int" | "syscall" | "pause"
   | "mfence" | "lfence" | "sfence" | "cpuid" | "rdtsc" | "rdtscp" | "cld" | "std"
-  | "movups" | "movdqu" | "movq_x" | "movd_x" | "xorps" | "pxor";
+  | "movups" | "movdqu" | "movq_x" | "movd_x" | "xorps" | "pxor"
+  // Instructions a user-mode Linux process cannot use: #GP (SIGSEGV).
+  | "priv" | "io"
+  // Descriptor-table and machine-status stores, emulated as Linux's UMIP fixup does.
+  | "sgdt" | "sidt" | "smsw" | "sldt" | "str"
+  // x87 control: accepted as no-ops (the emulated CPU has no x87 unit).
+  | "fninit" | "fwait";
 
 export interface Form {
   /** Go mnemonic, as the assembler reads it and the disassembler prints it. */
@@ -120,6 +126,14 @@ export interface Form {
   encodeOnly?: boolean;
   /** The one register operand goes into both ModRM.reg and ModRM.rm. */
   regrm?: boolean;
+  /**
+   * Decoder-only row: bytes gmpemu must recognise (to fault as Linux does)
+   * but Go has no spelling for here (MOV to and from control registers).
+   * The encoder never picks it; the disassembler prints its bytes.
+   * `modrm` says it has a ModRM byte although it has no operands.
+   */
+  decodeOnly?: boolean;
+  modrm?: boolean;
 }
 
 /** The Go class of each operand of a row. */
@@ -356,6 +370,50 @@ add({ as: "RDTSCP", args: [], op: "rdtscp", size: 0, code: [0x0f, 0x01, 0xf9] })
 add({ as: "CLD", args: [], op: "cld", size: 0, code: [0xfc] });
 add({ as: "STD", args: [], op: "std", size: 0, code: [0xfd] });
 
+// --- what user mode may not do, as Linux shows it (src/cpu/system.ts) -----------
+// Privileged instructions: #GP at CPL 3, which Linux turns into SIGSEGV.
+for (const [as, code] of [
+  ["CLI", [0xfa]], ["STI", [0xfb]], ["HLT", [0xf4]],
+  ["CLTS", [0x0f, 0x06]], ["SYSRET", [0x0f, 0x07]], ["INVD", [0x0f, 0x08]], ["WBINVD", [0x0f, 0x09]],
+  ["WRMSR", [0x0f, 0x30]], ["RDMSR", [0x0f, 0x32]], ["RDPMC", [0x0f, 0x33]], ["SWAPGS", [0x0f, 0x01, 0xf8]],
+] as [string, number[]][]) {
+  add({ as, args: [], op: "priv", size: 0, code });
+}
+// IRET needs descriptor tables gmpemu does not model: #GP as well.
+add({ as: "IRETL", args: [], op: "priv", size: 4, code: [0xcf] });
+add({ as: "IRETQ", args: [], op: "priv", size: 8, w: true, code: [0xcf] });
+add({ as: "LGDT", args: ["m"], op: "priv", size: 0, code: [0x0f, 0x01], ext: 2 });
+add({ as: "LIDT", args: ["m"], op: "priv", size: 0, code: [0x0f, 0x01], ext: 3 });
+add({ as: "LMSW", args: ["rm16"], op: "priv", size: 0, code: [0x0f, 0x01], ext: 6, yclass: ["Yml"] });
+add({ as: "LLDT", args: ["rm16"], op: "priv", size: 0, code: [0x0f, 0x00], ext: 2, yclass: ["Yml"] });
+add({ as: "LTR", args: ["rm16"], op: "priv", size: 0, code: [0x0f, 0x00], ext: 3, yclass: ["Yml"] });
+// MOV to and from CR0-CR15 and DR0-DR15 (0F 20-23; the ModRM mod field is ignored).
+for (const c of [0x20, 0x21, 0x22, 0x23]) {
+  add({ as: "MOVQ", args: [], op: "priv", size: 0, code: [0x0f, c], decodeOnly: true, modrm: true });
+}
+// Port I/O (Go's yin: an immediate port, or DX) and string I/O: #GP without IOPL or ioperm.
+for (const [w, suf, pfx] of [[1, "B", undefined], [2, "W", 0x66], [4, "L", undefined]] as [number, string, number | undefined][]) {
+  const o = w === 1 ? 0 : 1;
+  const p: Pick<Form, "pfx"> = pfx === undefined ? {} : { pfx };
+  add({ as: "IN" + suf, args: ["u8"], op: "io", size: w, ...p, code: [0xe4 + o], yclass: ["Yi32"] });
+  add({ as: "IN" + suf, args: [], op: "io", size: w, ...p, code: [0xec + o] });
+  add({ as: "OUT" + suf, args: ["u8"], op: "io", size: w, ...p, code: [0xe6 + o], yclass: ["Yi32"] });
+  add({ as: "OUT" + suf, args: [], op: "io", size: w, ...p, code: [0xee + o] });
+  add({ as: "INS" + suf, args: [], op: "io", size: w, ...p, code: [0x6c + o] });
+  add({ as: "OUTS" + suf, args: [], op: "io", size: w, ...p, code: [0x6e + o] });
+}
+// The UMIP group: #GP on a UMIP CPU, then emulated by Linux with fixed values.
+add({ as: "SGDT", args: ["m"], op: "sgdt", size: 0, code: [0x0f, 0x01], ext: 0 });
+add({ as: "SIDT", args: ["m"], op: "sidt", size: 0, code: [0x0f, 0x01], ext: 1 });
+for (const w of WIDE) {
+  add({ as: "SMSW" + w.s, args: [rm(w)], op: "smsw", ...sz(w), code: [0x0f, 0x01], ext: 4, yclass: ["Yml"] });
+  add({ as: "SLDT" + w.s, args: [rm(w)], op: "sldt", ...sz(w), code: [0x0f, 0x00], ext: 0, yclass: ["Yml"] });
+  add({ as: "STR" + w.s, args: [rm(w)], op: "str", ...sz(w), code: [0x0f, 0x00], ext: 1, yclass: ["Yml"] });
+}
+// x87: FNINIT (Go's FINIT) and WAIT run, as no-ops; every other x87 opcode is #UD.
+add({ as: "FINIT", args: [], op: "fninit", size: 0, code: [0xdb, 0xe3] });
+add({ as: "WAIT", args: [], op: "fwait", size: 0, code: [0x9b] });
+
 // --- SSE moves and zeroing ------------------------------------------------------
 add({ as: "MOVUPS", args: ["xm", "x"], op: "movups", size: 16, code: [0x0f, 0x10] });
 add({ as: "MOVUPS", args: ["x", "xm"], op: "movups", size: 16, code: [0x0f, 0x11] });
@@ -371,6 +429,7 @@ export const FORMS: readonly Form[] = rows;
 
 const byMnemonic = new Map<string, Form[]>();
 for (const f of rows) {
+  if (f.decodeOnly) continue;
   let l = byMnemonic.get(f.as);
   if (!l) byMnemonic.set(f.as, (l = []));
   l.push(f);

@@ -177,7 +177,7 @@ export function generateCorpus(): Corpus {
   let cur = "";
   let body: string[] = [];
   for (const f of FORMS) {
-    if (SKIP.has(f.as)) continue;
+    if (SKIP.has(f.as) || f.decodeOnly) continue;
     const fam = f.as.replace(/(B|W|L|Q)?$/, "");
     if (fam !== cur && body.length > 200) { group(body); body = []; }
     cur = fam;

@@ -7,9 +7,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findGo, oracleAvailable } from "../helpers/oracles.ts";
 import { parseString } from "../../src/asm/parse.ts";
-import { AsmError, type Addr, type Prog } from "../../src/asm/prog.ts";
+import type { Addr, Prog } from "../../src/asm/prog.ts";
+import { EncodeError } from "../../src/x86/inst.ts";
 import { encodeProg, formatProg } from "../../src/x86/encode.ts";
-import { assembleFunction, collapseJumpChains } from "../../src/x86/span.ts";
+import { assembleFunction } from "../../src/x86/span.ts";
+import { collapseJumpChains } from "../../src/asm/linkpatch.ts";
 import { lookupReg } from "../../src/x86/regs.ts";
 import { goAssemble, hex, packLine } from "./encode-corpus.ts";
 
@@ -228,8 +230,8 @@ describe("encodeProg on hand-built Progs", () => {
     const p: Prog = { as: "ADDQ", pos: { file: "f.s", line: 7, col: 2 }, from: { type: "const", value: 1n << 40n }, to: R("AX") };
     let err: unknown;
     try { encodeProg(p, 0); } catch (e) { err = e; }
-    expect(err).toBeInstanceOf(AsmError);
-    expect((err as AsmError).format()).toBe("f.s:7:2: constant $1099511627776 out of range for ADDQ: ADDQ $1099511627776, AX");
+    expect(err).toBeInstanceOf(EncodeError);
+    expect((err as EncodeError).format()).toBe("f.s:7:2: constant $1099511627776 out of range for ADDQ: ADDQ $1099511627776, AX");
   });
 
   it("formats Progs back to Go syntax", () => {

@@ -100,7 +100,7 @@ describe("relocations, as the CPU sees them", () => {
 
   it("R_ADDR of 4 and 8 bytes, and R_CALLIND left alone (hand-made object)", () => {
     const o: ObjFile = {
-      file: "h.s", files: ["h.s"],
+      file: "h.s", files: ["h.s"], inputs: [{ path: "h.s", id: "h.s" }],
       syms: [
         { name: "main.t", kind: "text", flags: 0, size: 2, bytes: new Uint8Array([0xff, 0xd0]), lines: [{ pc: 0, end: 2, file: "h.s", line: 1 }], pos: { file: "h.s", line: 1, col: 1 },
           relocs: [{ offset: 0, size: 0, type: "R_CALLIND", sym: "", add: 0 }] },

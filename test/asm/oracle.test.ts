@@ -15,7 +15,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findGo, oracleAvailable } from "../helpers/oracles.ts";
 import { assembleFile } from "../../src/asm/assemble.ts";
-import { BUILTIN_INCLUDE_DIR } from "../../src/asm/preprocess.ts";
+import { BUILTIN_INCLUDE_DIR, nodeSource } from "../../src/node/nodefs.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const GOLDEN = join(ROOT, "test/golden/asm");
@@ -89,7 +89,7 @@ function goAssemble(path: string, pkg: string): GoSym[] {
 }
 
 function ours(path: string, pkg: string): GoSym[] {
-  const r = assembleFile(join(ROOT, path), { pkg });
+  const r = assembleFile(join(ROOT, path), { pkg, source: nodeSource });
   if (r.errors.length) throw new Error(r.errors.map((e) => e.format()).join("\n"));
   return r.obj.syms.map((s) => ({
     name: s.name,

@@ -7,7 +7,10 @@ import { describe, expect, it } from "vitest";
 import { InterpEngine } from "../../src/engine/interp.ts";
 import { unicornAvailable, UnicornEngine } from "../../src/engine/unicorn.ts";
 import { oracleAvailable } from "../helpers/oracles.ts";
-import { PROT_ALL, REG_RFLAGS, REG_RIP, type Engine } from "../../src/engine/engine.ts";
+import { PROT_ALL, REG_IDS, REG_RFLAGS, REG_RIP, type Engine } from "../../src/engine/engine.ts";
+import { RAX, RCX, RDX } from "../../src/x86/regs.ts";
+
+const GPRS = REG_IDS.slice(0, 16);
 import { decode, bufSource } from "../../src/cpu/decode.ts";
 import { undefinedFlags } from "../../src/cpu/flags.ts";
 import { formatInsn } from "../../src/cpu/disasm.ts";
@@ -52,8 +55,8 @@ const ITER = 60;
 
 function load(e: Engine, code: Uint8Array, ax: bigint, cx: bigint, dx: bigint, flags: number): void {
   e.write(CODE, code);
-  for (let r = 0; r < 16; r++) e.setReg(r, BigInt(r) * 0x0101010101010101n);
-  e.setReg(0, ax); e.setReg(1, cx); e.setReg(2, dx);
+  for (const r of GPRS) e.setReg(r, BigInt(r) * 0x0101010101010101n);
+  e.setReg(RAX, ax); e.setReg(RCX, cx); e.setReg(RDX, dx);
   e.setReg(REG_RFLAGS, BigInt(0x202 | flags));
   e.setReg(REG_RIP, BigInt(CODE));
 }
@@ -77,7 +80,7 @@ describe("interpreter vs unicorn on random operands", () => {
       const where = `${text} with AX=0x${ax.toString(16)} CX=0x${cx.toString(16)} DX=0x${dx.toString(16)} flags=[${flagNames(flags)}]`;
       expect(sa.kind, where).toBe(sb.kind);
       if (sa.kind === "fault") continue; // #DE on both
-      for (let r = 0; r < 16; r++) expect(a.getReg(r).toString(16), `${where}: reg ${r}`).toBe(b.getReg(r).toString(16));
+      for (const r of GPRS) expect(a.getReg(r).toString(16), `${where}: reg ${r}`).toBe(b.getReg(r).toString(16));
       const size = ins.size;
       const count = ins.sk === 4 /* K_IMM */ ? ins.immLo : Number(cx & 0xffn);
       const masked = count & (size === 8 ? 63 : 31);
@@ -101,7 +104,7 @@ describe("conditions after CMP: interpreter vs unicorn", () => {
       load(a, code, ax, cx, 0n, 0);
       load(b, code, ax, cx, 0n, 0);
       expect(a.run(3).kind).toBe(b.run(3).kind);
-      expect(a.getReg(2)).toBe(b.getReg(2));
+      expect(a.getReg(RDX)).toBe(b.getReg(RDX));
       expect(a.getReg(REG_RIP)).toBe(b.getReg(REG_RIP));
     }
   });

@@ -8,8 +8,8 @@
 
 import { expect } from "vitest";
 import type { Engine, Stop } from "../../src/engine/engine.ts";
-import { PROT_ALL, PROT_READ, PROT_WRITE, REG_FS_BASE, REG_RFLAGS, REG_RIP } from "../../src/engine/engine.ts";
-import { GPR_NAMES, DF } from "../../src/x86/regs.ts";
+import { PROT_ALL, PROT_READ, PROT_WRITE, REG_FS_BASE, REG_RFLAGS, REG_RIP, REG_IDS, REG_NAMES, NREGS, type RegId } from "../../src/engine/engine.ts";
+import { DF, RSP } from "../../src/x86/regs.ts";
 
 export * from "./layout.ts";
 import { CODE, FS, STACK, RO, DATA, STACK_TOP, ARITH, hexBytes, flagsOf, flagNames, initial, type Row, type Val } from "./layout.ts";
@@ -21,8 +21,8 @@ export function setup(e: Engine, row: Row): void {
   e.map(FS - 0x1000, 0x2000, PROT_READ | PROT_WRITE);
   e.map(RO, 0x1000, PROT_READ);
   e.write(CODE, hexBytes(row.b));
-  for (let r = 0; r < 16; r++) e.setReg(r, initial(r));
-  e.setReg(4, BigInt(STACK));
+  for (const r of REG_IDS.slice(0, 16)) e.setReg(r, initial(r));
+  e.setReg(RSP, BigInt(STACK));
   e.setReg(REG_FS_BASE, BigInt(FS));
   e.setReg(REG_RIP, BigInt(CODE));
   e.setReg(REG_RFLAGS, 0x202n);
@@ -50,11 +50,10 @@ export function xmmValue(b: Uint8Array): bigint {
   return dv.getBigUint64(0, true) | (dv.getBigUint64(8, true) << 64n);
 }
 
-export function regId(name: string): number {
-  if (name === "RIP") return REG_RIP;
-  const i = (GPR_NAMES as readonly string[]).indexOf(name);
-  if (i < 0) throw new Error(`unknown register ${name}`);
-  return i;
+export function regId(name: string): RegId {
+  const i = REG_NAMES.indexOf(name);
+  if (i < 0 || i >= NREGS) throw new Error(`unknown register ${name}`);
+  return REG_IDS[i]!;
 }
 
 /** Runs a row and checks its output; returns the stop. */

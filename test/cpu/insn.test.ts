@@ -10,7 +10,8 @@ import { disassemble } from "../../src/cpu/disasm.ts";
 import { unicornAvailable, UnicornEngine } from "../../src/engine/unicorn.ts";
 import { oracleAvailable } from "../helpers/oracles.ts";
 import type { Engine } from "../../src/engine/engine.ts";
-import { REG_RIP } from "../../src/engine/engine.ts";
+import { REG_RFLAGS, REG_RIP } from "../../src/engine/engine.ts";
+import { RAX, RCX, RDX, RSP } from "../../src/x86/regs.ts";
 import { ROWS, condRef, FLAG_SETS } from "./rows.ts";
 import { CODE, check, flagNames, hexBytes, type Row } from "./harness.ts";
 
@@ -98,14 +99,14 @@ describe("run loop", () => {
     e.map(CODE, 0x1000, 7);
     // ADDQ $1, AX ×3; JMP back to the start.
     e.write(CODE, hexBytes("48 83 c0 01 48 83 c0 01 48 83 c0 01 eb f2"));
-    e.setReg(0, 0n);
+    e.setReg(RAX, 0n);
     e.setReg(REG_RIP, BigInt(CODE));
     expect(e.run(10).kind).toBe("count");
     expect(e.icount).toBe(10);
-    expect(e.getReg(0)).toBe(8n); // 2 full loops of 3 ADDs + JMP, then 2 ADDs
+    expect(e.getReg(RAX)).toBe(8n); // 2 full loops of 3 ADDs + JMP, then 2 ADDs
     expect(e.getReg(REG_RIP)).toBe(BigInt(CODE + 8));
     expect(e.step().kind).toBe("count");
-    expect(e.getReg(0)).toBe(9n);
+    expect(e.getReg(RAX)).toBe(9n);
   });
 
   it("stops before a host-call range without executing it", () => {
@@ -114,13 +115,13 @@ describe("run loop", () => {
     e.write(CODE, hexBytes("48 83 c0 01 e8 f7 0f 00 00")); // ADDQ $1, AX; CALL CODE+0x1000
     e.write(CODE + 0x1000, hexBytes("0f 0b"));
     e.setHostRange(CODE + 0x1000, CODE + 0x2000);
-    e.setReg(0, 0n);
-    e.setReg(4, BigInt(CODE + 0x1800));
+    e.setReg(RAX, 0n);
+    e.setReg(RSP, BigInt(CODE + 0x1800));
     e.setReg(REG_RIP, BigInt(CODE));
     const s = e.run(100);
     expect(s).toEqual({ kind: "hostcall", addr: CODE + 0x1000 });
     expect(e.icount).toBe(2);
-    expect(e.getReg(0)).toBe(1n);
+    expect(e.getReg(RAX)).toBe(1n);
     // Running again stops again, still before anything there runs.
     expect(e.run(100).kind).toBe("hostcall");
     expect(e.icount).toBe(2);
@@ -130,14 +131,14 @@ describe("run loop", () => {
     const e = new InterpEngine();
     e.map(CODE, 0x1000, 7);
     e.write(CODE, hexBytes("48 83 c0 01 cc")); // ADDQ $1, AX; INT3
-    e.setReg(0, 0n);
+    e.setReg(RAX, 0n);
     e.setReg(REG_RIP, BigInt(CODE));
     expect(e.run(10).kind).toBe("breakpoint");
-    expect(e.getReg(0)).toBe(1n);
+    expect(e.getReg(RAX)).toBe(1n);
     e.write(CODE, hexBytes("48 83 c0 05")); // ADDQ $5, AX
     e.setReg(REG_RIP, BigInt(CODE));
     expect(e.run(10).kind).toBe("breakpoint");
-    expect(e.getReg(0)).toBe(6n);
+    expect(e.getReg(RAX)).toBe(6n);
   });
 
   it("re-decodes code the program itself overwrote (store into a code page)", () => {
@@ -148,14 +149,14 @@ describe("run loop", () => {
     //         7: 48 83 c0 01            ADDQ $1, AX (imm at CODE+0xa)
     //         b: cc
     e.write(CODE + 7, hexBytes("48 83 c0 01 cc"));
-    e.setReg(0, 0n);
+    e.setReg(RAX, 0n);
     e.setReg(REG_RIP, BigInt(CODE + 7));
     expect(e.run(10).kind).toBe("breakpoint"); // decodes and caches the ADDQ block
-    expect(e.getReg(0)).toBe(1n);
+    expect(e.getReg(RAX)).toBe(1n);
     e.write(CODE, hexBytes("c6 05 03 00 00 00 05"));
     e.setReg(REG_RIP, BigInt(CODE));
     expect(e.run(10).kind).toBe("breakpoint");
-    expect(e.getReg(0)).toBe(6n);
+    expect(e.getReg(RAX)).toBe(6n);
   });
 
   it("snapshots and restores registers, flags and memory", () => {
@@ -163,17 +164,17 @@ describe("run loop", () => {
     e.map(CODE, 0x1000, 7);
     e.write(CODE, hexBytes("48 83 c0 01 48 89 05 f5 0f 00 00 cc"));
     e.map(CODE + 0x1000, 0x1000, 3);
-    e.setReg(0, 41n);
+    e.setReg(RAX, 41n);
     e.setReg(REG_RIP, BigInt(CODE));
     const snap = e.snapshot();
     expect(e.run(10).kind).toBe("breakpoint");
     expect(e.readU64(CODE + 0x1000)).toBe(42n);
     e.restore(snap);
-    expect(e.getReg(0)).toBe(41n);
+    expect(e.getReg(RAX)).toBe(41n);
     expect(e.readU64(CODE + 0x1000)).toBe(0n);
     expect(e.getReg(REG_RIP)).toBe(BigInt(CODE));
     expect(e.run(10).kind).toBe("breakpoint");
-    expect(e.getReg(0)).toBe(42n);
+    expect(e.getReg(RAX)).toBe(42n);
   });
 });
 
@@ -187,11 +188,11 @@ describe("conditions after a real CMP (lazy flags)", () => {
         for (const a of VALS) for (const b of VALS) {
           // CMP AX, CX; SETcc DL; then read RFLAGS (materialized) and DL.
           e.write(CODE, hexBytes(`${cmp} 0f ${(0x90 + cc).toString(16)} c2`));
-          e.setReg(0, a); e.setReg(1, b); e.setReg(2, 0n);
+          e.setReg(RAX, a); e.setReg(RCX, b); e.setReg(RDX, 0n);
           e.setReg(REG_RIP, BigInt(CODE));
           expect(e.run(2).kind).toBe("count");
-          const f = Number(e.getReg(17));
-          expect(e.getReg(2), `${CC_NAMES[cc]} after CMP 0x${a.toString(16)}, 0x${b.toString(16)} [${flagNames(f)}]`).toBe(condRef(cc, f) ? 1n : 0n);
+          const f = Number(e.getReg(REG_RFLAGS));
+          expect(e.getReg(RDX), `${CC_NAMES[cc]} after CMP 0x${a.toString(16)}, 0x${b.toString(16)} [${flagNames(f)}]`).toBe(condRef(cc, f) ? 1n : 0n);
         }
       }
     });

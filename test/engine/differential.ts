@@ -2,7 +2,7 @@
 // lockstep (src/engine/lockstep.ts). Shared by the vitest suite and
 // bench/differential.ts-style command-line runs.
 import type { Engine } from "../../src/engine/engine.ts";
-import { PROT_READ, PROT_WRITE, PROT_EXEC, REG_RIP, REG_RFLAGS } from "../../src/engine/engine.ts";
+import { PROT_READ, PROT_WRITE, PROT_EXEC, REG_RIP, REG_RFLAGS, REG_RSP, REG_R14, REG_R15, regId } from "../../src/engine/engine.ts";
 import { runLockstep, type Divergence } from "../../src/engine/lockstep.ts";
 import { formatProg } from "../../src/x86/encode.ts";
 import { Rng, genBlock, SCRATCH_SIZE } from "./gen.ts";
@@ -57,9 +57,9 @@ export function differential(
     run++;
     const regs: bigint[] = [];
     for (let r = 0; r < 16; r++) regs.push(rng.u64());
-    regs[4] = BigInt(STACK_MID);
-    regs[14] = BigInt(rng.int(64));
-    regs[15] = BigInt(D_SCRATCH);
+    regs[REG_RSP] = BigInt(STACK_MID);
+    regs[REG_R14] = BigInt(rng.int(64));
+    regs[REG_R15] = BigInt(D_SCRATCH);
     const flags = BigInt(0x202 | (rng.u32() & 0x8d5));
     const xmm = Array.from({ length: 16 }, () => Uint8Array.from({ length: 16 }, () => rng.int(256)));
     const scratch = Uint8Array.from({ length: SCRATCH_SIZE }, () => rng.int(256));
@@ -67,7 +67,7 @@ export function differential(
       if (run === 1) e.write(D_CODE, block.bytes);
       e.write(D_SCRATCH, scratch);
       e.write(D_STACK, new Uint8Array(STACK_SIZE));
-      regs.forEach((v, r) => e.setReg(r, v));
+      regs.forEach((v, r) => e.setReg(regId(r), v));
       e.setReg(REG_RFLAGS, flags);
       e.setReg(REG_RIP, BigInt(D_CODE));
       xmm.forEach((v, i) => e.setXmm(i, v));

@@ -1,5 +1,6 @@
 // Loading an assembled file and calling one of its functions; `gmpemu
 // verify` on it (interp and unicorn in lockstep).
+import { nodeSource } from "../../src/node/nodefs.ts";
 import { describe, it, expect } from "vitest";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
@@ -16,7 +17,7 @@ for (const name of ENGINE_NAMES) {
   const available = name === "unicorn" ? oracleAvailable("libunicorn", engineAvailable(name)) : true;
   describe.skipIf(!available)(`load and call on ${name}`, () => {
     it("runs a function with a stack-split prologue to its return", () => {
-      const image = assembleFileSimple(join(dir, "sum.s"));
+      const image = assembleFileSimple(join(dir, "sum.s"), { source: nodeSource });
       const e = createEngine(name);
       try {
         const loaded = loadImage(e, image);

@@ -59,7 +59,7 @@ describe.skipIf(!oracleAvailable("libunicorn", unicornAvailable()))("unicorn bin
     expect(e.run(10)).toEqual({ kind: "breakpoint", addr: CODE + 1 });
     expect(e.getReg(REG_RIP)).toBe(BigInt(CODE + 3));
     expect(e.icount).toBe(2);
-    expect(e.run(10)).toEqual({ kind: "fault", fault: { type: "gp", rip: CODE + 3, why: "INT $0x80" } });
+    expect(e.run(10)).toEqual({ kind: "fault", fault: { type: "gp", rip: CODE + 3, why: expect.stringContaining("INT $0x80") } });
     expect(e.getReg(REG_RIP)).toBe(BigInt(CODE + 3));
     expect(e.icount).toBe(2);
   });

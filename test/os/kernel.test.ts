@@ -4,13 +4,14 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildImage } from "../../src/asm/index.ts";
+import { nodeSource } from "../../src/node/nodefs.ts";
 import { createEngine } from "../../src/engine/index.ts";
 import { mapImage } from "../../src/engine/load.ts";
 import { PROT_READ, PROT_WRITE } from "../../src/engine/engine.ts";
 import { Kernel } from "../../src/os/kernel.ts";
 
 function run(seed: number, engine = "interp") {
-  const { image } = buildImage([join(import.meta.dirname, "threads.s")]);
+  const { image } = buildImage([join(import.meta.dirname, "threads.s")], { source: nodeSource });
   const e = createEngine(engine);
   mapImage(e, image);
   e.map(0x7000_0000, 0x10000, PROT_READ | PROT_WRITE);

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildImage } from "../../src/asm/index.ts";
+import { nodeSource } from "../../src/node/nodefs.ts";
 import { createEngine } from "../../src/engine/index.ts";
 import { mapImage } from "../../src/engine/load.ts";
 import { PROT_READ, PROT_WRITE, REG_FS_BASE } from "../../src/engine/engine.ts";
@@ -15,7 +16,7 @@ import { Kernel } from "../../src/os/kernel.ts";
 const EBADF = -9, EINVAL = -22, EFAULT = -14, EAGAIN = -11, ETIMEDOUT = -110, ENOSYS = -38, ESRCH = -3;
 
 function run(seed = 1) {
-  const { image } = buildImage([join(import.meta.dirname, "syscalls.s")]);
+  const { image } = buildImage([join(import.meta.dirname, "syscalls.s")], { source: nodeSource });
   const e = createEngine("interp");
   mapImage(e, image);
   e.map(0x7000_0000, 0x10000, PROT_READ | PROT_WRITE);
@@ -133,7 +134,7 @@ describe("system calls, as Linux answers them", () => {
   it("exit_group keeps the low 8 bits of its status", () => {
     const src = "#include \"textflag.h\"\nTEXT ·start(SB), NOSPLIT, $0\n\tMOVQ\t$0x1ff, DI\n\tMOVQ\t$231, AX\n\tSYSCALL\n";
     const e = createEngine("interp");
-    const { image: img } = buildImage([writeTmp("exit.s", src)]);
+    const { image: img } = buildImage([writeTmp("exit.s", src)], { source: nodeSource });
     mapImage(e, img);
     e.map(0x7000_0000, 0x10000, PROT_READ | PROT_WRITE);
     const k = new Kernel(e, { stdout: () => {}, stderr: () => {} });

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../src/asm/index.ts";
+import { nodeSource } from "../../src/node/nodefs.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
 import { hostTable, runProgram, runtimeAsmFiles } from "../../src/node/boot.ts";
 import { findGo, oracleAvailable } from "../helpers/oracles.ts";
@@ -163,7 +164,7 @@ describe("programs/README: what a program can call", () => {
   });
 
   it("runtime·exit and syscall·Syscall are assembly, with the argument sizes the table gives", () => {
-    const { image } = buildImage(runtimeAsmFiles(), { pkg: "runtime" });
+    const { image } = buildImage(runtimeAsmFiles(), { pkg: "runtime", source: nodeSource });
     for (const [name, size] of [["runtime.exit", 4], ["syscall.Syscall", 56]] as const) {
       const row = rows.find((r) => r.names.includes(name))!;
       const s = image.lookup(name)!;

@@ -4,7 +4,7 @@
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildMachine } from "../../src/node/boot.ts";
-import { REG_FS_BASE, REG_RIP } from "../../src/engine/engine.ts";
+import { REG_FS_BASE, REG_RIP, regId } from "../../src/engine/engine.ts";
 import { disassemble } from "../../src/cpu/disasm.ts";
 import { insnBytes } from "../../src/engine/lockstep.ts";
 import { g as gT, gobuf, off } from "../../src/runtime/runtime2.ts";
@@ -18,7 +18,7 @@ describe("gogo, instruction by instruction", () => {
     const { engine: e, kernel, image } = m;
     const gogo = image.addrOf("runtime.gogo")!;
     const mem = m.mem;
-    const reg = (r: number): number => Number(e.getReg(r));
+    const reg = (r: number): number => Number(e.getReg(regId(r)));
     const tls = (): number => mem.ptr(reg(REG_FS_BASE) - 8);
 
     // Run until RIP reaches gogo with goroutine 1's gobuf as its argument.

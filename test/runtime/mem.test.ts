@@ -35,6 +35,26 @@ describe("Mem", () => {
     expect(mem.int(a)).toBe(-1);
   });
 
+  it("setWord/word/sword/int agree with BigInt at every edge, aligned and across a page", () => {
+    const mem = fresh();
+    const values = [0, 1, 0xffffffff, 2 ** 32, 2 ** 32 + 1, 2 ** 47 - 1, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, 2 ** 63,
+      -1, -2, -(2 ** 32), -(2 ** 32) - 1, -(2 ** 53) + 1, -(2 ** 53)];
+    for (const a of [0x10010, 0x10ffc, 0x10ff9]) {
+      for (const v of values) {
+        mem.setWord(a, v);
+        const want = BigInt.asUintN(64, BigInt(v));
+        expect(mem.u64(a), `setWord(${v}) at 0x${a.toString(16)}`).toBe(want);
+        if (v >= 0 && v < 2 ** 53) expect(mem.word(a)).toBe(v);
+        if (Number.isSafeInteger(v)) {
+          expect(mem.sword(a)).toBe(v);
+          expect(mem.int(a)).toBe(v);
+        } else if (v > 0) {
+          expect(() => mem.int(a)).toThrow(/beyond 2\^53/);
+        }
+      }
+    }
+  });
+
   it("ptr/setPtr carry 47-bit addresses as numbers and refuse anything else", () => {
     const mem = fresh();
     const a = 0x10008;

@@ -15,7 +15,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REG_RFLAGS, REG_RIP } from "../../src/engine/engine.ts";
+import { REG_RFLAGS, REG_RIP, regId } from "../../src/engine/engine.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
 import { sigframe } from "../../src/os/signal.ts";
 import { buildMachine, runProgram, type RunOptions } from "../../src/node/boot.ts";
@@ -114,7 +114,7 @@ describe("one preemption signal, instruction by instruction", () => {
     const m = buildMachine([file], { nosysmon: true, stdout: () => {}, stderr: () => {} });
     const { engine: e, kernel, image } = m;
     const mem = m.mem;
-    const reg = (r: number): bigint => e.getReg(r);
+    const reg = (r: number): bigint => e.getReg(regId(r));
     // The stretch of stores in check: lines that write scratch-48(SP).
     const src = readFileSync(file, "utf8").split("\n");
     const stretch = new Set(src.flatMap((l, i) => (l.includes("scratch-48(SP)") ? [i + 1] : [])));

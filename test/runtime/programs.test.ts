@@ -27,7 +27,7 @@ import { dirname, join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findGo, oracleAvailable } from "../helpers/oracles.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
-import { runProgram } from "../../src/node/boot.ts";
+import { runProgramAsync } from "../../src/node/boot.ts";
 import { INVARIANTS } from "./invariants.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -68,7 +68,7 @@ function twins(): string[] {
 }
 
 /** programs/NAME.s with one P on the interp engine. */
-function oursOneP(name: string): Outcome & { insns: number } {
+async function oursOneP(name: string): Promise<Outcome & { insns: number }> {
   return ours(name, { procs: 1, engine: "interp" });
 }
 
@@ -80,10 +80,11 @@ function oursOneP(name: string): Outcome & { insns: number } {
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** Runs programs/NAME.s on the emulator, capturing its output. */
-function ours(name: string, opts: { procs: number; seed?: number; engine?: string }): Outcome & { insns: number } {
+async function ours(name: string, opts: { procs: number; seed?: number; engine?: string }): Promise<Outcome & { insns: number }> {
   const out: Uint8Array[] = [];
   const err: Uint8Array[] = [];
-  const r = runProgram([join(PROGRAMS, name + ".s")], {
+  // In slices with event-loop turns between (the same run, see runProgramAsync).
+  const r = await runProgramAsync([join(PROGRAMS, name + ".s")], {
     procs: opts.procs,
     seed: opts.seed ?? 1,
     engine: opts.engine ?? "interp",
@@ -214,14 +215,14 @@ describe("programs vs their Go twins (GOMAXPROCS=1, --procs 1)", () => {
       });
 
       const bug = KNOWN_BUGS[name];
-      it.skipIf(bug !== undefined)(`interp engine${bug ? ` (skipped: ${bug})` : ""}`, { timeout: 120_000 }, () => {
-        compareWithTwin(name, oursOneP(name), expected(name));
+      it.skipIf(bug !== undefined)(`interp engine${bug ? ` (skipped: ${bug})` : ""}`, { timeout: 120_000 }, async () => {
+        compareWithTwin(name, await oursOneP(name), expected(name));
       });
 
       const slow = UNICORN_TOO_SLOW[name];
       const unicornSkip = bug ?? slow ?? (haveUnicorn ? undefined : "libunicorn is not installed");
-      it.skipIf(unicornSkip !== undefined)(`unicorn engine${unicornSkip ? ` (skipped: ${unicornSkip})` : ""}`, { timeout: 120_000 }, () => {
-        compareWithTwin(name, ours(name, { procs: 1, engine: "unicorn" }), expected(name));
+      it.skipIf(unicornSkip !== undefined)(`unicorn engine${unicornSkip ? ` (skipped: ${unicornSkip})` : ""}`, { timeout: 120_000 }, async () => {
+        compareWithTwin(name, await ours(name, { procs: 1, engine: "unicorn" }), expected(name));
       });
     });
   }
@@ -235,9 +236,9 @@ describe("programs with four Ps (--procs 4): deterministic per seed, correct for
   const list = twins().filter((n) => !FATAL.has(n));
   for (const name of list) {
     it(name, { timeout: 300_000 }, async () => {
-      const a = ours(name, { procs: 4, seed: 1 });
+      const a = await ours(name, { procs: 4, seed: 1 });
       await tick();
-      const again = ours(name, { procs: 4, seed: 1 });
+      const again = await ours(name, { procs: 4, seed: 1 });
       // Same seed, same machine: byte for byte, instruction for instruction.
       expect(again).toEqual(a);
       // A second seed, except for many (17 s a run on four Ps): its
@@ -245,7 +246,7 @@ describe("programs with four Ps (--procs 4): deterministic per seed, correct for
       const runs = [a];
       if (name !== "many") {
         await tick();
-        runs.push(ours(name, { procs: 4, seed: 2 }));
+        runs.push(await ours(name, { procs: 4, seed: 2 }));
       }
       // What the program guarantees (test/runtime/invariants.ts, written
       // from the program); a new program needs its entry there.

@@ -13,7 +13,7 @@
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { oracleAvailable } from "../helpers/oracles.ts";
-import { REG_RIP } from "../../src/engine/engine.ts";
+import { REG_RIP, regId } from "../../src/engine/engine.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
 import { buildMachine, dumpGoroutines, runProgram, type Machine } from "../../src/node/boot.ts";
 import { g as gT, off, stack as stackT, stackPreempt, _StackGuard, _StackMin } from "../../src/runtime/runtime2.ts";
@@ -72,7 +72,7 @@ function runToExit(m: Machine): number {
   return exit.code;
 }
 
-const reg = (m: Machine, r: number): number => Number(m.engine.getReg(r));
+const reg = (m: Machine, r: number): number => Number(m.engine.getReg(regId(r)));
 const inSym = (m: Machine, pc: number, name: string): boolean => {
   const s = m.image.lookup(name)!;
   return pc >= s.addr && pc < s.addr + s.size;

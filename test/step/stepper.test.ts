@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REG_RIP } from "../../src/engine/engine.ts";
+import { REG_RIP, regId } from "../../src/engine/engine.ts";
 import type { InterpEngine } from "../../src/engine/interp.ts";
 import { gobuf, off } from "../../src/runtime/runtime2.ts";
 import { Stepper } from "../../src/step/stepper.ts";
@@ -26,7 +26,7 @@ function state(s: Stepper) {
   });
   return {
     steps: s.steps,
-    regs: Array.from({ length: 20 }, (_, r) => e.getReg(r).toString(16)),
+    regs: Array.from({ length: 20 }, (_, r) => e.getReg(regId(r)).toString(16)),
     xmm: Array.from({ length: 16 }, (_, i) => Buffer.from(e.getXmm(i)).toString("hex")),
     icount: e.icount,
     now: s.m.kernel.now,
@@ -43,7 +43,7 @@ describe("the stepper", () => {
     const out = s.exec("c");
     expect(out).toContain("breakpoint 1, runtime.gogo");
     const e = s.m.engine, mem = s.m.mem;
-    const reg = (r: number): number => Number(e.getReg(r));
+    const reg = (r: number): number => Number(e.getReg(regId(r)));
     expect(reg(REG_RIP)).toBe(s.m.image.addrOf("runtime.gogo"));
     const buf = mem.ptr(reg(4) + 8);
     const gp = mem.ptr(buf + off(gobuf, "g"));

@@ -107,7 +107,7 @@ describe("gmpemu trace --events", () => {
     const turns = lines.filter((l) => / G[56] (run|gosched)\b/.test(l)).map((l) => / (G[56] \w+)/.exec(l)![1]);
     const round = ["G6 run", "G6 gosched", "G5 run", "G5 gosched"];
     expect(turns).toEqual([...round, ...round, ...round, "G6 run", "G5 run"]);
-    expect(lines).toContain("t=0.537µs M0 P0 G6 gosched");
+    expect(lines).toContain("t=0.699µs M0 P0 G6 gosched");
   });
 
   it("is the same for the same seed", () => {
