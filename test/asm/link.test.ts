@@ -10,9 +10,10 @@ import { TLS_G_OFFSET, UNDEFINED_BASE } from "../../src/asm/link.ts";
 import { createEngine } from "../../src/engine/index.ts";
 import { callFunction, loadImage, SENTINEL, STACK_HI } from "../../src/engine/load.ts";
 import { disassemble } from "../../src/cpu/disasm.ts";
+import { nodeSource } from "../../src/node/nodefs.ts";
 
 function obj(src: string, file = "x.s", pkg = "main"): ObjFile {
-  const r = assembleString(`#include "textflag.h"\n${src}`, file, { pkg });
+  const r = assembleString(`#include "textflag.h"\n${src}`, file, { pkg, source: nodeSource });
   expect(r.errors.map((e) => e.format())).toEqual([]);
   return r.obj;
 }
