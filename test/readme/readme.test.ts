@@ -598,14 +598,12 @@ describe("README: options, parsed", () => {
 
 describe("the bundle", () => {
   // scripts/build.mjs bundles the command into dist/gmpemu.mjs, which
-  // bin/gmpemu.mjs runs whenever it is newer than the sources. In that
-  // layout the assembler's built-in include directory, computed from the
-  // module's own path (src/asm/preprocess.ts: ../../asm/include), points
-  // outside the package, so every program fails to assemble
-  // ("#include file not found: textflag.h"). The fix belongs with the
-  // assembler's source provider (the asm engineer's, issue 12) or the
-  // build; the README's first listing example must work from the bundle.
-  it.fails("dist/gmpemu.mjs, laid out as scripts/build.mjs writes it, lists programs/sample.s", async () => {
+  // bin/gmpemu.mjs runs whenever it is newer than the sources. The
+  // assembler's built-in include directory must be found from the bundle's
+  // own place (src/node/nodefs.ts takes it from the package root); when it
+  // was computed from the module's path, every program failed to assemble
+  // from the bundle ("#include file not found: textflag.h").
+  it("dist/gmpemu.mjs, laid out as scripts/build.mjs writes it, lists programs/sample.s", async () => {
     // The same bundle in a package of its own (the repository's dist/ is
     // not touched: bin/gmpemu.mjs of other tests would pick it up).
     const dir = await bundlePackage("dist/gmpemu.mjs");

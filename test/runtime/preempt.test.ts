@@ -18,7 +18,7 @@ import { describe, expect, it } from "vitest";
 import { REG_RFLAGS, REG_RIP, regId } from "../../src/engine/engine.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
 import { sigframe } from "../../src/os/signal.ts";
-import { buildMachine, runProgram, type RunOptions } from "../../src/node/boot.ts";
+import { buildMachine, runProgramAsync, type RunOptions } from "../../src/node/boot.ts";
 import { forcePreempt } from "../../src/runtime/signal_unix.ts";
 import { g as gT, m as mT, off, p as pT } from "../../src/runtime/runtime2.ts";
 import { oracleAvailable } from "../helpers/oracles.ts";
@@ -26,9 +26,12 @@ import { oracleAvailable } from "../helpers/oracles.ts";
 const ROOT = resolve(import.meta.dirname, "../..");
 const haveUnicorn = oracleAvailable("libunicorn", engineAvailable("unicorn"));
 
-function run(name: string, opts: RunOptions) {
+// Runs take seconds to minutes: runProgramAsync gives the test worker's
+// event loop a turn now and then (a worker that never answers vitest's RPC
+// fails the whole run with "Timeout calling onTaskUpdate").
+async function run(name: string, opts: RunOptions) {
   const out: Uint8Array[] = [];
-  const r = runProgram([join(ROOT, "programs", name + ".s")], { ...opts, stdout: (b) => out.push(b.slice()), stderr: (b) => out.push(b.slice()) });
+  const r = await runProgramAsync([join(ROOT, "programs", name + ".s")], { ...opts, stdout: (b) => out.push(b.slice()), stderr: (b) => out.push(b.slice()) });
   return { ...r, output: Buffer.concat(out).toString(), stats: r.machine.stats.preempt };
 }
 
@@ -36,8 +39,8 @@ describe("spin: only asynchronous preemption ends it", () => {
   const want = "spinner is spinning\nprinter 0\nprinter 1\nprinter 2\nmain: done\n";
   for (const engine of ["interp", "unicorn"]) {
     // The unicorn run needs libunicorn: skipped without it, a failure under GMPEMU_REQUIRE_ORACLES=1.
-    it.skipIf(engine === "unicorn" && !haveUnicorn)(`ends on ${engine}, preempted by sysmon's signal`, { timeout: 60_000 }, () => {
-      const r = run("spin", { engine });
+    it.skipIf(engine === "unicorn" && !haveUnicorn)(`ends on ${engine}, preempted by sysmon's signal`, { timeout: 60_000 }, async () => {
+      const r = await run("spin", { engine });
       expect(r.code).toBe(0);
       expect(r.output).toBe(want);
       // The spinner was preempted once per printer line and once before main's: each took a signal.
@@ -49,15 +52,15 @@ describe("spin: only asynchronous preemption ends it", () => {
     });
   }
 
-  it("a shorter --timeslice preempts sooner", { timeout: 60_000 }, () => {
-    const slow = run("spin", {});
-    const fast = run("spin", { timeslice: 100_000 });
+  it("a shorter --timeslice preempts sooner", { timeout: 60_000 }, async () => {
+    const slow = await run("spin", {});
+    const fast = await run("spin", { timeslice: 100_000 });
     expect(fast.output).toBe(want);
     expect(fast.insns * 10).toBeLessThan(slow.insns);
   });
 
-  it("with asyncpreemptoff the spinner keeps the P: the run hits its step limit", { timeout: 60_000 }, () => {
-    const r = run("spin", { asyncpreemptoff: true, maxInsns: 40_000_000 });
+  it("with asyncpreemptoff the spinner keeps the P: the run hits its step limit", { timeout: 60_000 }, async () => {
+    const r = await run("spin", { asyncpreemptoff: true, maxInsns: 40_000_000 });
     expect(r.how).toBe("budget");
     expect(r.code).toBe(3);
     expect(r.output).not.toContain("printer 0");
@@ -86,8 +89,8 @@ describe("regs: every register survives every asynchronous preemption", () => {
     return r;
   };
   for (const c of cases) {
-    it.skipIf(c.skip === true)(c.name, { timeout: 120_000 }, () => {
-      const r = regs(c);
+    it.skipIf(c.skip === true)(c.name, { timeout: 120_000 }, async () => {
+      const r = await regs(c);
       expect(r.output).toBe("regs: all registers kept\n");
       expect(r.code).toBe(0);
       expect(r.stats.taken).toBeGreaterThan(1000);
@@ -101,7 +104,7 @@ describe("regs: every register survives every asynchronous preemption", () => {
     let total = 0;
     for (const c of cases) {
       if (c.skip === true) continue;
-      total += regs(c).stats.taken;
+      total += (await regs(c)).stats.taken;
       await new Promise((r) => setImmediate(r));
     }
     expect(total).toBeGreaterThanOrEqual(10_000);
@@ -109,7 +112,7 @@ describe("regs: every register survives every asynchronous preemption", () => {
 });
 
 describe("one preemption signal, instruction by instruction", () => {
-  it("saves the context, pushes the resume PC, and resumes with every register equal", { timeout: 60_000 }, () => {
+  it("saves the context, pushes the resume PC, and resumes with every register equal", { timeout: 60_000 }, async () => {
     const file = join(ROOT, "programs/regs.s");
     const m = buildMachine([file], { nosysmon: true, stdout: () => {}, stderr: () => {} });
     const { engine: e, kernel, image } = m;
@@ -193,8 +196,8 @@ describe("one preemption signal, instruction by instruction", () => {
 });
 
 describe("system calls: sysmon hands off a P stuck in a system call", () => {
-  it("the worker runs during main's 50 ms nanosleep, on a second M", { timeout: 60_000 }, () => {
-    const r = run("syscall", {});
+  it("the worker runs during main's 50 ms nanosleep, on a second M", { timeout: 60_000 }, async () => {
+    const r = await run("syscall", {});
     expect(r.code).toBe(0);
     expect(r.output.split("\n").slice(0, 5)).toEqual([
       "main: entering a 50ms system call", "worker 0", "worker 1", "worker 2", "main: back from the system call",
@@ -209,8 +212,8 @@ describe("system calls: sysmon hands off a P stuck in a system call", () => {
     expect(r.machine.kernel.threads.length).toBe(3);
     expect(r.machine.kernel.now).toBeGreaterThanOrEqual(50_000_000);
   });
-  it("without sysmon nobody takes the P: the worker waits for the call to return", { timeout: 60_000 }, () => {
-    const r = run("syscall", { nosysmon: true });
+  it("without sysmon nobody takes the P: the worker waits for the call to return", { timeout: 60_000 }, async () => {
+    const r = await run("syscall", { nosysmon: true });
     expect(r.code).toBe(0);
     expect(r.output.split("\n")[1]).toBe("main: back from the system call");
     expect(r.machine.stats.syscalls.fast).toBe(1);
@@ -218,9 +221,9 @@ describe("system calls: sysmon hands off a P stuck in a system call", () => {
 });
 
 describe("cooperative preemption: the flag a prologue sees", () => {
-  it("with async preemption off, sysmon's stackPreempt sends a calling loop through morestack → newstack → gopreempt_m", { timeout: 60_000 }, () => {
+  it("with async preemption off, sysmon's stackPreempt sends a calling loop through morestack → newstack → gopreempt_m", { timeout: 60_000 }, async () => {
     const out: Uint8Array[] = [];
-    const r = runProgram([join(ROOT, "test/fixtures/coop.s")], { asyncpreemptoff: true, maxInsns: 100_000_000, stderr: (b) => out.push(b.slice()) });
+    const r = await runProgramAsync([join(ROOT, "test/fixtures/coop.s")], { asyncpreemptoff: true, maxInsns: 100_000_000, stderr: (b) => out.push(b.slice()) });
     expect(Buffer.concat(out).toString()).toBe("main ran again\n");
     expect(r.code).toBe(0);
     const ns = r.machine.stats.newstack;
@@ -231,21 +234,21 @@ describe("cooperative preemption: the flag a prologue sees", () => {
 });
 
 describe("hog: Go's TestPingPongHog", () => {
-  it("a ping-ponging pair inherits its time slice; only preemption shares the P fairly", { timeout: 120_000 }, () => {
-    const fair = run("hog", {});
+  it("a ping-ponging pair inherits its time slice; only preemption shares the P fairly", { timeout: 120_000 }, async () => {
+    const fair = await run("hog", {});
     expect(fair.output).toBe("within 5x: true\n");
     expect(fair.stats.taken).toBeGreaterThan(0);
     // The hogs' loop makes no call a prologue could check: without the
     // signal, the hog pair keeps the P and the light pair starves.
-    const unfair = run("hog", { asyncpreemptoff: true });
+    const unfair = await run("hog", { asyncpreemptoff: true });
     expect(unfair.output).toBe("within 5x: false\n");
     expect(unfair.stats.requests).toBeGreaterThan(0);
   });
 });
 
 describe("--schedtrace: Go's GODEBUG=schedtrace lines, from sysmon, on the virtual clock", () => {
-  it("prints a SCHED line per period with the run queues", { timeout: 60_000 }, () => {
-    const r = run("hog", { schedtrace: 20 });
+  it("prints a SCHED line per period with the run queues", { timeout: 60_000 }, async () => {
+    const r = await run("hog", { schedtrace: 20 });
     const lines = r.output.split("\n").filter((l) => l.startsWith("SCHED "));
     // Go 1.19's format: SCHED Nms: gomaxprocs= idleprocs= threads= spinningthreads= idlethreads= runqueue= [per-P lengths]
     const re = /^SCHED (\d+)ms: gomaxprocs=1 idleprocs=(\d+) threads=(\d+) spinningthreads=(\d+) idlethreads=(\d+) runqueue=(\d+) \[(\d+)\]$/;
