@@ -49,7 +49,7 @@ const MUTANTS: Mutant[] = [
     file: "src/runtime/bridge.ts",
     from: "s.h.returned(sp, s.callSig);",
     to: "s.h.returned(sp + 8, s.callSig);",
-    tests: ["test/runtime/sched.test.ts"],
+    tests: ["test/runtime/sched.test.ts", "test/runtime/bridge.test.ts"],
   },
 ];
 
