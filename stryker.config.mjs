@@ -13,6 +13,7 @@
 //   MUTATE=runtime|bridge|os|asm npm run mutate      an area by name
 //   npm run mutate -- --mutate src/runtime/runq.ts    one file (Stryker's own flag)
 //   MUTATE_SAMPLE=8 MUTATE=runtime npm run mutate     about one line in 8
+//   MUTATE=os+bridge MUTATE_SAMPLE=48+24 npm run mutate   two areas, one run
 // MUTATE_SAMPLE=k mutates only the lines whose hash of "file:line" is 0
 // modulo k: the same lines every time (for before/after comparisons), a
 // fair sample of the area (the runtime's 6,740 mutants take most of a day
@@ -41,12 +42,22 @@ const areas = {
 };
 areas.all = [...areas.runtime.filter((p) => !p.startsWith("!src/runtime/bridge")), ...areas.os, ...areas.asm];
 
+// MUTATE may name several areas joined by "+" (one run, one dry run:
+// cheaper than several runs), and MUTATE_SAMPLE then one k, or one k per
+// area joined the same way ("os+bridge" with "48+24").
 const area = process.env.MUTATE ?? "all";
-if (!(area in areas)) {
-  throw new Error(`MUTATE=${area}: not an area (areas: ${Object.keys(areas).join(", ")})`);
+const areaList = area.split("+");
+for (const a of areaList) {
+  if (!(a in areas)) throw new Error(`MUTATE=${area}: ${a} is not an area (areas: ${Object.keys(areas).join(", ")})`);
 }
-const sample = Number(process.env.MUTATE_SAMPLE ?? "1");
-if (!Number.isInteger(sample) || sample < 1) throw new Error(`MUTATE_SAMPLE=${process.env.MUTATE_SAMPLE}: not a positive integer`);
+const sampleSpec = process.env.MUTATE_SAMPLE ?? "1";
+const samples = sampleSpec.split("+").map(Number);
+if (samples.some((k) => !Number.isInteger(k) || k < 1) || (samples.length !== 1 && samples.length !== areaList.length)) {
+  throw new Error(`MUTATE_SAMPLE=${sampleSpec}: not a positive integer, or one per area of MUTATE joined by "+"`);
+}
+const sampleOf = (i) => samples[samples.length === 1 ? 0 : i];
+const sampled1 = samples.every((k) => k === 1);
+const reportName = `${area}${sampled1 ? "" : `-sample${sampleSpec}`}`;
 
 /** The files of an area's patterns (a "dir/**\/*.ts" glob, a file, or "!file"). */
 function filesOf(patterns) {
@@ -84,7 +95,7 @@ if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`MUTATE_C
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
-  mutate: sample === 1 ? areas[area] : sampled(areas[area], sample),
+  mutate: areaList.flatMap((a, i) => (sampleOf(i) === 1 ? areas[a] : sampled(areas[a], sampleOf(i)))),
   testRunner: "vitest",
   vitest: { configFile: "vitest.mutate.config.ts", related: false },
   checkers: ["typescript"],
@@ -109,14 +120,14 @@ export default {
   dryRunTimeoutMinutes: 30,
   reporters: ["clear-text", "progress", "html", "json"],
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0, reportScoreTable: true, reportMutants: false },
-  htmlReporter: { fileName: `reports/mutation/${area}${sample > 1 ? `-sample${sample}` : ""}.html` },
-  jsonReporter: { fileName: `reports/mutation/${area}${sample > 1 ? `-sample${sample}` : ""}.json` },
+  htmlReporter: { fileName: `reports/mutation/${reportName}.html` },
+  jsonReporter: { fileName: `reports/mutation/${reportName}.json` },
   // The sandbox needs the sources, the assembly and the tests' inputs; not
   // the reports, the web page or earlier sandboxes.
   ignorePatterns: ["reports", "dist", "out", ".prof", "web", "node_modules", ".stryker-tmp"],
   tempDirName: ".stryker-tmp",
   cleanTempDir: true,
   incremental: process.env.MUTATE_INCREMENTAL === "1",
-  incrementalFile: `reports/mutation/${area}${sample > 1 ? `-sample${sample}` : ""}.incremental.json`,
+  incrementalFile: `reports/mutation/${reportName}.incremental.json`,
   thresholds: { high: 90, low: 80, break: null },
 };
