@@ -438,3 +438,39 @@ describe("more runs, watched: timers, channel queues, forced preemption, schedtr
     expect(r.lines.filter((l) => !l.startsWith("SCHED "))).toEqual([...ms, "done"]);
   });
 });
+
+// --- sysmon's back-off -----------------------------------------------------------------
+
+describe("sysmon backs off as Go's does", () => {
+  // proc.go's sysmon: it sleeps 20 µs a round while it finds work (retake
+  // returned a P) or has been idle for at most 50 rounds; after that each
+  // idle round doubles the sleep, up to 10 ms. Rounds in T ns of virtual
+  // time, by that rule, starting idle.
+  function goRounds(T: number): number {
+    let idle = 0, delay = 0, t = 0, n = 0;
+    for (;;) {
+      if (idle === 0) delay = 20;
+      else if (idle > 50) delay *= 2;
+      if (delay > 10_000) delay = 10_000;
+      t += delay * 1000;
+      if (t > T) return n;
+      n++;
+      idle++; // busy.s gives retake nothing to hand off
+    }
+  }
+
+  it("busy.s, 3 ms of one goroutine running: 20 µs rounds for the first 51, then doubling (about 55 rounds, not 150)", () => {
+    const r = runProgram([prog("test/fixtures/busy.s")], { stdout: () => {}, stderr: () => {}, maxInsns: 20_000_000 });
+    expect(r.code).toBe(0);
+    const now = r.machine.kernel.now;
+    expect(now).toBeGreaterThan(3_000_000);
+    const rounds = r.machine.stats.preempt.sysmonRounds;
+    expect(r.machine.stats.preempt.handoffs).toBe(0);
+    // sysmon starts a little after the clock: at most the rounds of the
+    // whole run, and not many fewer (a 20 µs round is the finest step).
+    const want = goRounds(now);
+    expect(want).toBeGreaterThan(51);
+    expect(rounds).toBeLessThanOrEqual(want);
+    expect(rounds).toBeGreaterThanOrEqual(want - 8);
+  });
+});
