@@ -19,7 +19,7 @@ import { describe, expect, it } from "vitest";
 import { REG_RFLAGS, REG_RIP, regId } from "../../src/engine/engine.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
 import { sigframe } from "../../src/os/signal.ts";
-import { buildMachine, runProgram, type RunOptions } from "../../src/node/boot.ts";
+import { buildMachine, runProgramAsync, type RunOptions } from "../../src/node/boot.ts";
 import { forcePreempt } from "../../src/runtime/signal_unix.ts";
 import { g as gT, m as mT, off, p as pT } from "../../src/runtime/runtime2.ts";
 import { oracleAvailable } from "../helpers/oracles.ts";
@@ -27,10 +27,15 @@ import { oracleAvailable } from "../helpers/oracles.ts";
 const ROOT = resolve(import.meta.dirname, "../..");
 const haveUnicorn = oracleAvailable("libunicorn", engineAvailable("unicorn"));
 
-function run(name: string, opts: RunOptions) {
+// Runs take seconds to minutes: runProgramAsync gives the test worker's
+// event loop a turn now and then (a worker that never answers vitest's RPC
+// fails the whole run with "Timeout calling onTaskUpdate"). The timeouts
+// are generous: a loaded two-core machine makes a run several times
+// slower, and a synchronous run never met its timeout at all.
+async function run(name: string, opts: RunOptions) {
   const out: Uint8Array[] = [];
   // Judged by the switch checker (issue 13): every asyncPreempt must give every register back.
-  const r = runProgram([join(ROOT, "programs", name + ".s")], { check: switchCheck(), ...opts, stdout: (b) => out.push(b.slice()), stderr: (b) => out.push(b.slice()) });
+  const r = await runProgramAsync([join(ROOT, "programs", name + ".s")], { check: switchCheck(), ...opts, stdout: (b) => out.push(b.slice()), stderr: (b) => out.push(b.slice()) });
   return { ...r, output: Buffer.concat(out).toString(), stats: r.machine.stats.preempt };
 }
 
@@ -38,8 +43,8 @@ describe("spin: only asynchronous preemption ends it", () => {
   const want = "spinner is spinning\nprinter 0\nprinter 1\nprinter 2\nmain: done\n";
   for (const engine of ["interp", "unicorn"]) {
     // The unicorn run needs libunicorn: skipped without it, a failure under GMPEMU_REQUIRE_ORACLES=1.
-    it.skipIf(engine === "unicorn" && !haveUnicorn)(`ends on ${engine}, preempted by sysmon's signal`, { timeout: 60_000 }, () => {
-      const r = run("spin", { engine });
+    it.skipIf(engine === "unicorn" && !haveUnicorn)(`ends on ${engine}, preempted by sysmon's signal`, { timeout: 300_000 }, async () => {
+      const r = await run("spin", { engine });
       expect(r.code).toBe(0);
       expect(r.output).toBe(want);
       // The spinner was preempted once per printer line and once before main's: each took a signal.
@@ -51,15 +56,15 @@ describe("spin: only asynchronous preemption ends it", () => {
     });
   }
 
-  it("a shorter --timeslice preempts sooner", { timeout: 60_000 }, () => {
-    const slow = run("spin", {});
-    const fast = run("spin", { timeslice: 100_000 });
+  it("a shorter --timeslice preempts sooner", { timeout: 300_000 }, async () => {
+    const slow = await run("spin", {});
+    const fast = await run("spin", { timeslice: 100_000 });
     expect(fast.output).toBe(want);
     expect(fast.insns * 10).toBeLessThan(slow.insns);
   });
 
-  it("with asyncpreemptoff the spinner keeps the P: the run hits its step limit", { timeout: 60_000 }, () => {
-    const r = run("spin", { asyncpreemptoff: true, maxInsns: 40_000_000 });
+  it("with asyncpreemptoff the spinner keeps the P: the run hits its step limit", { timeout: 300_000 }, async () => {
+    const r = await run("spin", { asyncpreemptoff: true, maxInsns: 40_000_000 });
     expect(r.how).toBe("budget");
     expect(r.code).toBe(3);
     expect(r.output).not.toContain("printer 0");
@@ -71,11 +76,28 @@ describe("spin: only asynchronous preemption ends it", () => {
 });
 
 describe("regs: every register survives every asynchronous preemption", () => {
-  let total = 0;
-  const cases: [number, number][] = [[97, 1], [211, 3], [149, 4]];
-  for (const [every, seed] of cases) {
-    it(`--preempt-every ${every} --seed ${seed}`, { timeout: 120_000 }, () => {
-      const r = run("regs", { preemptEvery: every, seed });
+  // Each run is made once, by whichever test needs it first, so that every
+  // test stands alone (vitest may run any one of them, in any order).
+  const cases: { name: string; opts: RunOptions; skip?: boolean }[] = [
+    { name: "--preempt-every 97 --seed 1", opts: { preemptEvery: 97, seed: 1 } },
+    { name: "--preempt-every 211 --seed 3", opts: { preemptEvery: 211, seed: 3 } },
+    { name: "--preempt-every 149 --seed 4", opts: { preemptEvery: 149, seed: 4 } },
+    { name: "two Ps", opts: { preemptEvery: 89, seed: 5, procs: 2 } },
+    // Needs libunicorn (see above).
+    // Without --check: this run is about the engine, and the interp runs
+    // above judge every switch of the same program; under --check each
+    // switch is several engine stops, each a uc_emu_start.
+    { name: "on unicorn", opts: { preemptEvery: 211, seed: 6, engine: "unicorn", check: undefined }, skip: !haveUnicorn },
+  ];
+  const runs = new Map<string, ReturnType<typeof run>>();
+  const regs = (c: (typeof cases)[number]): ReturnType<typeof run> => {
+    let r = runs.get(c.name);
+    if (!r) runs.set(c.name, (r = run("regs", c.opts)));
+    return r;
+  };
+  for (const c of cases) {
+    it.skipIf(c.skip === true)(c.name, { timeout: 600_000 }, async () => {
+      const r = await regs(c);
       expect(r.output).toBe("regs: all registers kept\n");
       expect(r.code).toBe(0);
       expect(r.stats.taken).toBeGreaterThan(1000);
@@ -83,33 +105,21 @@ describe("regs: every register survives every asynchronous preemption", () => {
       for (const why of r.stats.refused.keys()) {
         expect(["runtime code", "NOSPLIT assembly", "in a host function", "M holds locks or its P is not running", "not on a goroutine's stack", "no preemption requested"]).toContain(why);
       }
-      total += r.stats.taken;
     });
   }
-  it("two Ps", { timeout: 120_000 }, () => {
-    const r = run("regs", { preemptEvery: 89, seed: 5, procs: 2 });
-    expect(r.output).toBe("regs: all registers kept\n");
-    total += r.stats.taken;
-  });
-  // Needs libunicorn (see above).
-  it.skipIf(!haveUnicorn)("on unicorn", { timeout: 120_000 }, () => {
-    // Without --check: this run is about the engine, and the interp runs
-    // above judge every switch of the same program. A preemption every 211
-    // instructions makes each switch several engine stops under --check, and
-    // each uc_emu_start costs ~1 ms on this tree (main at 6a3f32c: the run
-    // alone is ~64 s of CPU, ~230 s checked).
-    const r = run("regs", { preemptEvery: 211, seed: 6, engine: "unicorn", check: undefined });
-    expect(r.output).toBe("regs: all registers kept\n");
-    expect(r.stats.taken).toBeGreaterThan(1000);
-    total += r.stats.taken;
-  });
-  it("took at least 10,000 asynchronous preemptions in all", () => {
+  it("took at least 10,000 asynchronous preemptions in all (running whichever cases no other test ran)", { timeout: 1_200_000 }, async () => {
+    let total = 0;
+    for (const c of cases) {
+      if (c.skip === true) continue;
+      total += (await regs(c)).stats.taken;
+      await new Promise((r) => setImmediate(r));
+    }
     expect(total).toBeGreaterThanOrEqual(10_000);
   });
 });
 
 describe("one preemption signal, instruction by instruction", () => {
-  it("saves the context, pushes the resume PC, and resumes with every register equal", { timeout: 60_000 }, () => {
+  it("saves the context, pushes the resume PC, and resumes with every register equal", { timeout: 300_000 }, async () => {
     const file = join(ROOT, "programs/regs.s");
     const m = buildMachine([file], { nosysmon: true, stdout: () => {}, stderr: () => {} });
     const { engine: e, kernel, image } = m;
@@ -193,8 +203,8 @@ describe("one preemption signal, instruction by instruction", () => {
 });
 
 describe("system calls: sysmon hands off a P stuck in a system call", () => {
-  it("the worker runs during main's 50 ms nanosleep, on a second M", { timeout: 60_000 }, () => {
-    const r = run("syscall", {});
+  it("the worker runs during main's 50 ms nanosleep, on a second M", { timeout: 300_000 }, async () => {
+    const r = await run("syscall", {});
     expect(r.code).toBe(0);
     expect(r.output.split("\n").slice(0, 5)).toEqual([
       "main: entering a 50ms system call", "worker 0", "worker 1", "worker 2", "main: back from the system call",
@@ -209,8 +219,8 @@ describe("system calls: sysmon hands off a P stuck in a system call", () => {
     expect(r.machine.kernel.threads.length).toBe(3);
     expect(r.machine.kernel.now).toBeGreaterThanOrEqual(50_000_000);
   });
-  it("without sysmon nobody takes the P: the worker waits for the call to return", { timeout: 60_000 }, () => {
-    const r = run("syscall", { nosysmon: true });
+  it("without sysmon nobody takes the P: the worker waits for the call to return", { timeout: 300_000 }, async () => {
+    const r = await run("syscall", { nosysmon: true });
     expect(r.code).toBe(0);
     expect(r.output.split("\n")[1]).toBe("main: back from the system call");
     expect(r.machine.stats.syscalls.fast).toBe(1);
@@ -218,9 +228,9 @@ describe("system calls: sysmon hands off a P stuck in a system call", () => {
 });
 
 describe("cooperative preemption: the flag a prologue sees", () => {
-  it("with async preemption off, sysmon's stackPreempt sends a calling loop through morestack → newstack → gopreempt_m", { timeout: 60_000 }, () => {
+  it("with async preemption off, sysmon's stackPreempt sends a calling loop through morestack → newstack → gopreempt_m", { timeout: 300_000 }, async () => {
     const out: Uint8Array[] = [];
-    const r = runProgram([join(ROOT, "test/fixtures/coop.s")], { asyncpreemptoff: true, maxInsns: 100_000_000, stderr: (b) => out.push(b.slice()) });
+    const r = await runProgramAsync([join(ROOT, "test/fixtures/coop.s")], { asyncpreemptoff: true, maxInsns: 100_000_000, stderr: (b) => out.push(b.slice()) });
     expect(Buffer.concat(out).toString()).toBe("main ran again\n");
     expect(r.code).toBe(0);
     const ns = r.machine.stats.newstack;
@@ -231,21 +241,21 @@ describe("cooperative preemption: the flag a prologue sees", () => {
 });
 
 describe("hog: Go's TestPingPongHog", () => {
-  it("a ping-ponging pair inherits its time slice; only preemption shares the P fairly", { timeout: 120_000 }, () => {
-    const fair = run("hog", {});
+  it("a ping-ponging pair inherits its time slice; only preemption shares the P fairly", { timeout: 600_000 }, async () => {
+    const fair = await run("hog", {});
     expect(fair.output).toBe("within 5x: true\n");
     expect(fair.stats.taken).toBeGreaterThan(0);
     // The hogs' loop makes no call a prologue could check: without the
     // signal, the hog pair keeps the P and the light pair starves.
-    const unfair = run("hog", { asyncpreemptoff: true });
+    const unfair = await run("hog", { asyncpreemptoff: true });
     expect(unfair.output).toBe("within 5x: false\n");
     expect(unfair.stats.requests).toBeGreaterThan(0);
   });
 });
 
 describe("--schedtrace: Go's GODEBUG=schedtrace lines, from sysmon, on the virtual clock", () => {
-  it("prints a SCHED line per period with the run queues", { timeout: 60_000 }, () => {
-    const r = run("hog", { schedtrace: 20 });
+  it("prints a SCHED line per period with the run queues", { timeout: 300_000 }, async () => {
+    const r = await run("hog", { schedtrace: 20 });
     const lines = r.output.split("\n").filter((l) => l.startsWith("SCHED "));
     // Go 1.19's format: SCHED Nms: gomaxprocs= idleprocs= threads= spinningthreads= idlethreads= runqueue= [per-P lengths]
     const re = /^SCHED (\d+)ms: gomaxprocs=1 idleprocs=(\d+) threads=(\d+) spinningthreads=(\d+) idlethreads=(\d+) runqueue=(\d+) \[(\d+)\]$/;

@@ -18,8 +18,8 @@
 // Then each non-fatal program runs with four Ps: the same seed twice must
 // give byte-identical output (the machine is deterministic), and the
 // output under two seeds must keep what the program guarantees by design
-// (every line present, per-goroutine order, totals), even where the
-// interleaving may differ from one P's.
+// (test/runtime/invariants.ts: every line present, per-goroutine order,
+// totals), written from the program, never from a run of ours.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,6 +29,7 @@ import { findGo, oracleAvailable } from "../helpers/oracles.ts";
 import { engineAvailable } from "../../src/engine/index.ts";
 import { runProgramAsync } from "../../src/node/boot.ts";
 import { switchCheck } from "../../src/check/check.ts";
+import { INVARIANTS } from "./invariants.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const PROGRAMS = join(ROOT, "programs");
@@ -67,13 +68,9 @@ function twins(): string[] {
     .sort();
 }
 
-const oneP = new Map<string, Outcome & { insns: number }>();
-
-/** programs/NAME.s with one P on the interp engine (run once, shared by both describes). */
+/** programs/NAME.s with one P on the interp engine. */
 async function oursOneP(name: string): Promise<Outcome & { insns: number }> {
-  let r = oneP.get(name);
-  if (!r) oneP.set(name, (r = await ours(name, { procs: 1, engine: "interp" })));
-  return r;
+  return ours(name, { procs: 1, engine: "interp" });
 }
 
 /**
@@ -238,68 +235,11 @@ describe("programs vs their Go twins (GOMAXPROCS=1, --procs 1)", () => {
 // --- four Ps ----------------------------------------------------------------------------
 
 const lines = (s: string): string[] => s.split("\n").slice(0, -1);
-const sorted = (l: readonly string[]): string[] => [...l].sort();
-const matching = (l: readonly string[], re: RegExp): string[] => l.filter((x) => re.test(x));
-
-/**
- * What each program guarantees whatever the interleaving, given its output
- * with four Ps and its output with one P (which equals Go's). By default
- * the output must be exactly one P's: the program orders every line.
- */
-const INVARIANTS: Record<string, (got: string[], one: string[]) => void> = {
-  // The workers run in any order; main's line comes after all three.
-  hello: (got, one) => {
-    expect(sorted(got)).toEqual(sorted(one));
-    expect(got.at(-1)).toBe("all 3 workers done");
-  },
-  // Each loop prints its own lines in order; the count at the end can
-  // include loops that have sent on done but not yet exited.
-  gosched: (got, one) => {
-    for (const who of ["ping", "pong"]) {
-      expect(matching(got, new RegExp(`^${who} `))).toEqual(matching(one, new RegExp(`^${who} `)));
-    }
-    expect(got).toHaveLength(one.length);
-    expect(got.at(-1)).toMatch(/^goroutines: [123]$/);
-  },
-  // Sends and receives each in order; everything is received before the end.
-  buffered: (got, one) => {
-    expect(sorted(got)).toEqual(sorted(one));
-    expect(matching(got, /^sent /)).toEqual(["sent 0", "sent 1", "sent 2", "sent 3", "sent 4"]);
-    expect(matching(got, /^received /)).toEqual(["received 0", "received 1", "received 2", "received 3", "received 4"]);
-    expect(got.indexOf("closing")).toBeGreaterThan(got.indexOf("sent 4"));
-    expect(got.at(-1)).toBe("closed and drained");
-  },
-  // At most two workers hold the semaphore: between "in" and "out".
-  semaphore: (got, one) => {
-    expect(sorted(got)).toEqual(sorted(one));
-    let inside = 0;
-    for (const l of got) {
-      if (l.endsWith(" in")) inside++;
-      if (l.endsWith(" out")) inside--;
-      expect(inside).toBeLessThanOrEqual(2);
-      expect(inside).toBeGreaterThanOrEqual(0);
-    }
-    for (let id = 0; id < 4; id++) expect(got.indexOf(`worker ${id} in`)).toBeLessThan(got.indexOf(`worker ${id} out`));
-    expect(got.at(-1)).toBe("all done");
-  },
-  // Each worker's lines in its own order; main's line after both.
-  lockthread: (got, one) => {
-    expect(sorted(got)).toEqual(sorted(one));
-    for (const id of [0, 1]) {
-      const mine = matching(got, new RegExp(`^worker ${id} `));
-      expect(mine).toEqual(matching(one, new RegExp(`^worker ${id} `)));
-    }
-    expect(got.at(-1)).toBe("main: done");
-  },
-};
 
 describe("programs with four Ps (--procs 4): deterministic per seed, correct for every seed", () => {
   const list = twins().filter((n) => !FATAL.has(n));
   for (const name of list) {
     it(name, { timeout: 300_000 }, async () => {
-      const one = await oursOneP(name);
-      expect(one.code).toBe(0);
-      await tick();
       const a = await ours(name, { procs: 4, seed: 1 });
       await tick();
       const again = await ours(name, { procs: 4, seed: 1 });
@@ -312,11 +252,14 @@ describe("programs with four Ps (--procs 4): deterministic per seed, correct for
         await tick();
         runs.push(await ours(name, { procs: 4, seed: 2 }));
       }
+      // What the program guarantees (test/runtime/invariants.ts, written
+      // from the program); a new program needs its entry there.
+      const check = INVARIANTS[name];
+      expect(check, `test/runtime/invariants.ts has no entry for ${name}`).toBeDefined();
       for (const r of runs) {
         expect(r.code).toBe(0);
         expect(r.stdout).toBe("");
-        const check = INVARIANTS[name] ?? ((got: string[], ref: string[]) => expect(got).toEqual(ref));
-        check(lines(r.stderr), lines(one.stderr));
+        check!(lines(r.stderr));
       }
     });
   }

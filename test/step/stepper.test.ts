@@ -2,7 +2,6 @@
 // step through it and see SP, BP, DX, R14 and RIP take their gobuf values;
 // step back with rsi to a machine identical field by field.
 import { createHash } from "node:crypto";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -11,6 +10,7 @@ import { REG_RIP, regId } from "../../src/engine/engine.ts";
 import type { InterpEngine } from "../../src/engine/interp.ts";
 import { gobuf, off } from "../../src/runtime/runtime2.ts";
 import { Stepper } from "../../src/step/stepper.ts";
+import { spawnAsync } from "../hostile/spawn-async.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const GOSCHED = join(ROOT, "programs/gosched.s");
@@ -102,12 +102,13 @@ describe("the stepper", () => {
     s.m.engine.close();
   });
 
-  it("gmpemu step --script runs a session non-interactively", () => {
+  it("gmpemu step --script runs a session non-interactively", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gmpemu-step-"));
     try {
       const script = join(dir, "s.txt");
       writeFileSync(script, "# break where goroutine 1 first runs\nb runtime·gogo if goid == 1\nc\nsi 3\nbt\ng\nquit\n");
-      const r = spawnSync(process.execPath, [join(ROOT, "bin/gmpemu.mjs"), "step", "programs/gosched.s", "--script", script], { cwd: ROOT, encoding: "utf8" });
+      // Spawned asynchronously: the worker's event loop keeps turning meanwhile.
+      const r = await spawnAsync(process.execPath, [join(ROOT, "bin/gmpemu.mjs"), "step", "programs/gosched.s", "--script", script], { cwd: ROOT });
       expect(r.status).toBe(0);
       expect(r.stdout).toContain("(gmpemu) b runtime·gogo if goid == 1");
       expect(r.stdout).toContain("breakpoint 1, runtime.gogo");
@@ -151,18 +152,39 @@ describe("the stepper's other stops", () => {
     expect(s2.curgoid()).toBe(me);
     s.m.engine.close();
     s2.m.engine.close();
+    // finish: from the first instruction of main·spawn back to main·main,
+    // at the instruction after its CALL, with the call's return address popped.
+    const s3 = new Stepper(GOSCHED, { root: ROOT });
+    s3.exec("b ·spawn");
+    expect(s3.exec("c")).toMatch(/breakpoint 1, main\.spawn at/);
+    const sp = Number(s3.m.engine.getReg(4));
+    const ret = s3.m.mem.ptr(sp);
+    const fin = s3.exec("finish");
+    expect(fin).toMatch(/^returned to main\.main\+0x[0-9a-f]+\n/);
+    expect(Number(s3.m.engine.getReg(16))).toBe(ret);
+    expect(Number(s3.m.engine.getReg(4))).toBe(sp + 8);
+    expect(s3.m.image.symAt(ret)!.name).toBe("main.main");
+    // The instruction before the return address is the CALL of spawn.
+    expect(fin).toMatch(/CALL main\.spawn\(SB\)\n=> 0x[0-9a-f]+ {2}programs\/gosched\.s:\d+ +LEAQ pong/);
+    s3.m.engine.close();
   });
 });
 
 describe("the stepper and preemption", () => {
-  it("c on spin.s ends: sysmon gets its turns, and @preempt / @signal breakpoints stop at the preemption", { timeout: 120_000 }, () => {
+  it("c on spin.s ends: sysmon gets its turns, and @signal then @preempt breakpoints stop at the preemption", { timeout: 120_000 }, () => {
     const s = new Stepper(join(ROOT, "programs/spin.s"), { root: ROOT, timeslice: 100_000 });
     expect(s.exec("b @signal")).toMatch(/^breakpoint 1 at @signal/);
     const sig = s.exec("c");
-    expect(sig).toMatch(/breakpoint 1, @signal: signal G\d+ \(asyncPreempt\)/);
+    const m = /breakpoint 1, @signal: signal G(\d+) \(asyncPreempt\)/.exec(sig);
+    expect(m).not.toBeNull();
     s.exec("delete");
     s.exec("b runtime·asyncPreempt");
     expect(s.exec("c")).toMatch(/breakpoint 2, runtime\.asyncPreempt at/);
+    s.exec("delete");
+    // The signalled goroutine, in asyncPreempt now, gives up its P: gopreempt_m's event.
+    expect(s.exec("b @preempt")).toMatch(/^breakpoint 3 at @preempt/);
+    expect(s.exec("c")).toMatch(new RegExp(`breakpoint 3, @preempt: preempt G${m![1]} on P0 M\\d+`));
+    expect(s.exec("goroutines")).toMatch(new RegExp(`G${m![1]} {2}runnable`));
     s.exec("delete");
     const end = s.exec("c");
     expect(end).toContain("| main: done");
