@@ -346,7 +346,9 @@ describe("misuse is an error, never a silent return", () => {
     expect(() => m.b.onHostCall(m.thread, RESUME_BASE)).toThrow(/a stale continuation/);
     expect(() => m.b.onHostCall(m.thread, TOKEN_BASE + 5)).toThrow(/a stale continuation/);
     expect(m.b.nameAt(HOST_BASE)).toBe("f");
-    expect(m.b.nameAt(HOST_BASE + 8)).toBeUndefined();
+    // +8 is f's ABIInternal entry (Go's register ABI); +4 is nothing.
+    expect(m.b.nameAt(HOST_BASE + 8)).toBe("f");
+    expect(m.b.nameAt(HOST_BASE + 4)).toBeUndefined();
     expect(m.b.fnAt(HOST_BASE)?.name).toBe("f");
     expect(m.b.fnAt(HOST_BASE + 16)).toBeUndefined();
     expect(m.b.fnAt(HOST_BASE + 1)).toBeUndefined();
@@ -359,13 +361,13 @@ describe("misuse is an error, never a silent return", () => {
     expect(m.b.argWords("g", 0)).toEqual([]);
   });
 
-  it("a resume point's padding must be 0 or 8", () => {
+  it("a resume point's offset must be its padding (0 or 8), + 4 for an ABIInternal activation", () => {
     const m = machine((t) => {
       const f = t.define("f", "", (_c, h) => h.callThen(CALLEE, back));
       const back = t.resume(f, "", () => undefined);
     });
     m.e.setRegN(RSP, STACK_TOP - 0x100);
-    expect(() => m.b.onHostCall(m.thread, RESUME_BASE + 4)).toThrow(`jump to host address 0x${(RESUME_BASE + 4).toString(16)}: not a resume point`);
+    expect(() => m.b.onHostCall(m.thread, RESUME_BASE + 2)).toThrow(`jump to host address 0x${(RESUME_BASE + 2).toString(16)}: not a resume point`);
   });
 
   it("requests made the wrong way", () => {

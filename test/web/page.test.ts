@@ -254,7 +254,7 @@ describe.skipIf(!haveChromium)(TITLE, () => {
     await page.keyboard.press("r"); // back one step: the machine is rebuilt and replayed
     await settled(page, at);
     expect(await regs()).toEqual(before);
-    expect(await page.textContent("#status")).toBe(`back 1 step(s), at step ${at}`);
+    expect(await page.textContent("#status")).toBe(`back 1 step, at step ${at}`);
     // A breakpoint by clicking an instruction's address, then continue to it.
     const jmp = page.locator("#code .insn", { hasText: "JMP gogo<" }).first();
     const jmpAddr = (await jmp.getAttribute("data-addr"))!;
