@@ -715,13 +715,14 @@ export class Kernel {
         let cur: number;
         try { cur = this.u32(addr); } catch { return this.ret(-EFAULT); }
         if (cur !== (val >>> 0)) return this.ret(-EAGAIN);
+        // Linux copies the timeout in before it waits: one it cannot read
+        // is EFAULT, not a wait without end.
+        let ns: number | undefined;
+        if (timeout !== 0 && (ns = this.timespec(timeout)) === undefined) return this.ret(-EFAULT);
         this.ret(0);
         t.state = "futex";
         t.futexAddr = addr;
-        if (timeout !== 0) {
-          const ns = this.timespec(timeout);
-          if (ns !== undefined) t.deadline = this.now + ns;
-        }
+        if (ns !== undefined) t.deadline = this.now + ns;
         this.save(t);
         return;
       }

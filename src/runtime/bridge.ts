@@ -100,6 +100,8 @@ export const HOST_SIZE = 0x100_0000;
 /** The ABIInternal entry of a host function is its address + 8; a resume point of an ABIInternal activation, + 4. */
 export const ABI_INTERNAL = 8;
 const RESUME_REGABI = 4;
+/** The upper 32 bits of a little-endian word (below 2^21 there, the word is a safe integer). */
+const HIGH_HALF = 4;
 /** Go's ABIInternal integer argument and result registers, in order (AX, BX, CX, DI, SI, R8-R11). */
 export const REGABI_INT: readonly RegId[] = [REG_RAX, REG_RBX, REG_RCX, REG_RDI, REG_RSI, REG_R8, REG_R9, REG_R10, REG_R11];
 
@@ -776,7 +778,7 @@ export class Bridge<C> {
       }
       const reg = REGABI_INT[ni++]!;
       if (r.size === 8) {
-        if (mem.u32(at + 4) < 0x20_0000) e.setRegN(reg, mem.word(at));
+        if (mem.u32(at + HIGH_HALF) < 0x20_0000) e.setRegN(reg, mem.word(at));
         else e.setReg(reg, mem.u64(at));
       } else {
         e.setRegN(reg, r.size === 4 ? mem.u32(at) : mem.u8(at));

@@ -26,7 +26,12 @@ import { mallocgc } from "./malloc.ts";
 import {
   _type_align, _type_kind, _type_size, _type_tflag, m_locks, m_p, p_id, schedt_nmspinning, schedt_npidle,
   hchan_elemtype, sudog_g, sudog_next, sudog_releasetime, sudog_ticket,
+  stringStruct_len,
 } from "./offsets.ts";
+
+// proc.go's initTask {state, ndeps, nfns uintptr}, then ndeps *initTask and nfns PCs.
+// (Go's runtime has no DWARF for it, so it is named here rather than in runtime2.ts.)
+const initTask_ndeps = 8, initTask_nfns = 16, initTask__size = 24;
 import { osyield, SIG_I, SIG_NONE } from "./os_linux.ts";
 import { fatal, GoThrow, gopanic, hex, throw_ } from "./panic.ts";
 import { printtext, printLocals } from "./print.ts";
@@ -95,8 +100,8 @@ export function* doInit(rt: Runtime, h: H, t: number): HostGen<void> {
   if (state === 2) return;
   if (state === 1) throw_("recursive call during initialization - linker skew");
   mem.setInt(t, 1);
-  const ndeps = mem.int(t + 8), nfns = mem.int(t + 16);
-  for (let i = 0; i < ndeps; i++) yield* doInit(rt, h, mem.ptr(t + 24 + 8 * i));
+  const ndeps = mem.int(t + initTask_ndeps), nfns = mem.int(t + initTask_nfns);
+  for (let i = 0; i < ndeps; i++) yield* doInit(rt, h, mem.ptr(t + initTask__size + 8 * i));
   for (let i = 0; i < nfns; i++) {
     const slot = t + 24 + 8 * ndeps + 8 * i;
     const req = h.call(mem.ptr(slot), SIG_NONE);
@@ -135,11 +140,11 @@ function panicValue(rt: Runtime, typ: number, data: number): string {
   const mem = rt.mem;
   const kind = mem.u8(typ + _type_kind) & kindMask;
   const name = typeString(rt, typ);
-  const str = (): string => gostring(rt, mem.ptr(data), mem.int(data + 8));
+  const str = (): string => gostring(rt, mem.ptr(data), mem.int(data + stringStruct_len));
   // error values (preprintpanics calls Error): the runtime's own, and errors.New's.
   if (name === "runtime.plainError") return str();
   if (name === "runtime.errorString") return "runtime error: " + str();
-  if (name === "*errors.errorString") return gostring(rt, mem.ptr(mem.ptr(data)), mem.int(mem.ptr(data) + 8));
+  if (name === "*errors.errorString") return gostring(rt, mem.ptr(mem.ptr(data)), mem.int(mem.ptr(data) + stringStruct_len));
   const v = basicValue(rt, kind, data);
   if (v === undefined) return `(${name}) ${hex(data)}`;
   if (name === basicNames[kind]) return v;
@@ -174,7 +179,7 @@ function basicValue(rt: Runtime, kind: number, data: number): string | undefined
     case kindFloat64: return formatFloat(b(8).getFloat64(0, true));
     case kindComplex64: return `(${formatFloat(b(8).getFloat32(0, true))}${formatFloat(b(8).getFloat32(4, true))}i)`;
     case kindComplex128: return `(${formatFloat(b(16).getFloat64(0, true))}${formatFloat(b(16).getFloat64(8, true))}i)`;
-    case kindString: return gostring(rt, mem.ptr(data), mem.int(data + 8));
+    case kindString: return gostring(rt, mem.ptr(data), mem.int(data + stringStruct_len));
   }
   return undefined;
 }
@@ -325,7 +330,7 @@ function stringSlice(rt: Runtime, h: H, ss: readonly string[]): undefined {
     const p = b.length === 0 ? 0 : mallocgc(rt, b.length, 0, false);
     if (b.length > 0) mem.setBytes(p, b);
     mem.setPtr(arr + 16 * i, p);
-    mem.setInt(arr + 16 * i + 8, b.length);
+    mem.setInt(arr + 16 * i + stringStruct_len, b.length);
   });
   h.ret(0, arr);
   h.ret(1, ss.length);

@@ -21,7 +21,7 @@
 // conversion: main.T is not main.I: missing method M").
 
 import type { HostTable } from "./bridge.ts";
-import { _type_hash, _type_kind, _type_tflag } from "./offsets.ts";
+import { _type_hash, _type_kind, _type_tflag, slice_len } from "./offsets.ts";
 import { gopanic, throw_ } from "./panic.ts";
 import { persistentalloc, type H, type Runtime } from "./rt.ts";
 import { gostring, kindMask, typeString } from "./gosrc.ts";
@@ -31,6 +31,9 @@ const tflagUncommon = 1;
 const interfacetype_pkgpath = 48, interfacetype_mhdr = 56;
 /** itab: {inter, _type, hash uint32, _ [4]byte, fun [n]uintptr}. */
 const itab_inter = 0, itab__type = 8, itab_hash = 16, itab_fun = 24;
+// uncommontype {pkgpath nameOff; mcount, xcount uint16; moff uint32}, imethod {name nameOff; ityp typeOff},
+// method {name nameOff; mtyp typeOff; ifn, tfn textOff} (type.go).
+const uncommontype_mcount = 4, uncommontype_moff = 8, imethod_ityp = 4, method_mtyp = 4, method_ifn = 8;
 
 // Kinds whose descriptor is larger than _type, and by how much the uncommontype follows (type.go's uncommon()).
 const kindArray = 17, kindChan = 18, kindFunc = 19, kindInterface = 20, kindMap = 21, kindPtr = 22, kindSlice = 23, kindStruct = 25;
@@ -76,7 +79,7 @@ function readName(rt: Runtime, p: number): Name {
       const [tl, tn] = varint(q);
       q += tn + tl;
     }
-    const off = mem.u8(q) | (mem.u8(q + 1) << 8) | (mem.u8(q + 2) << 16) | (mem.u8(q + 3) << 24);
+    const off = mem.i32(q); // a nameOff, unaligned after the varints
     pkgPath = readName(rt, types(rt) + off).name;
   }
   return { name, exported: (flags & 1) !== 0, pkgPath };
@@ -97,7 +100,7 @@ function uncommon(rt: Runtime, typ: number): number {
 // method and canfail, else a panic naming the method.
 export function getitab(rt: Runtime, inter: number, typ: number, canfail: boolean): number {
   const mem = rt.mem;
-  const ni = mem.int(inter + interfacetype_mhdr + 8);
+  const ni = mem.int(inter + interfacetype_mhdr + slice_len);
   if (ni === 0) throw_("internal error - misuse of itab");
   const key = `${inter}:${typ}`;
   const c = cache(rt);
@@ -114,8 +117,8 @@ export function getitab(rt: Runtime, inter: number, typ: number, canfail: boolea
   mem.setPtr(tab + itab__type, typ);
   mem.setU32(tab + itab_hash, mem.u32(typ + _type_hash));
   const x = uncommon(rt, typ);
-  const nt = mem.u16(x + 4);
-  const xmhdr = x + mem.u32(x + 8);
+  const nt = mem.u16(x + uncommontype_mcount);
+  const xmhdr = x + mem.u32(x + uncommontype_moff);
   const base = types(rt);
   const text = rt.go!.text;
   const ipp = mem.ptr(inter + interfacetype_pkgpath);
@@ -124,18 +127,18 @@ export function getitab(rt: Runtime, inter: number, typ: number, canfail: boolea
   let j = 0;
   for (let k = 0; k < ni; k++) {
     const im = imhdr + 8 * k;
-    const itype = base + mem.i32(im + 4);
+    const itype = base + mem.i32(im + imethod_ityp);
     const name = readName(rt, base + mem.i32(im));
     const ipkg = name.pkgPath !== "" ? name.pkgPath : interPkg;
     let found = false;
     for (; j < nt; j++) {
       const t = xmhdr + 16 * j;
       const tname = readName(rt, base + mem.i32(t));
-      if (base + mem.i32(t + 4) === itype && tname.name === name.name) {
+      if (base + mem.i32(t + method_mtyp) === itype && tname.name === name.name) {
         const tpkg = tname.pkgPath !== "" ? tname.pkgPath : typePkg;
         if (tname.exported || tpkg === ipkg) {
           // textOff -1: the linker dropped the method (never called): Go's unreachableMethod.
-          const ifn = mem.i32(t + 8);
+          const ifn = mem.i32(t + method_ifn);
           mem.setPtr(tab + itab_fun + 8 * k, ifn === -1 ? rt.image.addrOf("runtime.unreachableMethod") ?? 0 : text + ifn);
           found = true;
           break;
