@@ -167,7 +167,8 @@ export function chanbuf(rt: Runtime, c: number, i: number): number {
 let chanparkcommit = "";
 
 // send: a receiver was waiting: copy straight into its slot and ready it.
-export function send(rt: Runtime, h: H, c: number, sg: number, ep: number): HostGen<void> | undefined {
+// unlockf drops the channel's lock (a select's: all its channels' locks), as Go's send takes it.
+export function send(rt: Runtime, h: H, c: number, sg: number, ep: number, unlockf = (): void => unlockWait(rt, c + hchan_lock)): HostGen<void> | undefined {
   const mem = rt.mem;
   const dst = mem.ptr(sg + sudog_elem);
   if (dst !== 0) {
@@ -175,7 +176,7 @@ export function send(rt: Runtime, h: H, c: number, sg: number, ep: number): Host
     mem.setPtr(sg + sudog_elem, 0);
   }
   const gp = mem.ptr(sg + sudog_g);
-  unlockWait(rt, c + hchan_lock);
+  unlockf();
   mem.setPtr(gp + g_param, sg);
   mem.setU8(sg + sudog_success, 1);
   return goready(rt, h, gp);
@@ -241,8 +242,8 @@ function chansendParked(rt: Runtime): void {
   if (closed) gopanic("send on closed channel");
 }
 
-// recv: a sender was waiting.
-export function recv(rt: Runtime, h: H, c: number, sg: number, ep: number): HostGen<void> | undefined {
+// recv: a sender was waiting. unlockf as for send.
+export function recv(rt: Runtime, h: H, c: number, sg: number, ep: number, unlockf = (): void => unlockWait(rt, c + hchan_lock)): HostGen<void> | undefined {
   const mem = rt.mem;
   const size = mem.u16(c + hchan_elemsize);
   if (mem.int(c + hchan_dataqsiz) === 0) {
@@ -259,7 +260,7 @@ export function recv(rt: Runtime, h: H, c: number, sg: number, ep: number): Host
   }
   mem.setPtr(sg + sudog_elem, 0);
   const gp = mem.ptr(sg + sudog_g);
-  unlockWait(rt, c + hchan_lock);
+  unlockf();
   mem.setPtr(gp + g_param, sg);
   mem.setU8(sg + sudog_success, 1);
   return goready(rt, h, gp);

@@ -42,7 +42,7 @@ import {
 } from "./offsets.ts";
 import { osyield } from "./os_linux.ts";
 import { gopanic, throw_ } from "./panic.ts";
-import { defineUnlockf, fastrandn, gopark, goready } from "./proc.ts";
+import { defineUnlockf, fastrandn, gopark } from "./proc.ts";
 import type { H, Runtime } from "./rt.ts";
 import { waitReasonSelect, waitReasonSelectNoCases } from "./runtime2.ts";
 
@@ -253,42 +253,13 @@ function selectLocked(rt: Runtime, h: H, s: Sel): HostResult {
   return gopark(rt, h, selparkcommit, 0, waitReasonSelect, selectParked);
 }
 
-// send within a select: as chan.ts's send, with selunlock for the unlock.
+// send and recv within a select: chan.ts's, with selunlock for the unlock.
 function selSend(rt: Runtime, h: H, s: Sel, c: number, sg: number, ep: number): HostResult {
-  const mem = rt.mem;
-  const dst = mem.ptr(sg + sudog_elem);
-  if (dst !== 0) {
-    mem.copy(dst, ep, mem.u16(c + hchan_elemsize));
-    mem.setPtr(sg + sudog_elem, 0);
-  }
-  const gp = mem.ptr(sg + sudog_g);
-  selunlock(rt, s);
-  mem.setPtr(gp + g_param, sg);
-  mem.setU8(sg + sudog_success, 1);
-  return goready(rt, h, gp);
+  return send(rt, h, c, sg, ep, () => selunlock(rt, s));
 }
 
-// recv within a select: as chan.ts's recv, with selunlock.
 function selRecv(rt: Runtime, h: H, s: Sel, c: number, sg: number, ep: number): HostResult {
-  const mem = rt.mem;
-  const size = mem.u16(c + hchan_elemsize);
-  if (mem.int(c + hchan_dataqsiz) === 0) {
-    if (ep !== 0) mem.copy(ep, mem.ptr(sg + sudog_elem), size);
-  } else {
-    const recvx = mem.int(c + hchan_recvx);
-    const qp = chanbuf(rt, c, recvx);
-    if (ep !== 0) mem.copy(ep, qp, size);
-    mem.copy(qp, mem.ptr(sg + sudog_elem), size);
-    const next = recvx + 1 === mem.int(c + hchan_dataqsiz) ? 0 : recvx + 1;
-    mem.setInt(c + hchan_recvx, next);
-    mem.setInt(c + hchan_sendx, next);
-  }
-  mem.setPtr(sg + sudog_elem, 0);
-  const gp = mem.ptr(sg + sudog_g);
-  selunlock(rt, s);
-  mem.setPtr(gp + g_param, sg);
-  mem.setU8(sg + sudog_success, 1);
-  return goready(rt, h, gp);
+  return recv(rt, h, c, sg, ep, () => selunlock(rt, s));
 }
 
 // After the park: relock, find the sudog that fired, take every other one
