@@ -552,11 +552,26 @@ const SMALL = 32;
  * Its TLB is separate from the CPU's (a host access must not
  * evict the page the guest is working on) and is flushed with them.
  */
+/**
+ * The host TLB's slot for page number pn: Fibonacci hashing of its low 32
+ * bits (Math.imul reduces pn modulo 2^32), the top 6 bits of the product.
+ * Consecutive pages still land in different slots.
+ */
+function hostSlot(pn: number): number {
+  return Math.imul(pn, 0x9e3779b1) >>> (32 - HOST_TLB_BITS);
+}
+/** log2 of the host TLB's entries: more than the CPU's, as the host's working set (g, m, p, sched, stacks, frames) is wider. */
+const HOST_TLB_BITS = 8;
+
 export class HostView implements HostMem {
   // A direct-mapped TLB as the CPU's (the runtime walks g, m, p and sched
-  // in turn), holding any mapped page.
-  private readonly tag = new Float64Array(TLB_SIZE).fill(NaN);
-  private readonly pg: Page[] = new Array<Page>(TLB_SIZE).fill(NO_PAGE);
+  // in turn), holding any mapped page. Its slot is a hash of the page number
+  // (hostSlot), not its low bits: the runtime's globals (0x7f0000000000) and
+  // Go's first heap page (0xc000000000), which every switch touches, share
+  // their low bits and evicted each other seven times a switch; so did the
+  // program's data page and a goroutine's g with 64 slots and any hash.
+  private readonly tag = new Float64Array(1 << HOST_TLB_BITS).fill(NaN);
+  private readonly pg: Page[] = new Array<Page>(1 << HOST_TLB_BITS).fill(NO_PAGE);
 
   constructor(private readonly mem: Memory, private readonly pages: Map<number, Page>) {}
 
@@ -566,7 +581,7 @@ export class HostView implements HostMem {
 
   private page(a: number): Page {
     const pn = Math.floor(a / PAGE_SIZE);
-    const i = pn & TLB_MASK;
+    const i = hostSlot(pn);
     if (this.tag[i] === pn) return this.pg[i]!;
     const p = this.pages.get(pn);
     if (p === undefined) throw new EngineMemoryError(a);

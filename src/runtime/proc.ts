@@ -848,7 +848,7 @@ export function execute(rt: Runtime, h: H, gp: number, inheritTime: boolean): Re
   mem.setPtr(mp + m_curg, gp);
   mem.setPtr(gp + g_m, mp);
   casgstatus(rt, gp, _Grunnable, _Grunning);
-  mem.setU64(gp + g_waitsince, 0n);
+  mem.setWord(gp + g_waitsince, 0); // a number: setU64's BigInts allocate on every switch
   mem.setU8(gp + g_preempt, 0);
   mem.setPtr(gp + g_stackguard0, mem.ptr(gp + g_stack_lo) + _StackGuard);
   if (!inheritTime) {

@@ -133,3 +133,41 @@ describe("Memory", () => {
     expect(m.read8(0x10000)).toBe(1); // the snapshot itself was not changed
   });
 });
+
+describe("HostView's TLB", () => {
+  // Counts the lookups that miss the host TLB and go to the page map.
+  function countLookups(m: Memory): { n: number } {
+    const pages = (m as unknown as { pages: Map<number, unknown> }).pages;
+    const c = { n: 0 };
+    const get = pages.get.bind(pages);
+    pages.get = (k: number) => { c.n++; return get(k); };
+    return c;
+  }
+
+  it("keeps the runtime's globals, Go's first heap page, a stack and the text in it at once", () => {
+    // 0x7f0000000000 and 0xc000000000 share their low page-number bits (as
+    // do 0x402000 and 0xc00000b000 modulo 64 slots with the hash): a
+    // switch touches all of them, and every alternation went to the map.
+    const m = new Memory();
+    const hot = [0x7f00_0000_0000, 0xc0_0000_0000, 0xc0_0000_b000, 0x40_2000, 0x7fff_efff_f000, 0xc0_0002_2000];
+    for (const a of hot) m.map(a, PAGE_SIZE, PROT_READ | PROT_WRITE);
+    const h = m.host;
+    for (const a of hot) h.setWord(a + 8, a); // own the pages, fill the TLB
+    const c = countLookups(m);
+    for (let i = 0; i < 100; i++) for (const a of hot) expect(h.word(a + 8)).toBe(a);
+    expect(c.n).toBe(0);
+  });
+
+  it("forgets a page that is unmapped, whatever its slot", () => {
+    const m = new Memory();
+    m.map(0xc0_0000_0000, PAGE_SIZE, PROT_READ | PROT_WRITE);
+    m.map(0x7f00_0000_0000, PAGE_SIZE, PROT_READ | PROT_WRITE);
+    m.host.setU32(0xc0_0000_0010, 7);
+    m.host.setU32(0x7f00_0000_0010, 9);
+    m.unmap(0xc0_0000_0000, PAGE_SIZE);
+    expect(() => m.host.u32(0xc0_0000_0010)).toThrow(/0xc000000010 is not mapped/);
+    expect(m.host.u32(0x7f00_0000_0010)).toBe(9);
+    m.map(0xc0_0000_0000, PAGE_SIZE, PROT_READ | PROT_WRITE);
+    expect(m.host.u32(0xc0_0000_0010)).toBe(0);
+  });
+});
