@@ -167,8 +167,9 @@ export function chanbuf(rt: Runtime, c: number, i: number): number {
 let chanparkcommit = "";
 
 // send: a receiver was waiting: copy straight into its slot and ready it.
-// unlockf drops the channel's lock (a select's: all its channels' locks), as Go's send takes it.
-export function send(rt: Runtime, h: H, c: number, sg: number, ep: number, unlockf = (): void => unlockWait(rt, c + hchan_lock)): HostGen<void> | undefined {
+// unlockf drops the channel's lock (a select's: all its channels' locks), as Go's send takes it;
+// without one, the channel's own lock (not a default closure: one per send).
+export function send(rt: Runtime, h: H, c: number, sg: number, ep: number, unlockf?: () => void): HostGen<void> | undefined {
   const mem = rt.mem;
   const dst = mem.ptr(sg + sudog_elem);
   if (dst !== 0) {
@@ -176,7 +177,8 @@ export function send(rt: Runtime, h: H, c: number, sg: number, ep: number, unloc
     mem.setPtr(sg + sudog_elem, 0);
   }
   const gp = mem.ptr(sg + sudog_g);
-  unlockf();
+  if (unlockf === undefined) unlockWait(rt, c + hchan_lock);
+  else unlockf();
   mem.setPtr(gp + g_param, sg);
   mem.setU8(sg + sudog_success, 1);
   return goready(rt, h, gp);
@@ -243,7 +245,7 @@ function chansendParked(rt: Runtime): void {
 }
 
 // recv: a sender was waiting. unlockf as for send.
-export function recv(rt: Runtime, h: H, c: number, sg: number, ep: number, unlockf = (): void => unlockWait(rt, c + hchan_lock)): HostGen<void> | undefined {
+export function recv(rt: Runtime, h: H, c: number, sg: number, ep: number, unlockf?: () => void): HostGen<void> | undefined {
   const mem = rt.mem;
   const size = mem.u16(c + hchan_elemsize);
   if (mem.int(c + hchan_dataqsiz) === 0) {
@@ -260,7 +262,8 @@ export function recv(rt: Runtime, h: H, c: number, sg: number, ep: number, unloc
   }
   mem.setPtr(sg + sudog_elem, 0);
   const gp = mem.ptr(sg + sudog_g);
-  unlockf();
+  if (unlockf === undefined) unlockWait(rt, c + hchan_lock);
+  else unlockf();
   mem.setPtr(gp + g_param, sg);
   mem.setU8(sg + sudog_success, 1);
   return goready(rt, h, gp);
