@@ -583,6 +583,11 @@ export class HostView implements HostMem {
     const pn = Math.floor(a / PAGE_SIZE);
     const i = hostSlot(pn);
     if (this.tag[i] === pn) return this.pg[i]!;
+    return this.miss(a, pn, i);
+  }
+
+  // Out of line, so that page() (and the accessors around it) stay small enough to inline.
+  private miss(a: number, pn: number, i: number): Page {
     const p = this.pages.get(pn);
     if (p === undefined) throw new EngineMemoryError(a);
     // Host accesses read and write through one TLB: own the page on the way in.
@@ -616,15 +621,15 @@ export class HostView implements HostMem {
 
   word(a: number): number {
     const off = a & PAGE_MASK;
-    let lo: number, hi: number;
-    if (off > PAGE_SIZE - 8) {
-      lo = this.u32(a);
-      hi = this.u32(a + 4);
-    } else {
-      const dv = this.page(a).dv;
-      lo = dv.getUint32(off, true);
-      hi = dv.getUint32(off + 4, true);
-    }
+    if (off > PAGE_SIZE - 8) return this.wordStraddling(a);
+    const dv = this.page(a).dv;
+    const lo = dv.getUint32(off, true);
+    const hi = dv.getUint32(off + 4, true);
+    return hi < 0x20_0000 ? hi * TWO32 + lo : -1;
+  }
+
+  private wordStraddling(a: number): number {
+    const lo = this.u32(a), hi = this.u32(a + 4);
     return hi < 0x20_0000 ? hi * TWO32 + lo : -1;
   }
 
@@ -634,16 +639,17 @@ export class HostView implements HostMem {
     const lo = v >>> 0;
     const hi = (v - lo) / TWO32;
     const off = a & PAGE_MASK;
-    if (off > PAGE_SIZE - 8) {
-      this.page(a - off + PAGE_SIZE); // both pages mapped before anything is written
-      this.setU32(a, lo);
-      this.setU32(a + 4, hi);
-      return;
-    }
+    if (off > PAGE_SIZE - 8) return this.setWordStraddling(a, lo, hi);
     const p = this.page(a);
     p.dv.setUint32(off, lo, true);
     p.dv.setUint32(off + 4, hi, true);
     if (p.code) this.wrote(p);
+  }
+
+  private setWordStraddling(a: number, lo: number, hi: number): void {
+    this.page(a - (a & PAGE_MASK) + PAGE_SIZE); // both pages mapped before anything is written
+    this.setU32(a, lo);
+    this.setU32(a + 4, hi);
   }
 
   setU8(a: number, v: number): void {

@@ -50,6 +50,20 @@ export class BadWord extends Error {
 /** User-space addresses end here. */
 export const ADDR_LIMIT = 2 ** 47;
 
+// The throws of ptr and setPtr live out of line: the hot accessors stay
+// small enough for V8 to inline into the scheduler's functions, and an
+// address that stays inside the optimized code is never boxed as a
+// HeapNumber (addresses above 2^31 are doubles, and a double that crosses a
+// call that was not inlined is an allocation).
+function notPtr(h: HostMem, a: number): never {
+  const lo = h.u32(a), hi = h.u32(a + 4);
+  throw new BadWord((BigInt(hi) << 32n) | BigInt(lo), `mem.ptr: word at 0x${a.toString(16)} is 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")}, not an address`);
+}
+
+function notAddress(v: number): never {
+  throw new BadWord(Number.isFinite(v) ? BigInt.asUintN(64, BigInt(Math.trunc(v))) : 0n, `mem.setPtr: ${v} is not an address`);
+}
+
 export class Mem {
   private readonly h: HostMem;
 
@@ -131,14 +145,11 @@ export class Mem {
   ptr(a: number): number {
     const w = this.h.word(a);
     if (w >= 0 && w < ADDR_LIMIT) return w;
-    const lo = this.h.u32(a), hi = this.h.u32(a + 4);
-    throw new BadWord((BigInt(hi) << 32n) | BigInt(lo), `mem.ptr: word at 0x${a.toString(16)} is 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")}, not an address`);
+    return notPtr(this.h, a);
   }
 
   setPtr(a: number, v: number): void {
-    if (!(v >= 0 && v < ADDR_LIMIT && Math.floor(v) === v)) {
-      throw new BadWord(Number.isFinite(v) ? BigInt.asUintN(64, BigInt(Math.trunc(v))) : 0n, `mem.setPtr: ${v} is not an address`);
-    }
+    if (!(v >= 0 && v < ADDR_LIMIT && Math.floor(v) === v)) notAddress(v);
     this.h.setWord(a, v);
   }
 
@@ -146,6 +157,10 @@ export class Mem {
   int(a: number): number {
     const w = this.h.word(a);
     if (w >= 0) return w;
+    return this.bigInt(a);
+  }
+
+  private bigInt(a: number): number {
     const lo = this.h.u32(a);
     const hi = this.h.u32(a + 4) | 0;
     // Exact when -2^21 <= hi < 2^21.
