@@ -15,7 +15,7 @@
 
 import { CF } from "../x86/regs.ts";
 import { F_LOGIC, type Cpu } from "./cpu.ts";
-import { K_IMM, K_MEM, type Handler } from "./decode.ts";
+import { K_IMM, K_MEM, K_REG, type Handler } from "./decode.ts";
 import { ea, readD, readS, writeD } from "./operands.ts";
 
 const M_TEST = 0, M_SET = 1, M_RESET = 2, M_COMPLEMENT = 3;
@@ -82,8 +82,9 @@ export const btc = bitHandler(M_COMPLEMENT);
 
 /**
  * BSF / BSR: the index of the lowest (highest) set bit of the source. A
- * zero source sets ZF and leaves the destination unchanged (as AMD
- * documents and Intel's CPUs and QEMU do). CF, OF, SF, AF and PF are
+ * zero source sets ZF and leaves the destination's value unchanged (as AMD
+ * documents; the SDM says undefined), but a 32-bit destination register is
+ * still written, zero-extending it, as QEMU does. CF, OF, SF, AF and PF are
  * undefined; like QEMU we leave the flags of a logic operation on the
  * source (ZF, SF and PF from it, the others clear), which is also what
  * makes ZF right.
@@ -93,7 +94,10 @@ function scanHandler(reverse: boolean): Handler {
     const w = i.size;
     const lo = readS(c, i), hi = w === 8 ? c.th : 0;
     c.fop = F_LOGIC; c.fsz = w; c.frl = lo; c.frh = hi;
-    if (lo === 0 && hi === 0) return;
+    if (lo === 0 && hi === 0) {
+      if (w === 4 && i.dk === K_REG) c.r[2 * i.dn + 1] = 0;
+      return;
+    }
     let n: number;
     if (reverse) n = hi !== 0 ? 63 - Math.clz32(hi) : 31 - Math.clz32(lo);
     else n = lo !== 0 ? 31 - Math.clz32(lo & -lo) : 63 - Math.clz32(hi & -hi);

@@ -220,5 +220,7 @@ export const FLOAT_ROWS: Row[] = [
   { b: "0f bc c3", asm: "BSFL BX, AX", in: { BX: 0x80000n, AX: -1n }, out: { AX: 19n, flags: "" }, undef: UNDEF_SCAN },
   { b: "66 0f bc c3", asm: "BSFW BX, AX", in: { BX: 0x18000n, AX: -1n }, out: { AX: (-1n & ~0xffffn) | 15n, flags: "" }, undef: UNDEF_SCAN },
   { b: "0f bd c3", asm: "BSRL BX, AX", in: { BX: 0x1_00000001n, AX: -1n }, out: { AX: 0n, flags: "" }, undef: UNDEF_SCAN },
+  // The SDM leaves the destination undefined for a zero source: the value stays, and the 32-bit write zero-extends (QEMU).
+  { b: "0f bd c3", asm: "BSRL BX, AX", in: { BX: 0x1_00000000n, AX: -1n }, out: { AX: 0xffffffffn, flags: "ZF" }, undef: UNDEF_SCAN },
   { b: "66 0f bd c3", asm: "BSRW BX, AX", in: { BX: 0x8001n, AX: -1n }, out: { AX: (-1n & ~0xffffn) | 15n, flags: "" }, undef: UNDEF_SCAN },
 ];
