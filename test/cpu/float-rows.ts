@@ -152,6 +152,8 @@ export const FLOAT_ROWS: Row[] = [
   { b: "f2 0f c2 c1 06", asm: "CMPSD X1, X0, $0x6", in: { X0: d(1), X1: d(2) }, out: { X0: 0n } },
   { b: "f2 0f c2 c1 07", asm: "CMPSD X1, X0, $0x7", in: { X0: d(1), X1: d(INF) }, out: { X0: 0xffffffffffffffffn } },
   { b: "f2 0f c2 00 01", asm: "CMPSD (AX), X0, $0x1", in: { AX: DATA, X0: d(3), mem: { [DATA]: bytes(d(2), 8) } }, out: { X0: 0n } },
+  // Bits 7:3 of the predicate are ignored (QEMU raises #UD: unicorn sends CMPSD to the interpreter, on its XMM registers).
+  { b: "f2 0f c2 c1 48", asm: "CMPSD X1, X0, $0x48", in: { X0: HI | d(2), X1: d(2) }, out: { X0: HI | 0xffffffffffffffffn } },
   { b: "f3 0f c2 c1 01", asm: "CMPSS X1, X0, $0x1", in: { X0: HI96 | s(1), X1: s(2) }, out: { X0: HI96 | 0xffffffffn } },
 
   // ---- conversions -------------------------------------------------------------------------------
