@@ -11,7 +11,10 @@
 //     refuses 66 when 66 would change its operand size, and in the 0F map
 //     refuses F2/F3 (they select other instructions there: MOVSS, POPCNT...);
 //   - REX.W: a row with w needs it; a 16/32-bit row refuses it (W promotes);
-//     rows where W means nothing (bytes, default-64-bit, SSE) ignore it;
+//     rows where W means nothing (bytes, default-64-bit, SSE) ignore it,
+//     the scalar float rows of size 4 too (ADDSS: no general register, so
+//     nothing for W to widen; CVTSL2SS has one, and its W twin CVTSQ2SS
+//     comes first in the table);
 //   - ModRM.reg must equal the row's /digit; `m` rows need a memory ModRM,
 //     `xr` rows a register one; three-byte codes (the fences) fix ModRM.
 //
@@ -24,7 +27,8 @@
 //
 // The result, an Insn, is self-contained: operands resolved into kinds
 // (register, high-byte register, memory, immediate, XMM) for the Intel
-// destination `d` and source `s`, the memory operand's base/index/scale/disp
+// destination `d` and source `s` (CMPSD's is its middle operand: Go writes
+// the predicate last), the memory operand's base/index/scale/disp
 // and segment, RIP-relative displacements already made absolute, branch
 // targets absolute, immediates sign-extended into 32-bit halves, and the
 // handler resolved (so the hot loop never looks at strings). 67 (32-bit

@@ -26,7 +26,10 @@
 // both are zeros. A truncating conversion whose value does not fit (or is
 // NaN) gives the "integer indefinite", the most negative integer of the
 // width. Compares: unordered sets ZF, PF and CF; greater clears them;
-// less sets CF; equal sets ZF; OF, SF and AF are cleared.
+// less sets CF; equal sets ZF; OF, SF and AF are cleared. CMPSD/CMPSS take
+// their predicate from bits 2:0 of the immediate, as the SDM says for the
+// legacy encoding (QEMU 5 raises #UD above 7; src/engine/unicorn.ts sends
+// them to these handlers).
 //
 // Exceptions are masked, so none is ever raised and MXCSR's sticky status
 // flags are not kept: no Go code reads them (STMXCSR and LDMXCSR are not
