@@ -1,4 +1,4 @@
-// Bit instructions compiled Go code uses: BT, BTS, BTR, BTC.
+// Bit instructions compiled Go code uses: BT, BTS, BTR, BTC, BSF, BSR.
 //
 // Each copies one bit of the destination into CF; BTS then sets it, BTR
 // clears it, BTC complements it. With an immediate or a register
@@ -14,8 +14,8 @@
 // are materialized and only CF is replaced).
 
 import { CF } from "../x86/regs.ts";
-import type { Cpu } from "./cpu.ts";
-import { K_IMM, K_MEM, type Handler } from "./decode.ts";
+import { F_LOGIC, type Cpu } from "./cpu.ts";
+import { K_IMM, K_MEM, K_REG, type Handler } from "./decode.ts";
 import { ea, readD, readS, writeD } from "./operands.ts";
 
 const M_TEST = 0, M_SET = 1, M_RESET = 2, M_COMPLEMENT = 3;
@@ -79,3 +79,31 @@ export const bt = bitHandler(M_TEST);
 export const bts = bitHandler(M_SET);
 export const btr = bitHandler(M_RESET);
 export const btc = bitHandler(M_COMPLEMENT);
+
+/**
+ * BSF / BSR: the index of the lowest (highest) set bit of the source. A
+ * zero source sets ZF and leaves the destination's value unchanged (as AMD
+ * documents; the SDM says undefined), but a 32-bit destination register is
+ * still written, zero-extending it, as QEMU does. CF, OF, SF, AF and PF are
+ * undefined; like QEMU we leave the flags of a logic operation on the
+ * source (ZF, SF and PF from it, the others clear), which is also what
+ * makes ZF right.
+ */
+function scanHandler(reverse: boolean): Handler {
+  return (c, i) => {
+    const w = i.size;
+    const lo = readS(c, i), hi = w === 8 ? c.th : 0;
+    c.fop = F_LOGIC; c.fsz = w; c.frl = lo; c.frh = hi;
+    if (lo === 0 && hi === 0) {
+      if (w === 4 && i.dk === K_REG) c.r[2 * i.dn + 1] = 0;
+      return;
+    }
+    let n: number;
+    if (reverse) n = hi !== 0 ? 63 - Math.clz32(hi) : 31 - Math.clz32(lo);
+    else n = lo !== 0 ? 31 - Math.clz32(lo & -lo) : 63 - Math.clz32(hi & -hi);
+    writeD(c, i, n, 0);
+  };
+}
+
+export const bsf = scanHandler(false);
+export const bsr = scanHandler(true);

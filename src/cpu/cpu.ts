@@ -3,7 +3,8 @@
 // Registers are stored as 32-bit halves in one Int32Array: RAX is r[0] (low)
 // and r[1] (high), RCX r[2]/r[3], ... R15 r[30]/r[31]. Every handler does its
 // 64-bit arithmetic on these halves, so the hot loop never touches BigInt and
-// never allocates. The XMM registers are four 32-bit lanes each in x[4*i..].
+// never allocates. The XMM registers are four 32-bit lanes each in x[4*i..],
+// with float views over the same bytes for the scalar float instructions.
 //
 // Flags are lazy. An arithmetic instruction does not compute CF..OF; it
 // records what it did (fop: which operation, fsz: its width) and its
@@ -71,6 +72,9 @@ export class Cpu {
   readonly r = new Int32Array(32);
   /** XMM0-15 as four int32 lanes each, lane 0 least significant. */
   readonly x = new Int32Array(64);
+  /** The same XMM bytes as doubles (xd[2i] is XMMi's low 64 bits) and floats (xf[4i] its low 32): src/cpu/float.ts. */
+  readonly xd = new Float64Array(this.x.buffer);
+  readonly xf = new Float32Array(this.x.buffer);
   /** RIP, signed (exact for canonical addresses); NaN after a branch to a non-canonical one. */
   rip = 0;
   /** The exact RIP while `rip` is NaN, as int32 halves. */

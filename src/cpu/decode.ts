@@ -11,7 +11,10 @@
 //     refuses 66 when 66 would change its operand size, and in the 0F map
 //     refuses F2/F3 (they select other instructions there: MOVSS, POPCNT...);
 //   - REX.W: a row with w needs it; a 16/32-bit row refuses it (W promotes);
-//     rows where W means nothing (bytes, default-64-bit, SSE) ignore it;
+//     rows where W means nothing (bytes, default-64-bit, SSE) ignore it,
+//     the scalar float rows of size 4 too (ADDSS: no general register, so
+//     nothing for W to widen; CVTSL2SS has one, and its W twin CVTSQ2SS
+//     comes first in the table);
 //   - ModRM.reg must equal the row's /digit; `m` rows need a memory ModRM,
 //     `xr` rows a register one; three-byte codes (the fences) fix ModRM.
 //
@@ -24,7 +27,8 @@
 //
 // The result, an Insn, is self-contained: operands resolved into kinds
 // (register, high-byte register, memory, immediate, XMM) for the Intel
-// destination `d` and source `s`, the memory operand's base/index/scale/disp
+// destination `d` and source `s` (CMPSD's is its middle operand: Go writes
+// the predicate last), the memory operand's base/index/scale/disp
 // and segment, RIP-relative displacements already made absolute, branch
 // targets absolute, immediates sign-extended into 32-bit halves, and the
 // handler resolved (so the hot loop never looks at strings). 67 (32-bit
@@ -133,6 +137,8 @@ interface Cand {
   xchg90: boolean;
   /** NOP and PAUSE (90, F3 90): with REX.B, 90 is XCHG R8, AX instead. */
   nop90: boolean;
+  /** An SSE row without a general register (ADDSS, UCOMISS): REX.W means nothing to it. */
+  wFree: boolean;
 }
 
 // ---- the index ------------------------------------------------------------------
@@ -142,7 +148,7 @@ const index: (Cand[] | undefined)[] = new Array(512);
 function kindUsesModrm(k: Kind): boolean {
   switch (k) {
     case "rm8": case "rm16": case "rm32": case "rm64": case "m":
-    case "x": case "xm": case "xm64": case "xr":
+    case "x": case "xm": case "xm64": case "xm32": case "xr":
       return true;
     default:
       return false;
@@ -166,6 +172,8 @@ for (const form of FORMS) {
     mustMem: form.args.includes("m"), mustReg: form.args.includes("xr"),
     xchg90: form.plusr === true && form.code[form.code.length - 1] === 0x90 && form.op === "xchg",
     nop90: form.plusr !== true && form.code.length === 1 && form.code[0] === 0x90,
+    wFree: form.args.some((a) => a === "x" || a === "xm" || a === "xm64" || a === "xm32" || a === "xr") &&
+      !form.args.some((a) => a.startsWith("r")),
   };
   for (let j = 0; j < (form.plusr ? 8 : 1); j++) {
     const key = map * 256 + opb + j;
@@ -216,7 +224,7 @@ function widthOf(k: Kind, size: number): number {
   switch (k) {
     case "rm8": case "r8": case "cl": return 1;
     case "rm16": case "r16": return 2;
-    case "rm32": case "r32": return 4;
+    case "rm32": case "r32": case "xm32": return 4;
     case "rm64": case "r64": case "xm64": return 8;
     case "x": case "xm": case "xr": return 16;
     default: return size;
@@ -239,7 +247,7 @@ function isPrefix(b: number): boolean {
 }
 
 function isMemKind(k: Kind): boolean {
-  return k === "rm8" || k === "rm16" || k === "rm32" || k === "rm64" || k === "m" || k === "xm" || k === "xm64";
+  return k === "rm8" || k === "rm16" || k === "rm32" || k === "rm64" || k === "m" || k === "xm" || k === "xm64" || k === "xm32";
 }
 
 // ---- the matcher ------------------------------------------------------------------
@@ -366,7 +374,7 @@ function match(buf: Uint8Array, base: number, avail: number): void {
       if (opsize && f.size !== 1 && f.size !== 0 && !(f.w && rexW)) continue;
     }
     if (f.w) { if (!rexW) continue; }
-    else if (rexW && (f.size === 2 || f.size === 4)) continue;
+    else if (rexW && (f.size === 2 || f.size === 4) && !c.wFree) continue;
     if (c.modrm) {
       if (c.fixed >= 0 && modrm !== c.fixed) continue;
       if (f.ext !== undefined && regf !== f.ext) continue;
@@ -517,7 +525,7 @@ export function decode(src: ByteSource, addr: number): Insn {
       case "r8": case "r16": case "r32": case "r64":
         return gpr(a, form.plusr ? plusReg : regNum, w, rex);
       case "x": return { kind: a, k: K_XMM, n: regNum };
-      case "xm": case "xm64": return rmIsReg ? { kind: a, k: K_XMM, n: rmNum } : { kind: a, k: K_MEM, n: 0 };
+      case "xm": case "xm64": case "xm32": return rmIsReg ? { kind: a, k: K_XMM, n: rmNum } : { kind: a, k: K_MEM, n: 0 };
       case "xr": return { kind: a, k: K_XMM, n: rmNum };
       case "acc": return { kind: a, k: K_REG, n: 0 };
       case "cl": return { kind: a, k: K_REG, n: 1 };
@@ -531,6 +539,8 @@ export function decode(src: ByteSource, addr: number): Insn {
   if (args.length > 0) {
     let d = args[args.length - 1]!, s: Operand | undefined = args.length > 1 ? args[args.length - 2] : undefined;
     if (form.op === "cmp" && s) { const t = d; d = s; s = t; }
+    // CMPSD X1, X0, $pred: the immediate is Go's last operand, X0 the destination.
+    if (args.length === 3 && d.k === K_IMM) { d = args[1]!; s = args[0]; }
     i.dk = d.k; i.dn = d.n;
     if (s) { i.sk = s.k; i.sn = s.n; i.ssz = widthOf(s.kind, form.size); }
   }

@@ -57,7 +57,7 @@ function hex(v: number): string {
 function formatOperand(i: Insn, a: Operand, symbolize?: Symbolizer): string {
   switch (a.k) {
     case K_REG: {
-      if (a.kind === "x" || a.kind === "xm" || a.kind === "xm64" || a.kind === "xr") return XMM_NAMES[a.n]!;
+      if (a.kind === "x" || a.kind === "xm" || a.kind === "xm64" || a.kind === "xm32" || a.kind === "xr") return XMM_NAMES[a.n]!;
       const byte = a.kind === "rm8" || a.kind === "r8" || a.kind === "cl" || (a.kind === "acc" && i.size === 1);
       return byte ? BYTE_NAMES[a.n]! : GPR_NAMES[a.n]!;
     }

@@ -38,6 +38,8 @@ export function undefinedFlags(op: Op | "int3" | "bad", d: FlagDetail = {}): num
       return CF | PF | AF | ZF | SF | OF;
     case "bt": case "bts": case "btr": case "btc":
       return OF | SF | AF | PF;
+    case "bsf": case "bsr":
+      return CF | OF | SF | AF | PF;
     default:
       return 0;
   }

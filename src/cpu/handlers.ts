@@ -20,9 +20,13 @@ import { shift64riHandler, shiftHandler } from "./shift.ts";
 import { divHandler, imul, mulHandler } from "./mul.ts";
 import { mov128, movq, xor128 } from "./sse.ts";
 import {
+  FA_ADD, FA_DIV, FA_MAX, FA_MIN, FA_MUL, FA_SQRT, FA_SUB, B_AND, B_ANDN, B_OR,
+  arith, bitwise, cmps, comis, cvtsd2ss, cvtsi2f, cvtss2sd, cvttf2si, movsd,
+} from "./float.ts";
+import {
   bad, cld, cpuid, int3, intn, io, nop, priv, rdtsc, rdtscp, sgdt, sidt, sldt, smsw, std, str, syscall, ud2,
 } from "./system.ts";
-import { bt, btc, btr, bts } from "./bits.ts";
+import { bsf, bsr, bt, btc, btr, bts } from "./bits.ts";
 import { movs, stos } from "./string.ts";
 
 const ALU_KIND: Record<string, number> = {
@@ -35,6 +39,10 @@ const shifts64 = new Map<string, Handler>();
 const inc = incdecHandler(false), dec = incdecHandler(true);
 const div = divHandler(false), idiv = divHandler(true);
 const mul = mulHandler(false), imul1 = mulHandler(true);
+const fadd = arith(FA_ADD), fsub = arith(FA_SUB), fmul = arith(FA_MUL), fdiv = arith(FA_DIV);
+const fmin = arith(FA_MIN), fmax = arith(FA_MAX), fsqrt = arith(FA_SQRT);
+const cvtsi2sd = cvtsi2f(8), cvtsi2ss = cvtsi2f(4), cvttsd2si = cvttf2si(8), cvttss2si = cvttf2si(4);
+const andps = bitwise(B_AND), andnps = bitwise(B_ANDN), orps = bitwise(B_OR);
 
 export function resolveHandler(i: Insn): Handler {
   const op = i.op;
@@ -102,6 +110,25 @@ export function resolveHandler(i: Insn): Handler {
     case "movups": case "movdqu": return mov128;
     case "xorps": case "pxor": return xor128;
     case "movq_x": case "movd_x": return movq;
+    case "movsd": return movsd;
+    case "addsd": return fadd;
+    case "subsd": return fsub;
+    case "mulsd": return fmul;
+    case "divsd": return fdiv;
+    case "minsd": return fmin;
+    case "maxsd": return fmax;
+    case "sqrtsd": return fsqrt;
+    case "ucomisd": case "comisd": return comis;
+    case "cmpsd": return cmps;
+    case "cvtsi2sd": return cvtsi2sd;
+    case "cvtsi2ss": return cvtsi2ss;
+    case "cvttsd2si": return cvttsd2si;
+    case "cvttss2si": return cvttss2si;
+    case "cvtsd2ss": return cvtsd2ss;
+    case "cvtss2sd": return cvtss2sd;
+    case "andps": return andps;
+    case "andnps": return andnps;
+    case "orps": return orps;
     case "nop": case "pause": case "mfence": case "lfence": case "sfence": return nop;
     case "fninit": case "fwait": return nop;
     case "ud2": return ud2;
@@ -124,6 +151,8 @@ export function resolveHandler(i: Insn): Handler {
     case "bts": return bts;
     case "btr": return btr;
     case "btc": return btc;
+    case "bsf": return bsf;
+    case "bsr": return bsr;
     case "movs": return movs;
     case "stos": return stos;
     // REP is read as a prefix of the string instruction that follows; its own row is the assembler's.

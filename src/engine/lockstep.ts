@@ -34,7 +34,7 @@ import {
   type Engine, type Stop, REG_IDS, REG_NAMES, REG_RCX, REG_RIP, REG_RFLAGS, NREGS,
 } from "./engine.ts";
 import { ARITH_FLAGS } from "../x86/regs.ts";
-import { decode, bufSource, type Insn } from "../cpu/decode.ts";
+import { decode, bufSource, K_XMM, type Insn } from "../cpu/decode.ts";
 import { disassemble } from "../cpu/disasm.ts";
 import { undefinedFlags } from "../cpu/flags.ts";
 
@@ -61,9 +61,9 @@ function decodeAt(bytes: Uint8Array, rip: number): Insn | undefined {
   }
 }
 
+/** Whether the instruction names an XMM register (the 128-bit moves, MOVQ, the scalar float instructions). */
 function touchesXmm(i: Insn): boolean {
-  return i.size === 16 || i.op === "movq_x" || i.op === "movd_x" || i.op === "movups" || i.op === "movdqu" ||
-    i.op === "xorps" || i.op === "pxor";
+  return i.args.some((a) => a.k === K_XMM);
 }
 
 /** The RFLAGS bits to ignore after the instruction: those the SDM leaves undefined. */

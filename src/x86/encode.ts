@@ -165,7 +165,7 @@ export function oclass(a: Operand): OpClass {
 
 function isRmKind(k: Kind): boolean {
   return k === "rm8" || k === "rm16" || k === "rm32" || k === "rm64" ||
-    k === "m" || k === "xm" || k === "xm64" || k === "xr";
+    k === "m" || k === "xm" || k === "xm64" || k === "xm32" || k === "xr";
 }
 function isRegKind(k: Kind): boolean {
   return k === "r8" || k === "r16" || k === "r32" || k === "r64" || k === "x";

@@ -21,6 +21,7 @@
 //   x          XMM register, ModRM.reg
 //   xm         XMM register or 128-bit memory, ModRM.rm
 //   xm64       XMM register or 64-bit memory, ModRM.rm
+//   xm32       XMM register or 32-bit memory, ModRM.rm (the SS forms)
 //   xr         XMM register only, ModRM.rm
 //   acc        the accumulator (AL/AX/EAX/RAX by the row's size), implied
 //   cl         CL, implied (shift counts)
@@ -58,7 +59,7 @@
 export type Kind =
   | "rm8" | "rm16" | "rm32" | "rm64"
   | "r8" | "r16" | "r32" | "r64"
-  | "m" | "x" | "xm" | "xm64" | "xr"
+  | "m" | "x" | "xm" | "xm64" | "xm32" | "xr"
   | "acc" | "cl" | "one"
   | "i8" | "u8" | "i16" | "i32" | "s32" | "i64"
   | "rel8" | "rel32";
@@ -73,7 +74,7 @@ export type GoClass =
 export const KIND_CLASS: Record<Kind, GoClass> = {
   rm8: "Ymb", rm16: "Yml", rm32: "Yml", rm64: "Yml",
   r8: "Yrb", r16: "Yrl", r32: "Yrl", r64: "Yrl",
-  m: "Ym", x: "Yxr", xm: "Yxm", xm64: "Yxm", xr: "Yxr",
+  m: "Ym", x: "Yxr", xm: "Yxm", xm64: "Yxm", xm32: "Yxm", xr: "Yxr",
   acc: "Yax", cl: "Ycx", one: "Yi1",
   i8: "Yi8", u8: "Yu8", i16: "Yi32", i32: "Yi32", s32: "Ys32", i64: "Yi64",
   rel8: "Ybr", rel32: "Ybr",
@@ -91,7 +92,13 @@ export type Op =
   | "nop" | "ud2" | "int3" | "int" | "syscall" | "pause"
   | "mfence" | "lfence" | "sfence" | "cpuid" | "rdtsc" | "rdtscp" | "cld" | "std"
   | "movups" | "movdqu" | "movq_x" | "movd_x" | "xorps" | "pxor"
-  | "bt" | "bts" | "btr" | "btc"
+  // Scalar floating point (src/cpu/float.ts): the row's size is the float's
+  // width (8: SD, 4: SS), or for conversions with a GPR the integer's.
+  | "movsd" | "addsd" | "subsd" | "mulsd" | "divsd" | "minsd" | "maxsd" | "sqrtsd"
+  | "ucomisd" | "comisd" | "cmpsd"
+  | "cvtsi2sd" | "cvtsi2ss" | "cvttsd2si" | "cvttss2si" | "cvtsd2ss" | "cvtss2sd"
+  | "andps" | "andnps" | "orps"
+  | "bt" | "bts" | "btr" | "btc" | "bsf" | "bsr"
   | "movs" | "stos" | "rep"
   // Instructions a user-mode Linux process cannot use: #GP (SIGSEGV).
   | "priv" | "io"
@@ -428,6 +435,42 @@ add({ as: "MOVO", args: ["x", "xm"], op: "movdqu", size: 16, pfx: 0x66, code: [0
 add({ as: "XORPS", args: ["xm", "x"], op: "xorps", size: 16, code: [0x0f, 0x57] });
 add({ as: "PXOR", args: ["xm", "x"], op: "pxor", size: 16, pfx: 0x66, code: [0x0f, 0xef] });
 
+// --- SSE scalar floating point (Go's yxm, yxmov, yxcv*, yxcmpi) -------------------
+// Each SD row has its SS twin: prefix F3 for F2, a 32-bit memory operand
+// (xm32) for a 64-bit one, size 4 for 8. The conversions with a GPR list
+// the REX.W (quad) row before the long one, so that the decoder, taking the
+// first row that agrees, reads W as Go writes it.
+for (const [d, pfx, size, xm] of [["D", 0xf2, 8, "xm64"], ["S", 0xf3, 4, "xm32"]] as [string, number, number, Kind][]) {
+  const s = "S" + d;
+  add({ as: "MOV" + s, args: [xm, "x"], op: "movsd", size, pfx, code: [0x0f, 0x10] });
+  add({ as: "MOV" + s, args: ["x", xm], op: "movsd", size, pfx, code: [0x0f, 0x11] });
+  for (const [name, op, code] of [
+    ["ADD", "addsd", 0x58], ["SUB", "subsd", 0x5c], ["MUL", "mulsd", 0x59], ["DIV", "divsd", 0x5e],
+    ["MIN", "minsd", 0x5d], ["MAX", "maxsd", 0x5f], ["SQRT", "sqrtsd", 0x51],
+  ] as [string, Op, number][]) {
+    add({ as: name + s, args: [xm, "x"], op, size, pfx, code: [0x0f, code] });
+  }
+  // UCOMISD/COMISD (66) and UCOMISS/COMISS (no prefix) compare; Go's operand order is Intel's reversed.
+  const cp: Pick<Form, "pfx"> = d === "D" ? { pfx: 0x66 } : {};
+  add({ as: "UCOMI" + s, args: [xm, "x"], op: "ucomisd", size, ...cp, code: [0x0f, 0x2e] });
+  add({ as: "COMI" + s, args: [xm, "x"], op: "comisd", size, ...cp, code: [0x0f, 0x2f] });
+  // CMPSD X1, X0, $pred: the predicate is Go's last operand.
+  add({ as: "CMP" + s, args: [xm, "x", "i8"], op: "cmpsd", size, pfx, code: [0x0f, 0xc2] });
+  const toF: Op = d === "D" ? "cvtsi2sd" : "cvtsi2ss", fromF: Op = d === "D" ? "cvttsd2si" : "cvttss2si";
+  add({ as: "CVTSQ2S" + d, args: ["rm64", "x"], op: toF, size: 8, w: true, pfx, code: [0x0f, 0x2a] });
+  add({ as: "CVTSL2S" + d, args: ["rm32", "x"], op: toF, size: 4, pfx, code: [0x0f, 0x2a] });
+  add({ as: "CVTT" + s + "2SQ", args: [xm, "r64"], op: fromF, size: 8, w: true, pfx, code: [0x0f, 0x2c] });
+  add({ as: "CVTT" + s + "2SL", args: [xm, "r32"], op: fromF, size: 4, pfx, code: [0x0f, 0x2c] });
+}
+add({ as: "CVTSD2SS", args: ["xm64", "x"], op: "cvtsd2ss", size: 8, pfx: 0xf2, code: [0x0f, 0x5a] });
+add({ as: "CVTSS2SD", args: ["xm32", "x"], op: "cvtss2sd", size: 4, pfx: 0xf3, code: [0x0f, 0x5a] });
+// Bitwise on all 128 bits (Go's compiler negates and takes absolute values
+// with them, math's assembly builds masks): PD rows carry 66, PS rows none.
+for (const [name, op, code] of [["AND", "andps", 0x54], ["ANDN", "andnps", 0x55], ["OR", "orps", 0x56], ["XOR", "xorps", 0x57]] as [string, Op, number][]) {
+  add({ as: name + "PD", args: ["xm", "x"], op, size: 16, pfx: 0x66, code: [0x0f, code] });
+  if (name !== "XOR") add({ as: name + "PS", args: ["xm", "x"], op, size: 16, code: [0x0f, code] });
+}
+
 // --- what code compiled by Go uses besides ---------------------------------------
 // Go's compiler emits these where the runtime's assembly never does: the
 // multi-byte NOPs it aligns loops with.
@@ -440,6 +483,12 @@ for (const [name, op, e, code] of [["BT", "bt", 4, 0xa3], ["BTS", "bts", 5, 0xab
     add({ as: name + w.s, args: ["i8", rm(w)], op, ...sz(w), code: [0x0f, 0xba], ext: e, ...lock });
     add({ as: name + w.s, args: [r(w), rm(w)], op, ...sz(w), code: [0x0f, code], ...lock });
   }
+}
+
+// Bit scan (Go's yml_rl): strconv's shortest formatting and math/bits use
+// them where GOAMD64=v1 has no TZCNT/LZCNT.
+for (const [name, op, code] of [["BSF", "bsf", 0xbc], ["BSR", "bsr", 0xbd]] as [string, Op, number][]) {
+  for (const w of WIDE) add({ as: name + w.s, args: [rm(w), r(w)], op, ...sz(w), code: [0x0f, code] });
 }
 
 // String moves and stores (Go's ynone rows), which memmove and the

@@ -56,7 +56,7 @@ function candidates(f: Form, k: Kind, cls: string): string[] {
       return cls === "Ym" ? MEMS : [...wideRegs, ...MEMS];
     case "m": return MEMS;
     case "x": case "xr": return XMM;
-    case "xm": case "xm64": return [...XMM, ...MEMS];
+    case "xm": case "xm64": case "xm32": return [...XMM, ...MEMS];
     case "acc": return [f.size === 1 ? "AL" : "AX"];
     case "cl": return f.size === 1 ? ["CL", "CX"] : ["CL", "CX"];
     case "one": return ["$1"];

@@ -24,7 +24,7 @@ function variants(k: Kind, f: Form): string[] {
     case "rm8": return ["SIB", "-0x8(BP)"];
     case "m": return ["-0x8(BP)", "(R12)(R13*8)"];
     case "x": return ["X3", "X12"];
-    case "xm": case "xm64": return ["X9", "0x20(SP)"];
+    case "xm": case "xm64": case "xm32": return ["X9", "0x20(SP)"];
     case "xr": return ["X2"];
     case "acc": return [byte ? "AL" : "AX"];
     case "cl": return ["CL"];

@@ -6,6 +6,7 @@
 import type { Stop } from "../../src/engine/engine.ts";
 import { AF, CF, OF, PF, SF, ZF } from "../../src/x86/regs.ts";
 import { CODE, DATA, FS, RO, STACK, initial, type Row } from "./layout.ts";
+import { FLOAT_ROWS } from "./float-rows.ts";
 
 const M1 = -1n;
 const MIN = -0x8000000000000000n;
@@ -340,6 +341,9 @@ export const ROWS: Row[] = [
   { b: "66 0f 6e c8", asm: "MOVL AX, X1", in: { AX: M1, X1: M1 }, out: { X1: 0xffffffffn } },
   { b: "66 0f 7e c8", asm: "MOVL X1, AX", in: { AX: M1, X1: M1 }, out: { AX: 0xffffffffn } },
   { b: "66 48 0f 7e 08", asm: "MOVQ X1, (AX)", go: false, in: { AX: DATA, X1: 0x1234n }, out: { mem: { [DATA]: "34 12 00 00 00 00 00 00" } } },
+
+  // ---- scalar floating point and bit scan (float-rows.ts) -------------------------------------------
+  ...FLOAT_ROWS,
 
   // ---- system --------------------------------------------------------------------------------------
   { b: "90", asm: "NOP", in: { flags: "CF" }, out: { RIP: CODE + 1, flags: "CF" } },

@@ -154,7 +154,7 @@ function operand(rng: Rng, f: Form, k: Kind): Addr {
       return reg(randReg(rng, k === "r8" ? 1 : size));
     case "m": return leaMem(rng);
     case "x": case "xr": return reg({ cls: "xmm", num: rng.int(16) });
-    case "xm": case "xm64": return rng.chance(0.5) ? reg({ cls: "xmm", num: rng.int(16) }) : scratchMem(rng);
+    case "xm": case "xm64": case "xm32": return rng.chance(0.5) ? reg({ cls: "xmm", num: rng.int(16) }) : scratchMem(rng);
     case "acc": return reg(size === 1 ? { cls: "byte", num: 0 } : gpr(0));
     case "cl": return reg({ cls: "byte", num: 1 });
     case "one": return cnst(1n);
