@@ -34,8 +34,6 @@ const UNICORN_TOO_SLOW: Record<string, string> = {
   hog: "tens of millions of instructions: over 5 minutes on unicorn with the exits of a Go binary's text",
 };
 
-/** Programs whose real Go answer depends on the host's timing (hog: 100 ms of wall clock): tried up to N times live. */
-const HOST_TIMED: Record<string, number> = { hog: 5 };
 
 function goPrograms(): string[] {
   return readdirSync(PROGRAMS).filter((f) => f.endsWith(".go")).map((f) => f.replace(/\.go$/, "")).sort();
@@ -63,17 +61,17 @@ describe.skipIf(!haveGo)("programs/*.go on the emulated runtime vs Go 1.19 (GOMA
   for (const name of goPrograms()) {
     describe(name, () => {
       it("Go's outcome agrees with FATAL", { timeout: 120_000 }, () => {
-        const want = expected(name, haveGo, HOST_TIMED[name]);
+        const want = expected(name, haveGo);
         expect(want.code !== 0, `exit status ${want.code}`).toBe(FATAL.has(name));
       });
       it("interp engine", { timeout: 300_000 }, async () => {
         await tick();
-        compare(name, ours(name, "interp"), expected(name, haveGo, HOST_TIMED[name]));
+        compare(name, ours(name, "interp"), expected(name, haveGo));
       });
       const skip = UNICORN_TOO_SLOW[name] ?? (haveUnicorn ? undefined : "libunicorn is not installed");
       it.skipIf(skip !== undefined)(`unicorn engine${skip ? ` (skipped: ${skip})` : ""}`, { timeout: 300_000 }, async () => {
         await tick();
-        compare(name, ours(name, "unicorn"), expected(name, haveGo, HOST_TIMED[name]));
+        compare(name, ours(name, "unicorn"), expected(name, haveGo));
       });
     });
   }
