@@ -392,6 +392,7 @@ const MMAP_PROT = 3, MMAP_FLAGS = 0x02 | 0x20 | 0x4000;
 const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 const UC_CTL_TB_FLUSH_W = 10 | (0 << 26) | (1 << 30);
 const TWO32 = 4294967296;
+const NO_RANGES: readonly [number, number][] = [];
 
 export class UnicornEngine implements Engine {
   readonly name = "unicorn" as const;
@@ -683,20 +684,38 @@ export class UnicornEngine implements Engine {
     }
   }
 
-  /** Declared functions (see "declared code") that start on page pn or run into it. */
-  private declaredOn(pn: number): [number, number][] {
-    const a = pn * PAGE_SIZE, b = a + PAGE_SIZE;
-    const out: [number, number][] = [];
-    for (const r of this.declared) if (r[0] < b && r[1] > a) out.push(r);
-    return out;
+  /** Declared code (see "declared code") that starts on page pn or runs into it. */
+  private declaredOn(pn: number): readonly [number, number][] {
+    return this.declared.get(pn) ?? NO_RANGES;
   }
 
-  private readonly declared: [number, number][] = [];
+  /** Declared ranges by each page they touch (a Go binary declares tens of thousands). */
+  private readonly declared = new Map<number, [number, number][]>();
 
   declareCode(start: number, end: number): void {
     if (!(end > start)) return;
-    this.declared.push([start, end]);
+    const r: [number, number] = [start, end];
+    for (let pn = Math.floor(start / PAGE_SIZE); pn * PAGE_SIZE < end; pn++) {
+      const l = this.declared.get(pn);
+      if (l) l.push(r);
+      else this.declared.set(pn, [r]);
+    }
     this.revokeAround(start, end - start);
+  }
+
+  /** Forgets the declared code that overlaps [addr, addr+size) (on every page it touches). */
+  private undeclare(addr: number, size: number): void {
+    const gone = new Set<[number, number]>();
+    for (let pn = Math.floor(addr / PAGE_SIZE); pn * PAGE_SIZE < addr + size; pn++) {
+      for (const r of this.declared.get(pn) ?? NO_RANGES) if (r[0] < addr + size && r[1] > addr) gone.add(r);
+    }
+    for (const r of gone) {
+      for (let pn = Math.floor(r[0] / PAGE_SIZE); pn * PAGE_SIZE < r[1]; pn++) {
+        const l = this.declared.get(pn)!.filter((x) => x !== r);
+        if (l.length > 0) this.declared.set(pn, l);
+        else this.declared.delete(pn);
+      }
+    }
   }
 
   /** Gives unicorn the current exits (the whole set; it replaces the old one). */
@@ -796,10 +815,7 @@ export class UnicornEngine implements Engine {
   unmap(addr: number, size: number): void {
     this.mem.checkRange(addr, size, "unmap");
     this.revokeAround(addr, size);
-    for (let k = this.declared.length - 1; k >= 0; k--) {
-      const [s, e] = this.declared[k]!;
-      if (s < addr + size && e > addr) this.declared.splice(k, 1);
-    }
+    this.undeclare(addr, size);
     const end = addr + size;
     const touched = new Set<NativeBlock>();
     for (let a = addr; a < end;) {

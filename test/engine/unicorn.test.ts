@@ -60,6 +60,43 @@ describe.skipIf(!oracleAvailable("libunicorn", unicornAvailable()))("unicorn bin
     }
   });
 
+  it("finds the special instructions of declared code past bytes it cannot decode when the code is declared in pieces", () => {
+    // VMOVDQU (SI), Y0 (AVX: the interpreter lacks it, so its length is not
+    // trusted and the walk stops there); RDTSC; INT3. The run starts at the RDTSC.
+    const code = [0xc5, 0xfe, 0x6f, 0x06, 0x0f, 0x31, 0xcc];
+    const exits = (x: UnicornEngine): Set<number> => (x as unknown as { exitSet: Set<number> }).exitSet;
+    for (const pieces of [false, true]) {
+      e = new UnicornEngine();
+      setup(e, code);
+      if (pieces) { e.declareCode(CODE, CODE + 4); e.declareCode(CODE + 4, CODE + code.length); }
+      else e.declareCode(CODE, CODE + code.length);
+      e.setReg(REG_RIP, BigInt(CODE + 4));
+      expect(e.run(10)).toEqual({ kind: "breakpoint", addr: CODE + 6 });
+      expect(exits(e).has(CODE)).toBe(true);
+      // One piece: the RDTSC is never classified, and QEMU runs it (the host's TSC).
+      expect(exits(e).has(CODE + 4)).toBe(pieces);
+      if (pieces) expect(e.getReg(RAX)).toBe(0n); // the virtual TSC: nothing retired before it
+      e.close();
+    }
+  });
+
+  it("forgets declared code that is unmapped: new code mapped there is classified at every offset", () => {
+    // MOVL $0x310f, AX (RDTSC's bytes at CODE+1); INT3.
+    const code = [0xb8, 0x0f, 0x31, 0, 0, 0xcc];
+    const exits = (x: UnicornEngine): Set<number> => (x as unknown as { exitSet: Set<number> }).exitSet;
+    e = new UnicornEngine();
+    setup(e, code);
+    e.declareCode(CODE, CODE + code.length);
+    expect(e.run(10).kind).toBe("breakpoint");
+    expect(exits(e).has(CODE + 1)).toBe(false);
+    e.unmap(CODE, 0x10000);
+    e.map(CODE, 0x10000, PROT_READ | PROT_EXEC);
+    e.write(CODE, Uint8Array.from(code));
+    e.setReg(REG_RIP, BigInt(CODE));
+    expect(e.run(10).kind).toBe("breakpoint");
+    expect(exits(e).has(CODE + 1)).toBe(true);
+  });
+
   it("traces the writes of each instruction when asked", () => {
     e = new UnicornEngine();
     setup(e, P.atomics);
