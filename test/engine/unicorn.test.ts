@@ -3,11 +3,11 @@
 // and the message when libunicorn is missing.
 import { describe, it, expect, afterEach } from "vitest";
 import { execFileSync } from "node:child_process";
-import { UnicornEngine, unicornAvailable, unicornFastCount, UNICORN_MISSING } from "../../src/engine/unicorn.ts";
+import { countUnicornCalls, UnicornEngine, unicornAvailable, unicornCalls, unicornFastCount, UNICORN_MISSING } from "../../src/engine/unicorn.ts";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, REG_RIP, type Stop } from "../../src/engine/engine.ts";
 import { RAX, RBX, RCX, RDX } from "../../src/x86/regs.ts";
 import { oracleAvailable } from "../helpers/oracles.ts";
-import { setup, P, CODE, DATA } from "./fixtures.ts";
+import { setup, P, CODE, DATA, HOST } from "./fixtures.ts";
 
 describe("unicorn binding without the library", () => {
   it("says how to install it", () => {
@@ -95,6 +95,35 @@ describe.skipIf(!oracleAvailable("libunicorn", unicornAvailable()))("unicorn bin
     e.setReg(REG_RIP, BigInt(CODE));
     expect(e.run(10).kind).toBe("breakpoint");
     expect(exits(e).has(CODE + 1)).toBe(true);
+  });
+
+  it("stops at a host function with four native calls, and a host write into data flushes nothing", () => {
+    countUnicornCalls(true);
+    try {
+      e = new UnicornEngine();
+      // JMP HOST
+      const rel = HOST - (CODE + 5);
+      setup(e, [0xe9, rel & 0xff, (rel >> 8) & 0xff, (rel >> 16) & 0xff, (rel >>> 24) & 0xff]);
+      e.setHostRange(HOST, HOST + 0x1000);
+      const hostCall = (): void => {
+        e.setReg(REG_RIP, BigInt(CODE));
+        e.setReg(RBX, e.getReg(RBX) + 1n); // what a host function does: reads and writes registers
+        expect(e.run(100)).toEqual({ kind: "hostcall", addr: HOST });
+        e.hmem.setU32(DATA, e.hmem.u32(DATA) + 1); // and data
+      };
+      hostCall(); // the first fetch grants the pages
+      const ffi = unicornCalls.ffi, starts = unicornCalls.emuStart;
+      for (let i = 0; i < 10; i++) hostCall();
+      // uc_emu_start, uc_emu_stop (the hook), one batch write, one batch read.
+      expect(unicornCalls.emuStart - starts).toBe(10);
+      expect(unicornCalls.ffi - ffi).toBe(40);
+      // A host write into code removes its translations: one more call.
+      const before = unicornCalls.ffi;
+      e.write(CODE + 16, Uint8Array.of(0x90));
+      expect(unicornCalls.ffi - before).toBeGreaterThan(0);
+    } finally {
+      countUnicornCalls(false);
+    }
   });
 
   it("traces the writes of each instruction when asked", () => {
