@@ -12,6 +12,13 @@
 // (bench/sched/NAME.go, N from the command line) run natively with
 // GOMAXPROCS=1 for the ratio.
 //
+// On unicorn each result also gives the native calls per unit (FFI calls
+// through koffi, and uc_emu_start among them), counted at two sizes as the
+// rates are (src/engine/unicorn.ts, countUnicornCalls).
+//
+// --cpu measures the process's CPU time instead of the wall clock: on a
+// shared machine the wall clock counts other processes' time too.
+//
 // Allocation (--gc): gosched runs again at the two sizes under a GC
 // observer, in a process started with a fixed young generation
 // (--min/--max-semi-space-size, see bench/main.ts), so every minor
@@ -20,7 +27,7 @@
 // switches gives scavenges, and so bytes, per switch. No allocation per
 // switch means no scavenges between the two sizes.
 //
-//   node --import tsx bench/sched.ts [--json] [--engine interp|unicorn] [--native] [--gc]
+//   node --import tsx bench/sched.ts [--json] [--engine interp|unicorn] [--native] [--cpu] [--gc]
 //
 // bench/main.ts (npm run bench) runs this file bundled, in processes of
 // its own, and puts its JSON in the whole table.
@@ -32,6 +39,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PerformanceObserver, constants as perfConstants } from "node:perf_hooks";
 import { runProgram } from "../src/node/boot.ts";
+import { countUnicornCalls, unicornCalls } from "../src/engine/unicorn.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SCHED_DIR = join(here, "sched");
@@ -60,6 +68,16 @@ export interface SchedResult {
   native?: number;
   /** native / rate. */
   slowdown?: number;
+  /** unicorn: native calls (koffi) per unit. */
+  ffiCalls?: number;
+  /** unicorn: uc_emu_start calls per unit. */
+  emuStarts?: number;
+}
+
+/** Times a run by the process's CPU time instead of the wall clock (--cpu). */
+let cpuClock = false;
+export function useCpuClock(on: boolean): void {
+  cpuClock = on;
 }
 
 export function withN(name: string, n: number, dir: string): string {
@@ -71,9 +89,10 @@ export function withN(name: string, n: number, dir: string): string {
 }
 
 function timeRun(file: string, engine: string): number {
-  const t0 = process.hrtime.bigint();
+  const t0 = process.hrtime.bigint(), c0 = process.cpuUsage();
   const r = runProgram([file], { engine, nosysmon: true, stdout: () => {}, stderr: () => {} });
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  const s = cpuClock ? (c.user + c.system) / 1e6 : Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.code !== 0) throw new Error(`${file}: exit ${r.code}`);
   return s;
 }
@@ -123,6 +142,26 @@ export function nativeRate(b: SchedBench, n1: number, n2: number): number | unde
   }
 }
 
+/** unicorn: native calls and uc_emu_starts per unit, from two sizes. */
+export function unicornCallsPer(b: SchedBench, n1: number, n2: number): { ffiCalls: number; emuStarts: number } {
+  const dir = mkdtempSync(join(tmpdir(), "gmpemu-sched-calls-"));
+  countUnicornCalls(true);
+  try {
+    const count = (n: number): { ffi: number; emu: number } => {
+      const f = withN(b.name, n, dir);
+      const ffi = unicornCalls.ffi, emu = unicornCalls.emuStart;
+      timeRun(f, "unicorn");
+      return { ffi: unicornCalls.ffi - ffi, emu: unicornCalls.emuStart - emu };
+    };
+    const a = count(n1), c = count(n2);
+    const units = (n2 - n1) * b.perN;
+    return { ffiCalls: (c.ffi - a.ffi) / units, emuStarts: (c.emu - a.emu) / units };
+  } finally {
+    countUnicornCalls(false);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export const SIZES: Record<string, [number, number]> = { interp: [10_000, 110_000], unicorn: [2_000, 12_000] };
 export const NATIVE_SIZES: [number, number] = [1_000_000, 11_000_000];
 
@@ -132,6 +171,7 @@ export function runSchedBenches(engine: string, native: boolean): SchedResult[] 
     const [n1, n2] = SIZES[engine] ?? SIZES.interp!;
     const rate = schedRate(b, engine, n1, n2);
     const r: SchedResult = { name: b.name, unit: b.unit, engine, rate };
+    if (engine === "unicorn") Object.assign(r, unicornCallsPer(b, 1000, 2000));
     const nat = native ? nativeRate(b, ...NATIVE_SIZES) : undefined;
     if (nat !== undefined) {
       r.native = nat;
@@ -195,6 +235,7 @@ if (process.argv[1] && /[\\/]sched(\.bundle)?\.(ts|mjs)$/.test(process.argv[1]))
   const engine = ei >= 0 ? argv[ei + 1]! : "interp";
   const si = argv.indexOf("--semi-space-mib");
   const semi = si >= 0 ? Number(argv[si + 1]) * 1024 * 1024 : 0;
+  useCpuClock(argv.includes("--cpu"));
   if (argv.includes("--gc")) {
     const r = await allocPerSwitch(engine, semi);
     if (json) console.log(JSON.stringify(r));
@@ -205,6 +246,7 @@ if (process.argv[1] && /[\\/]sched(\.bundle)?\.(ts|mjs)$/.test(process.argv[1]))
     else {
       for (const r of rs) {
         console.log(`${r.name.padEnd(9)} ${engine.padEnd(8)} ${Math.round(r.rate).toLocaleString("en").padStart(12)} ${r.unit}/s` +
+          (r.ffiCalls !== undefined ? `   ${r.ffiCalls.toFixed(1)} FFI calls, ${r.emuStarts!.toFixed(1)} uc_emu_start per unit` : "") +
           (r.native ? `   native Go ${Math.round(r.native).toLocaleString("en")}/s (${r.slowdown!.toFixed(1)}× faster)` : ""));
       }
     }

@@ -3,7 +3,7 @@
 // records the exit status, stdout, stderr (which holds --stats) and the
 // trace, so that a refactoring can show it changed nothing, byte for byte.
 //
-//   node --import tsx scripts/fingerprint.ts OUTDIR [--only a,b] [--skip many]
+//   node --import tsx scripts/fingerprint.ts OUTDIR [--only a,b] [--skip many] [--engine unicorn]
 //
 // OUTDIR gets one file per run (NAME.pP.sS.{out,err,json,code}); diff two
 // OUTDIRs with `diff -r`. In-process, so the tsx start-up is paid once.
@@ -14,7 +14,7 @@ import { main } from "../src/cli/main.ts";
 const args = process.argv.slice(2);
 const outDir = args[0];
 if (!outDir) {
-  process.stderr.write("usage: fingerprint.ts OUTDIR [--only a,b] [--skip a,b] [--seeds 1,2] [--procs 1,4]\n");
+  process.stderr.write("usage: fingerprint.ts OUTDIR [--only a,b] [--skip a,b] [--seeds 1,2] [--procs 1,4] [--engine interp|unicorn]\n");
   process.exit(2);
 }
 const opt = (name: string): string[] | undefined => {
@@ -25,6 +25,7 @@ const only = opt("--only");
 const skip = opt("--skip") ?? [];
 const seeds = (opt("--seeds") ?? ["1", "2", "3", "4", "5"]).map(Number);
 const procs = (opt("--procs") ?? ["1", "4"]).map(Number);
+const engine = opt("--engine")?.[0];
 mkdirSync(outDir, { recursive: true });
 
 const programs = readdirSync("programs")
@@ -55,7 +56,7 @@ for (const name of programs) {
       let code: number;
       try {
         code = await main(["run", `programs/${name}.s`, "--procs", String(p), "--seed", String(s), "--stats",
-          "--max-insns", "200000000", "--trace-out", tracePath, ...(extra[name] ?? [])]);
+          "--max-insns", "200000000", "--trace-out", tracePath, ...(engine ? ["--engine", engine] : []), ...(extra[name] ?? [])]);
       } finally {
         process.stdout.write = realOut;
         process.stderr.write = realErr;

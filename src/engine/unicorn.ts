@@ -69,6 +69,14 @@
 //     writes a dozen registers costs two native calls, not two dozen, and
 //     getRegN/setRegN allocate nothing.
 //   - No error string is built unless a call failed.
+//   - A host call costs four native calls: uc_emu_start, uc_emu_stop (from
+//     the hook), one batch read and one batch write of the registers
+//     (bench/sched.ts counts them per switch, countUnicornCalls below);
+//     host reads and writes of guest memory cost none, and a host write
+//     into a data page flushes nothing. The batches take native arrays
+//     (ids, slot addresses) allocated once, not typed arrays marshalled
+//     per call. Rejected: exits at host function entries instead of the
+//     code hook (each exit costs every run, see "exits").
 //   - Snapshots are uc_context_save (CPU state) plus Memory's page copies.
 //
 // Unicorn 2.0.1 (QEMU 5) behaviours this binding works around, each found
@@ -168,8 +176,8 @@ interface UcLib {
   free(p: Ptr): number;
   regRead(uc: Ptr, id: number, buf: Uint8Array): number;
   regWrite(uc: Ptr, id: number, buf: Uint8Array): number;
-  regReadBatch(uc: Ptr, ids: Int32Array, vals: BigUint64Array, count: number): number;
-  regWriteBatch(uc: Ptr, ids: Int32Array, vals: BigUint64Array, count: number): number;
+  regReadBatch(uc: Ptr, ids: Ptr, vals: Ptr, count: number): number;
+  regWriteBatch(uc: Ptr, ids: Ptr, vals: Ptr, count: number): number;
   emuStart(uc: Ptr, begin: bigint | number, until: bigint | number, timeout: number, count: number): number;
   emuStop(uc: Ptr): number;
   hookAdd(uc: Ptr, out: [bigint], type: number, cb: Ptr, user: null, begin: bigint, end: bigint, ...extra: (string | number)[]): number;
@@ -218,9 +226,10 @@ function bind(): UcLib {
     free: f("int uc_free(void *mem)"),
     regRead: f("int uc_reg_read(void *uc, int regid, _Out_ uint8_t *value)"),
     regWrite: f("int uc_reg_write(void *uc, int regid, const uint8_t *value)"),
-    // vals is void**: the addresses of our native value slots, passed as integers.
-    regReadBatch: f("int uc_reg_read_batch(void *uc, int32_t *regs, uint64_t *vals, int count)"),
-    regWriteBatch: f("int uc_reg_write_batch(void *uc, int32_t *regs, uint64_t *vals, int count)"),
+    // regs and vals are native arrays of ours (vals: void **, the addresses of
+    // our value slots), passed as pointers: no typed array to marshal per call.
+    regReadBatch: f("int uc_reg_read_batch(void *uc, void *regs, void *vals, int count)"),
+    regWriteBatch: f("int uc_reg_write_batch(void *uc, void *regs, void *vals, int count)"),
     emuStart: f("int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)"),
     emuStop: f("int uc_emu_stop(void *uc)"),
     hookAdd: f("int uc_hook_add(void *uc, _Out_ uint64_t *hh, int type, void *callback, void *user_data, uint64_t begin, uint64_t end, ...)"),
@@ -311,6 +320,35 @@ function lib(): UcLib {
   return libCache;
 }
 
+/** Native calls made by unicorn engines created while counting was on (countUnicornCalls). */
+export const unicornCalls = { ffi: 0, emuStart: 0 };
+let countingLib: UcLib | undefined;
+let counting = false;
+
+/**
+ * Counts the native calls (every uc_* and libc function through koffi, in
+ * unicornCalls) of the engines created from now on, for the benchmark's
+ * calls per switch; engines created with it off pay nothing for it.
+ */
+export function countUnicornCalls(on: boolean): void {
+  counting = on;
+}
+
+/** The library with each function wrapped to count its calls. */
+function countedLib(u: UcLib): UcLib {
+  if (countingLib) return countingLib;
+  const c: Record<string, unknown> = { ...u };
+  for (const [k, v] of Object.entries(u)) {
+    if (typeof v !== "function") continue;
+    const fn = v as (...a: unknown[]) => unknown;
+    c[k] = k === "emuStart"
+      ? (...a: unknown[]): unknown => { unicornCalls.ffi++; unicornCalls.emuStart++; return fn(...a); }
+      : (...a: unknown[]): unknown => { unicornCalls.ffi++; return fn(...a); };
+  }
+  countingLib = c as unknown as UcLib;
+  return countingLib;
+}
+
 /** Whether libunicorn can be loaded (for tests and `createEngine`). */
 export function unicornAvailable(): boolean {
   try {
@@ -396,6 +434,12 @@ const MMAP_PROT = 3, MMAP_FLAGS = 0x02 | 0x20 | 0x4000;
 const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 const UC_CTL_TB_FLUSH_W = 10 | (0 << 26) | (1 << 30);
 const TWO32 = 4294967296;
+const NO_RANGES: readonly [number, number][] = [];
+
+/** d within [0, n]: instructions a run retired, from unicorn's counter. */
+function clampTo(n: number, d: number): number {
+  return d < 0 ? 0 : d > n ? n : d;
+}
 
 export class UnicornEngine implements Engine {
   readonly name = "unicorn" as const;
@@ -417,9 +461,11 @@ export class UnicornEngine implements Engine {
 
   // Register cache (see the essay): native slots, valid while regsValid,
   // holding writes not yet given to unicorn while regsDirty.
-  private readonly regIds = new Int32Array(UC_REG);
   private readonly regSlots: Ptr;
-  private readonly regSlotAddrs: BigUint64Array;
+  /** Native int32_t[NREGS]: the unicorn ids of the batch. */
+  private readonly regIds: Ptr;
+  /** Native uint64_t[NREGS]: the address of each slot (the batch's void **vals). */
+  private readonly regSlotAddrs: Ptr;
   private readonly regBig: BigUint64Array;
   private readonly regU32: Uint32Array;
   private regsValid = false;
@@ -443,14 +489,17 @@ export class UnicornEngine implements Engine {
   private flagsBefore = 0;
 
   constructor() {
-    this.u = lib();
+    this.u = counting ? countedLib(lib()) : lib();
     const out: [Ptr | null] = [null];
     check(this.u, this.u.open(UC_ARCH_X86, UC_MODE_64, out), "uc_open");
     this.uc = out[0]!;
     this.regSlots = koffi.alloc("uint64_t", NREGS) as Ptr;
     const base = koffi.address(this.regSlots);
-    this.regSlotAddrs = new BigUint64Array(NREGS);
-    for (let i = 0; i < NREGS; i++) this.regSlotAddrs[i] = base + BigInt(8 * i);
+    this.regSlotAddrs = koffi.alloc("uint64_t", NREGS) as Ptr;
+    const addrs = new BigUint64Array(koffi.view(this.regSlotAddrs, 8 * NREGS));
+    for (let i = 0; i < NREGS; i++) addrs[i] = base + BigInt(8 * i);
+    this.regIds = koffi.alloc("int32_t", NREGS) as Ptr;
+    new Int32Array(koffi.view(this.regIds, 4 * NREGS)).set(UC_REG);
     const slots = koffi.view(this.regSlots, 8 * NREGS);
     this.regBig = new BigUint64Array(slots);
     this.regU32 = new Uint32Array(slots);
@@ -587,6 +636,18 @@ export class UnicornEngine implements Engine {
   // written by a test, a fuzzer, a debugger's patch) gets every offset
   // classified. A program that jumps into the middle of one of its own
   // declared instructions may then run differently on the two engines.
+  // The walk along a declared range stops at bytes that do not decode (an
+  // instruction the interpreter lacks: its length cannot be trusted), so a
+  // loader that knows more instruction starts than the entry declares a
+  // function in pieces, each walked from its own start (a Go binary, cut at
+  // its pclntab's pc-value boundaries: src/golang/load.ts). Declared ranges
+  // are indexed by page, and forgotten when unmapped.
+  //
+  // Exits cost every run, not only the runs that reach them: at the end of
+  // each uc_emu_start unicorn invalidates the translations at every exit
+  // address (about 0.3 µs each, measured), so a run costs ~5 µs plus that.
+  // Hence the care for false exits above: a Go binary's text undeclared
+  // had ~8,400 of them on the pages it ran, declared ~90.
   //
   // Invalidation: a host write into an executable page (or a protection
   // change) recomputes the exits of that page and of the one before it
@@ -687,20 +748,38 @@ export class UnicornEngine implements Engine {
     }
   }
 
-  /** Declared functions (see "declared code") that start on page pn or run into it. */
-  private declaredOn(pn: number): [number, number][] {
-    const a = pn * PAGE_SIZE, b = a + PAGE_SIZE;
-    const out: [number, number][] = [];
-    for (const r of this.declared) if (r[0] < b && r[1] > a) out.push(r);
-    return out;
+  /** Declared code (see "declared code") that starts on page pn or runs into it. */
+  private declaredOn(pn: number): readonly [number, number][] {
+    return this.declared.get(pn) ?? NO_RANGES;
   }
 
-  private readonly declared: [number, number][] = [];
+  /** Declared ranges by each page they touch (a Go binary declares tens of thousands). */
+  private readonly declared = new Map<number, [number, number][]>();
 
   declareCode(start: number, end: number): void {
     if (!(end > start)) return;
-    this.declared.push([start, end]);
+    const r: [number, number] = [start, end];
+    for (let pn = Math.floor(start / PAGE_SIZE); pn * PAGE_SIZE < end; pn++) {
+      const l = this.declared.get(pn);
+      if (l) l.push(r);
+      else this.declared.set(pn, [r]);
+    }
     this.revokeAround(start, end - start);
+  }
+
+  /** Forgets the declared code that overlaps [addr, addr+size) (on every page it touches). */
+  private undeclare(addr: number, size: number): void {
+    const gone = new Set<[number, number]>();
+    for (let pn = Math.floor(addr / PAGE_SIZE); pn * PAGE_SIZE < addr + size; pn++) {
+      for (const r of this.declared.get(pn) ?? NO_RANGES) if (r[0] < addr + size && r[1] > addr) gone.add(r);
+    }
+    for (const r of gone) {
+      for (let pn = Math.floor(r[0] / PAGE_SIZE); pn * PAGE_SIZE < r[1]; pn++) {
+        const l = this.declared.get(pn)!.filter((x) => x !== r);
+        if (l.length > 0) this.declared.set(pn, l);
+        else this.declared.delete(pn);
+      }
+    }
   }
 
   /** Gives unicorn the current exits (the whole set; it replaces the old one). */
@@ -805,10 +884,7 @@ export class UnicornEngine implements Engine {
   unmap(addr: number, size: number): void {
     this.mem.checkRange(addr, size, "unmap");
     this.revokeAround(addr, size);
-    for (let k = this.declared.length - 1; k >= 0; k--) {
-      const [s, e] = this.declared[k]!;
-      if (s < addr + size && e > addr) this.declared.splice(k, 1);
-    }
+    this.undeclare(addr, size);
     const end = addr + size;
     const touched = new Set<NativeBlock>();
     for (let a = addr; a < end;) {
@@ -1159,22 +1235,21 @@ export class UnicornEngine implements Engine {
     const counter = this.counter();
     const ev = this.event as Event | null;
     this.event = null;
-    const clamp = (d: number): number => Math.max(0, Math.min(d, n));
-    if (ev?.kind === "hostcall") return { stop: { kind: "hostcall", addr: ev.addr }, done: clamp(counter - 1) };
-    if (ev?.kind === "break") return { stop: { kind: "break", addr: ev.addr }, done: clamp(counter - 1) };
-    if (ev?.kind === "observer") return { stop: { kind: "count" }, done: clamp(counter - 1) };
+    if (ev?.kind === "hostcall") return { stop: { kind: "hostcall", addr: ev.addr }, done: clampTo(n, counter - 1) };
+    if (ev?.kind === "break") return { stop: { kind: "break", addr: ev.addr }, done: clampTo(n, counter - 1) };
+    if (ev?.kind === "observer") return { stop: { kind: "count" }, done: clampTo(n, counter - 1) };
     if (ev?.kind === "syscall") {
       // The CPU's SYSCALL leaves the return address in RCX and RFLAGS in R11.
       this.setRegN(REG_RCX, this.getRegN(REG_RIP));
       this.setRegN(REG_R11, this.getRegN(REG_RFLAGS));
-      return { stop: { kind: "syscall" }, done: clamp(counter) };
+      return { stop: { kind: "syscall" }, done: clampTo(n, counter) };
     }
     if (ev?.kind === "mem") {
       const access: AccessKind =
         ev.type === UC_MEM_FETCH_UNMAPPED || ev.type === UC_MEM_FETCH_PROT ? "exec"
           : ev.type === UC_MEM_WRITE_UNMAPPED || ev.type === UC_MEM_WRITE_PROT ? "write" : "read";
       // A failed fetch never reached the counting hook.
-      const done = clamp(access === "exec" ? counter : counter - 1);
+      const done = clampTo(n, access === "exec" ? counter : counter - 1);
       if (access === "exec") {
         if (this.grantable(ev)) return { stop: null, done };
         if (!isCanonicalU(ev.addr)) {
@@ -1198,21 +1273,21 @@ export class UnicornEngine implements Engine {
     }
     if (ev?.kind === "intr") {
       const r = this.interrupt(ev.intno);
-      return { stop: r.stop, done: clamp(r.completed ? counter : counter - 1) };
+      return { stop: r.stop, done: clampTo(n, r.completed ? counter : counter - 1) };
     }
     if (err === UC_ERR_INSN_INVALID) {
       const at = this.getRegN(REG_RIP);
-      return { stop: { kind: "fault", fault: { type: "ud", rip: at, bytes: this.bytesAt(at) } }, done: clamp(counter - 1) };
+      return { stop: { kind: "fault", fault: { type: "ud", rip: at, bytes: this.bytesAt(at) } }, done: clampTo(n, counter - 1) };
     }
     if (err !== 0) {
       const at = this.getRegN(REG_RIP);
-      return { stop: { kind: "fault", fault: { type: "gp", rip: at, why: u.strerror(err) } }, done: clamp(counter - 1) };
+      return { stop: { kind: "fault", fault: { type: "gp", rip: at, why: u.strerror(err) } }, done: clampTo(n, counter - 1) };
     }
     if (counter > n) return { stop: { kind: "count" }, done: n };
     // Stopped before an instruction at an exit: the interpreter runs it.
     const rip = this.getRegN(REG_RIP);
     const hr = this.hostRange;
-    if (hr && rip >= hr[0] && rip < hr[1]) return { stop: { kind: "hostcall", addr: rip }, done: clamp(counter) };
+    if (hr && rip >= hr[0] && rip < hr[1]) return { stop: { kind: "hostcall", addr: rip }, done: clampTo(n, counter) };
     if (!this.exitSet.has(rip)) throw new Error(`internal: unicorn stopped at 0x${rip.toString(16)} for no reason it reported`);
     if (counter >= n) return { stop: null, done: n };
     this._icount += counter; // the TSC an RDTSC here reads
@@ -1365,6 +1440,8 @@ export class UnicornEngine implements Engine {
     for (const cb of this.callbacks) koffi.unregister(cb);
     this.callbacks.length = 0;
     koffi.free(this.regSlots);
+    koffi.free(this.regSlotAddrs);
+    koffi.free(this.regIds);
     // Drop every page view before the memory behind it goes.
     for (const r of this.mem.regions()) this.mem.unmap(r.start, r.end - r.start);
     for (const blk of this.blocks) this.u.munmap(blk.ptr, blk.size);

@@ -66,6 +66,33 @@
 // that silently answers from stale memory. Inlined code that only touches the
 // g and m it is handed is fine: their layouts are Go's, ours.
 //
+// Declared code. The unicorn engine must know where instructions start
+// (src/engine/unicorn.ts, "declared code"): on a page with no declared
+// code it classifies every byte offset, and an offset inside a real
+// instruction that would start one the interpreter must run (a false
+// exit) makes QEMU drop the translations around it after every run —
+// a Go binary's text had about 8,400 of them, and ran ~4x slower for it.
+// So the loader declares every function of the pclntab (declaredCode):
+// the code it runs as compiled in pieces cut at its pc-table boundaries,
+// and a patched function as the 5-byte JMP or CALL it now starts with.
+// What a Go 1.19 binary's .text holds, checked by test on a real binary:
+// the functions of the pclntab tile it exactly (each ends where the next
+// begins, the last at runtime.etext), assembly functions (the runtime's
+// NOSPLIT ones, memmove, bytealg's) included; the bytes between a
+// function's last instruction and the next entry are the linker's INT3
+// (0xCC) padding to 32 bytes; there is no data in it (the compiler's
+// switch jump tables are read-only data symbols, the build ID a note).
+// The text segment's first page (ELF and program headers, the build-ID
+// note) is executable and holds no function: nothing is declared there.
+// A run that reaches an undeclared offset (only broken code does: return
+// addresses, gogo's targets and async preemption's resume pcs are all
+// instruction starts) runs the bytes there as the engine's CPU decodes
+// them: the interpreter as always; unicorn, on a page with declared
+// code, without exits, so an instruction there that the interpreter
+// alone defines (CPUID, RDTSC, one it lacks) runs as QEMU does it and
+// the engines may then differ (lockstep reports where); on the header
+// page, with every offset classified, as the interpreter does.
+//
 // Invariants: every function of Go's runtime in the binary is exactly one
 // of routine, served, compiled or not provided (the patch list says which);
 // a patch fits in the function (5 bytes); write barriers are off
@@ -115,6 +142,8 @@ export interface LoadedProgram {
   map: (e: Engine) => void;
   /** Every function of Go's runtime and what became of it. */
   patches: Patch[];
+  /** The code declared to the engine, [start, end) pieces (declaredCode). */
+  code: readonly [number, number][];
   pcln: PclnTab;
   elf: ElfFile;
 }
@@ -223,6 +252,8 @@ export function loadGoBinary(bytes: Uint8Array, path: string, asm: Image, host: 
     patches.push({ name, entry: f.entry, kind: "not provided" });
   }
 
+  const code = declaredCode(pcln, patches);
+
   const image = new GoImage(asm, elf, pcln, names, text, textSeg.vaddr);
   const compiledFns = new Set(pcln.funcs.filter((f) => dirOf(ownFile(pcln, f)) !== runtimeDir || patches.some((p) => p.entry === f.entry && p.kind === "compiled")));
   // Only code that inlines a runtime function can name a runtime variable (they are unexported).
@@ -250,6 +281,7 @@ export function loadGoBinary(bytes: Uint8Array, path: string, asm: Image, host: 
       e.write(s.vaddr, s === textSeg ? text : elf.segmentBytes(s));
       e.protect(lo, hi - lo, PROT_READ | ((s.flags & PF_W) !== 0 ? PROT_WRITE : 0) | ((s.flags & PF_X) !== 0 ? PROT_EXEC : 0));
     }
+    for (const [s, t] of code) e.declareCode(s, t);
     // The runtime package's init is ours (initialised before main's packages).
     if (runtimeInit !== undefined) e.writeU64(runtimeInit, 2n);
     if (writeBarrier !== undefined && e.read(writeBarrier, 4).some((b) => b !== 0)) throw new LoadError(`${path}: runtime.writeBarrier is set`);
@@ -281,7 +313,39 @@ export function loadGoBinary(bytes: Uint8Array, path: string, asm: Image, host: 
       return f === undefined ? undefined : pcln.line(f, pc);
     },
   };
-  return { image, go, map, patches, pcln, elf };
+  return { image, go, map, patches, code, pcln, elf };
+}
+
+/**
+ * The binary's code as the engine should see it (Engine.declareCode; see
+ * "Declared code" above): a function the loader patched is the one
+ * instruction it now starts with (the JMP or CALL, 5 bytes; the bytes
+ * after it are never reached); any other function is [entry, end), cut
+ * at every pc where its pcsp, pcfile or pcln table changes value. Those
+ * pcs are instruction starts (the tables are written per instruction), so
+ * an engine that walks each piece instruction by instruction from its
+ * start finds every instruction of the function even past bytes it cannot
+ * decode (an instruction the interpreter lacks, whose length it cannot
+ * trust). The last piece runs to the next function's entry over the
+ * linker's INT3 padding.
+ */
+export function declaredCode(pcln: PclnTab, patches: readonly Patch[]): [number, number][] {
+  const patched = new Set<number>();
+  for (const p of patches) if (p.kind !== "compiled") patched.add(p.entry);
+  const out: [number, number][] = [];
+  for (const f of pcln.funcs) {
+    if (patched.has(f.entry)) {
+      out.push([f.entry, f.entry + 5]);
+      continue;
+    }
+    const cuts = new Set<number>([f.entry]);
+    for (const off of [f.pcsp, f.pcfile, f.pcln]) {
+      for (const r of pcln.runs(f, off)) if (r.pc > f.entry && r.pc < f.end) cuts.add(r.pc);
+    }
+    const pcs = [...cuts].sort((a, b) => a - b);
+    for (let i = 0; i < pcs.length; i++) out.push([pcs[i]!, pcs[i + 1] ?? f.end]);
+  }
+  return out;
 }
 
 /** Runtime variables compiled code may read: always zero here, as in a program that never collects on a CPU without the extensions. */

@@ -3,11 +3,11 @@
 // and the message when libunicorn is missing.
 import { describe, it, expect, afterEach } from "vitest";
 import { execFileSync } from "node:child_process";
-import { UnicornEngine, unicornAvailable, unicornFastCount, UNICORN_MISSING } from "../../src/engine/unicorn.ts";
+import { countUnicornCalls, UnicornEngine, unicornAvailable, unicornCalls, unicornFastCount, UNICORN_MISSING } from "../../src/engine/unicorn.ts";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, REG_RIP, type Stop } from "../../src/engine/engine.ts";
 import { RAX, RBX, RCX, RDX } from "../../src/x86/regs.ts";
 import { oracleAvailable } from "../helpers/oracles.ts";
-import { setup, P, CODE, DATA } from "./fixtures.ts";
+import { setup, P, CODE, DATA, HOST } from "./fixtures.ts";
 
 describe("unicorn binding without the library", () => {
   it("says how to install it", () => {
@@ -57,6 +57,72 @@ describe.skipIf(!oracleAvailable("libunicorn", unicornAvailable()))("unicorn bin
       expect(exits(e).has(CODE + 5)).toBe(true);
       expect(exits(e).has(CODE + 1)).toBe(!declare);
       e.close();
+    }
+  });
+
+  it("finds the special instructions of declared code past bytes it cannot decode when the code is declared in pieces", () => {
+    // VMOVDQU (SI), Y0 (AVX: the interpreter lacks it, so its length is not
+    // trusted and the walk stops there); RDTSC; INT3. The run starts at the RDTSC.
+    const code = [0xc5, 0xfe, 0x6f, 0x06, 0x0f, 0x31, 0xcc];
+    const exits = (x: UnicornEngine): Set<number> => (x as unknown as { exitSet: Set<number> }).exitSet;
+    for (const pieces of [false, true]) {
+      e = new UnicornEngine();
+      setup(e, code);
+      if (pieces) { e.declareCode(CODE, CODE + 4); e.declareCode(CODE + 4, CODE + code.length); }
+      else e.declareCode(CODE, CODE + code.length);
+      e.setReg(REG_RIP, BigInt(CODE + 4));
+      expect(e.run(10)).toEqual({ kind: "breakpoint", addr: CODE + 6 });
+      expect(exits(e).has(CODE)).toBe(true);
+      // One piece: the RDTSC is never classified, and QEMU runs it (the host's TSC).
+      expect(exits(e).has(CODE + 4)).toBe(pieces);
+      if (pieces) expect(e.getReg(RAX)).toBe(0n); // the virtual TSC: nothing retired before it
+      e.close();
+    }
+  });
+
+  it("forgets declared code that is unmapped: new code mapped there is classified at every offset", () => {
+    // MOVL $0x310f, AX (RDTSC's bytes at CODE+1); INT3.
+    const code = [0xb8, 0x0f, 0x31, 0, 0, 0xcc];
+    const exits = (x: UnicornEngine): Set<number> => (x as unknown as { exitSet: Set<number> }).exitSet;
+    e = new UnicornEngine();
+    setup(e, code);
+    e.declareCode(CODE, CODE + code.length);
+    expect(e.run(10).kind).toBe("breakpoint");
+    expect(exits(e).has(CODE + 1)).toBe(false);
+    e.unmap(CODE, 0x10000);
+    e.map(CODE, 0x10000, PROT_READ | PROT_EXEC);
+    e.write(CODE, Uint8Array.from(code));
+    e.setReg(REG_RIP, BigInt(CODE));
+    expect(e.run(10).kind).toBe("breakpoint");
+    expect(exits(e).has(CODE + 1)).toBe(true);
+  });
+
+  it("stops at a host function with four native calls, and a host write into data flushes nothing", () => {
+    countUnicornCalls(true);
+    try {
+      e = new UnicornEngine();
+      // JMP HOST
+      const rel = HOST - (CODE + 5);
+      setup(e, [0xe9, rel & 0xff, (rel >> 8) & 0xff, (rel >> 16) & 0xff, (rel >>> 24) & 0xff]);
+      e.setHostRange(HOST, HOST + 0x1000);
+      const hostCall = (): void => {
+        e.setReg(REG_RIP, BigInt(CODE));
+        e.setReg(RBX, e.getReg(RBX) + 1n); // what a host function does: reads and writes registers
+        expect(e.run(100)).toEqual({ kind: "hostcall", addr: HOST });
+        e.hmem.setU32(DATA, e.hmem.u32(DATA) + 1); // and data
+      };
+      hostCall(); // the first fetch grants the pages
+      const ffi = unicornCalls.ffi, starts = unicornCalls.emuStart;
+      for (let i = 0; i < 10; i++) hostCall();
+      // uc_emu_start, uc_emu_stop (the hook), one batch write, one batch read.
+      expect(unicornCalls.emuStart - starts).toBe(10);
+      expect(unicornCalls.ffi - ffi).toBe(40);
+      // A host write into code removes its translations: one more call.
+      const before = unicornCalls.ffi;
+      e.write(CODE + 16, Uint8Array.of(0x90));
+      expect(unicornCalls.ffi - before).toBeGreaterThan(0);
+    } finally {
+      countUnicornCalls(false);
     }
   });
 

@@ -29,9 +29,8 @@ export const FATAL = new Set(["closeclosed", "closedsend", "deadlock", "goexitma
 /** Programs too slow for the unicorn engine (a native→JS crossing per host call), with the reason. */
 const UNICORN_TOO_SLOW: Record<string, string> = {
   many: "100,000 goroutines: about two minutes on unicorn",
-  // 30M instructions took 5 s of CPU on unicorn before main's exits (src/engine/unicorn.ts) and take
-  // 37 s since: a Go binary's text has ~8,400 exit offsets (SSE code the interpreter lacks), which slow QEMU ~4x.
-  hog: "tens of millions of instructions: over 5 minutes on unicorn with the exits of a Go binary's text",
+  // hog (104M instructions) runs whole on unicorn in about 13 s of CPU, since the loader declares the
+  // binary's code (src/golang/load.ts): undeclared, its text had ~8,400 exits and it took over 2 minutes.
 };
 
 
