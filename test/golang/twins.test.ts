@@ -33,7 +33,6 @@ const UNICORN_TOO_SLOW: Record<string, string> = {
   // binary's code (src/golang/load.ts): undeclared, its text had ~8,400 exits and it took over 2 minutes.
 };
 
-
 function goPrograms(): string[] {
   return readdirSync(PROGRAMS).filter((f) => f.endsWith(".go")).map((f) => f.replace(/\.go$/, "")).sort();
 }
