@@ -45,40 +45,10 @@ import { REG_RIP } from "../engine/engine.ts";
 import { switchCheck, type CheckFailure } from "../check/check.ts";
 import type { Machine, RunOptions, RunResult } from "../runtime/boot.ts";
 import { insnAt, symbolize, where } from "../debug/view.ts";
+import type { LabConfig, LabTest } from "./config.ts";
 
-export interface LabTest {
-  name: string;
-  /** The program, relative to the lab's directory. */
-  program: string;
-  /** The Go twin's golden answer (test/golden/programs/NAME.txt), relative to the lab's directory. */
-  golden?: string;
-  points: number;
-  procs?: number;
-  seed?: number;
-  preemptEvery?: number;
-  /** The step bound (instructions and host calls). */
-  maxSteps?: number;
-  engine?: "interp" | "lockstep";
-  /**
-   * exact: output and status as the golden; lines: the same lines in any
-   * order; status: the exit status only; check: only that no check failed
-   * and nothing died (the step bound may end the run: a partial run).
-   */
-  compare?: "exact" | "lines" | "status" | "check";
-}
-
-export interface LabConfig {
-  name: string;
-  title: string;
-  kind: "routine" | "schedule";
-  /** Files `lab init` copies, relative to the lab's directory. */
-  handout: string;
-  skeleton: string;
-  solution: string;
-  /** Routine labs: the routines the student's file must define (Go names, runtime·gogo). */
-  routines?: string[];
-  tests: LabTest[];
-}
+export type { LabConfig, LabTest } from "./config.ts";
+export { parseLab } from "./config.ts";
 
 /** One Gradescope test. */
 export interface TestResult {
@@ -328,11 +298,4 @@ export function gradeScheduleLab(host: LabHost, lab: LabConfig, labDir: string, 
 /** Grades any lab. */
 export function gradeWith(host: LabHost, lab: LabConfig, labDir: string, file: string): Results {
   return lab.kind === "schedule" ? gradeScheduleLab(host, lab, labDir, file) : gradeRoutineLab(host, lab, labDir, file);
-}
-
-/** A lab's configuration from the text of its lab.json (`where` names it in the error). */
-export function parseLab(text: string, where: string): LabConfig {
-  const cfg = JSON.parse(text) as LabConfig;
-  if (!cfg.name || !Array.isArray(cfg.tests)) throw new Error(`${where}/lab.json: not a lab configuration (name, tests)`);
-  return cfg;
 }

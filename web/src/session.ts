@@ -16,16 +16,19 @@
 
 import { assembleFile, type ObjFile } from "../../src/asm/assemble.ts";
 import { AsmErrors } from "../../src/asm/prog.ts";
+import { switchCheck, type CheckFailure } from "../../src/check/check.ts";
 import { MemorySource } from "../../src/asm/source.ts";
 import { buildMachine, type RunOptions } from "../../src/runtime/boot.ts";
 import { GoThrow } from "../../src/runtime/panic.ts";
 import { goroutineDump } from "../../src/runtime/traceback.ts";
 import { StepperCore, type Motion } from "../../src/step/core.ts";
+import { REG_RIP } from "../../src/engine/engine.ts";
 import { walkTour } from "../../src/tour/walk.ts";
 import { subscribe, type Machine } from "../../src/debug/view.ts";
 import { bundled, INCLUDE_DIR, INCLUDE_FILES, RUNTIME_FILES } from "./files.ts";
-import type { BreakView, FromWorker, MachineOptions, ProgramSpec, ToWorker, TourStop } from "./protocol.ts";
-import { EventLog, regValues, snapshot } from "./snapshot.ts";
+import { gradeInPage } from "./grader.ts";
+import type { BreakView, CheckView, FromWorker, MachineOptions, ProgramSpec, ToWorker, TourStop } from "./protocol.ts";
+import { code, EventLog, regValues, snapshot } from "./snapshot.ts";
 
 /** Work per pump before the worker turns to its messages (a Stop). */
 export const PUMP_MS = 25;
@@ -47,6 +50,8 @@ export class Session {
   private pending = "";
   /** Go's fatal error, once the program has thrown (only going back is allowed then). */
   private dead: string | undefined;
+  /** The switch check that failed (--check), once one has: it ended the run. */
+  private failure: CheckFailure | undefined;
 
   constructor(private readonly post: (msg: FromWorker) => void, private readonly clock: () => number = () => performance.now()) {}
 
@@ -61,6 +66,7 @@ export class Session {
         case "cmd": return this.command(msg.line);
         case "goto": return this.goto(msg.step);
         case "stop": return this.stop();
+        case "grade": return this.grade(msg.lab, msg.text);
       }
     } catch (e) {
       this.post({ t: "error", message: e instanceof Error ? e.message : String(e) });
@@ -72,6 +78,7 @@ export class Session {
     const files: Record<string, string> = {};
     for (const [p, text] of INCLUDE_FILES) files[p] = text;
     for (const [p, text] of RUNTIME_FILES) files[p] = spec.runtime[p] ?? text;
+    for (const f of spec.runtimeAsm ?? []) files[f.path] = f.text;
     files[spec.path] = spec.text;
     return new MemorySource(files, INCLUDE_DIR);
   }
@@ -87,8 +94,10 @@ export class Session {
     // The runtime is assembled once here, not at every rebuild a step back makes (when it assembles
     // cleanly; otherwise buildMachine assembles it again and reports what is wrong, at its lines).
     const runtimeObjs = assembleRuntime(runtimeFiles, source);
+    const runtimeAsm = (spec.runtimeAsm ?? []).map((f) => f.path);
     const build = (ropts: RunOptions): Machine => buildMachine([spec.path], {
       ...ropts, runtimeFiles, source, ...(runtimeObjs ? { runtimeObjs } : {}), warn: (w) => { if (!warned) warnings.push(w); },
+      ...(runtimeAsm.length ? { runtimeAsm } : {}),
     });
     try {
       const s = new StepperCore(build, {
@@ -97,7 +106,11 @@ export class Session {
         ...(opts.preemptEvery !== undefined ? { preemptEvery: opts.preemptEvery } : {}),
         ...(opts.asyncpreemptoff ? { asyncpreemptoff: true } : {}),
         ...(opts.nosysmon ? { nosysmon: true } : {}),
+        // As `gmpemu step --check` builds it: paths as the image has them (the repository's, as the
+        // command line shows them from the repository's root). Each build (a replay's too) gets its own checker.
+        ...(opts.check ? { check: switchCheck({ showPath: (f) => f, onFailure: (f) => { this.failure = f; } }) } : {}),
         onBoot: (m) => {
+          this.failure = undefined;
           this.log.clear();
           subscribe(m, this.log.listener);
         },
@@ -217,7 +230,23 @@ export class Session {
     this.pending = "";
     const snap = snapshot(s.m, s.steps, this.dead ? firstLine(this.dead) : s.end, this.lastRegs, this.log);
     this.lastRegs = regValues(s.m);
-    this.post({ t: "stop", why: this.dead ? firstLine(this.dead) : why, output, snap, breaks: this.breaks() });
+    const check = this.failure && s.end !== undefined ? this.checkView(s, this.failure) : undefined;
+    this.post({ t: "stop", why: this.dead ? firstLine(this.dead) : why, output, snap, breaks: this.breaks(), ...(check ? { check } : {}) });
+  }
+
+  /** The failed check with the code its source line names (the instruction that wrote the register, or where control left). */
+  private checkView(s: StepperCore, f: CheckFailure): CheckView {
+    let addrs: number[] = [];
+    try { addrs = s.resolveLocation(`${f.file}:${f.line}`); } catch { /* no code at that line: the message still says it */ }
+    const rip = s.m.engine.getRegN(REG_RIP);
+    return { failure: f, text: `check: ${f.message}`, addrs: addrs.map((a) => "0x" + a.toString(16)), code: addrs.length ? code(s.m, rip, addrs[0]!) : [] };
+  }
+
+  /** Grades a lab (src/lab/core.ts on the bundled files): a progress message per test, then the results. */
+  private grade(lab: string, text: string): void {
+    if (this.running) throw new Error("a command is running: stop it first");
+    const results = gradeInPage(lab, text, (done, of, test) => this.post({ t: "grade-progress", lab, done, of, test }));
+    this.post({ t: "graded", lab, results });
   }
 
   private breaks(): BreakView[] {

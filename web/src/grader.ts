@@ -1,0 +1,48 @@
+// The lab grader in the page's worker: src/lab/core.ts (the same code as
+// `gmpemu lab grade`) with a host of bundled files in memory. See labs.ts
+// for the paths and why the page's own runtime edits are not used.
+
+import type { ObjFile } from "../../src/asm/assemble.ts";
+import { assembleFile } from "../../src/asm/assemble.ts";
+import { MemorySource, normalizePath } from "../../src/asm/source.ts";
+import { gradeWith, type LabHost, type Results, type TestResult } from "../../src/lab/core.ts";
+import { runProgram } from "../../src/runtime/boot.ts";
+import { INCLUDE_DIR, INCLUDE_FILES, LAB_FILES, PROGRAM_FILES, RUNTIME_FILES, TEST_FILES } from "./files.ts";
+import { bundledLabs, findLab, studentPath } from "./labs.ts";
+
+let runtimeObjs: ObjFile[] | undefined;
+
+/** Grades `text` for lab `name`; `onTest` hears of each test as it is graded. */
+export function gradeInPage(name: string, text: string, onTest?: (done: number, of: number, t: TestResult) => void): Results {
+  const l = findLab(name);
+  if (!l) throw new Error(`no lab "${name}" (labs: ${bundledLabs().map((x) => x.config.name).join(", ")})`);
+  const files: Record<string, string> = {};
+  for (const m of [INCLUDE_FILES, RUNTIME_FILES, PROGRAM_FILES, LAB_FILES, TEST_FILES]) for (const [p, t] of m) files[p] = t;
+  const file = studentPath(l);
+  files[file] = text;
+  const source = new MemorySource(files, INCLUDE_DIR);
+  const runtimeFiles = [...RUNTIME_FILES.keys()];
+  if (!runtimeObjs) {
+    // The bundled runtime assembles cleanly (the build's tests say so); once per worker.
+    runtimeObjs = runtimeFiles.map((f) => {
+      const r = assembleFile(f, { pkg: "runtime", source });
+      if (r.errors.length) throw new Error(`the bundled runtime does not assemble: ${r.errors[0]!.format()}`);
+      return r.obj;
+    });
+  }
+  const objs = runtimeObjs;
+  const host: LabHost = {
+    source,
+    read: (p) => {
+      const t = files[p];
+      if (t === undefined) throw new Error(`no such file in the page: ${p}`);
+      return t;
+    },
+    resolve: (dir, rel) => normalizePath(`${dir}/${rel}`),
+    run: (program, opts) => runProgram([program], { ...opts, runtimeFiles, source, runtimeObjs: objs }),
+    lockstep: false,
+    requireOracles: false,
+    ...(onTest ? { onTest } : {}),
+  };
+  return gradeWith(host, l.config, l.dir, file);
+}
