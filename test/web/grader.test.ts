@@ -1,0 +1,61 @@
+// The labs' grader in the page's worker (web/src/grader.ts), in Node: every
+// file a lab's tests read is bundled, and the page grades as `gmpemu lab
+// grade` does (the same Results, test by test) for the schedule lab, whose
+// tests need no Unicorn. The gogo lab is compared in Chromium (labs.test.ts).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { normalizePath } from "../../src/asm/source.ts";
+import { grade, loadLab } from "../../src/lab/grade.ts";
+import { bundled } from "../../web/src/files.ts";
+import { gradeInPage } from "../../web/src/grader.ts";
+import { bundledLabs, labFile } from "../../web/src/labs.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+describe("the labs in the page's worker", () => {
+  it("bundles every lab, and every file a lab's tests read", () => {
+    const names = bundledLabs().map((l) => l.config.name);
+    expect(names).toEqual(["asyncpreempt", "gogo", "mcall", "schedule"]);
+    for (const l of bundledLabs()) {
+      for (const f of [l.config.handout, l.config.skeleton, l.config.solution]) expect(labFile(l, f), `${l.dir}/${f}`).toBe(readFileSync(join(ROOT, l.dir, f), "utf8"));
+      for (const t of l.config.tests) {
+        for (const rel of [t.program, t.golden]) {
+          if (rel === undefined) continue;
+          const p = normalizePath(`${l.dir}/${rel}`);
+          expect(bundled(p), p).toBe(readFileSync(join(ROOT, p), "utf8"));
+        }
+      }
+    }
+  });
+
+  it("grades the schedule lab as gmpemu lab grade does (the solution, and a wrong prediction)", () => {
+    const dir = join(ROOT, "labs/schedule");
+    const lab = loadLab(dir);
+    const solution = readFileSync(join(dir, "solution.txt"), "utf8");
+    // hello's first two lines swapped: runnext's goroutine first is the point of that test.
+    const wrong = solution.replace("worker 2 running\nworker 0 running\n", "worker 0 running\nworker 2 running\n");
+    expect(wrong).not.toBe(solution);
+    const tmp = mkdtempSync(join(tmpdir(), "gmpemu-grader-"));
+    try {
+      const scores: number[] = [];
+      for (const [i, text] of [solution, wrong].entries()) {
+        const progress: number[] = [];
+        const page = gradeInPage("schedule", text, (done) => progress.push(done));
+        expect(progress).toEqual([1, 2, 3, 4]);
+        // The command line's grader on the same text from a file.
+        const file = join(tmp, `answers-${i}.txt`);
+        writeFileSync(file, text);
+        const cli = grade(lab, dir, file);
+        expect(page.tests).toEqual(cli.tests);
+        expect(page.score).toBe(cli.score);
+        expect(page.output).toBe(cli.output.replace(file, "labs/schedule/answers.txt"));
+        scores.push(page.score);
+      }
+      expect(scores).toEqual([40, 30]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
