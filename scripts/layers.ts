@@ -37,9 +37,10 @@ const NODE_LAYERS = new Set(["node", "step", "tour", "trace", "gdb", "lab", "cli
 
 /**
  * Files of those folders that the browser page runs too (the lab grader's
- * pure part): held to the core's rule, no Node module.
+ * pure part, core.ts, and its configuration, config.ts): held to the
+ * core's rule, no Node module.
  */
-export const PLATFORM_NEUTRAL: ReadonlySet<string> = new Set(["src/lab/core.ts"]);
+export const PLATFORM_NEUTRAL: ReadonlySet<string> = new Set(["src/lab/core.ts", "src/lab/config.ts"]);
 
 export interface Graph { files: string[]; imports: Map<string, string[]>; external: Map<string, string[]> }
 
