@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // The lab grader in the page's worker: src/lab/core.ts (the same code as
 // `gmpemu lab grade`) with a host of bundled files in memory. See labs.ts
 // for the paths and why the page's own runtime edits are not used.
@@ -7,8 +8,11 @@ import { assembleFile } from "../../src/asm/assemble.ts";
 import { MemorySource, normalizePath } from "../../src/asm/source.ts";
 import { gradeWith, type LabHost, type Results, type TestResult } from "../../src/lab/core.ts";
 import { runProgram } from "../../src/runtime/boot.ts";
-import { INCLUDE_DIR, INCLUDE_FILES, LAB_FILES, PROGRAM_FILES, RUNTIME_FILES, TEST_FILES } from "./files.ts";
+import { INCLUDE_DIR, INCLUDE_FILES, LAB_FILES, PROGRAM_FILES, RUNTIME_FILES, table } from "./files.ts";
 import { bundledLabs, findLab, studentPath } from "./labs.ts";
+
+/** What the labs' tests read besides programs/*.s: the Go twins' golden answers, the checker's fixtures. */
+export const TEST_FILES: ReadonlyMap<string, string> = table(import.meta.glob(["../../test/golden/programs/*.txt", "../../test/check/fixtures/*.s"], { query: "?raw", import: "default", eager: true }) as Record<string, string>);
 
 let runtimeObjs: ObjFile[] | undefined;
 

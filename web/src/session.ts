@@ -26,7 +26,6 @@ import { REG_RIP } from "../../src/engine/engine.ts";
 import { walkTour } from "../../src/tour/walk.ts";
 import { subscribe, type Machine } from "../../src/debug/view.ts";
 import { bundled, INCLUDE_DIR, INCLUDE_FILES, RUNTIME_FILES } from "./files.ts";
-import { gradeInPage } from "./grader.ts";
 import type { BreakView, CheckView, FromWorker, MachineOptions, ProgramSpec, ToWorker, TourStop } from "./protocol.ts";
 import { code, EventLog, regValues, snapshot } from "./snapshot.ts";
 
@@ -242,11 +241,17 @@ export class Session {
     return { failure: f, text: `check: ${f.message}`, addrs: addrs.map((a) => "0x" + a.toString(16)), code: addrs.length ? code(s.m, rip, addrs[0]!) : [] };
   }
 
-  /** Grades a lab (src/lab/core.ts on the bundled files): a progress message per test, then the results. */
+  /**
+   * Grades a lab (src/lab/core.ts on the bundled files): a progress message
+   * per test, then the results. The grader and the files its tests read are
+   * a chunk of their own, fetched the first time a lab is graded.
+   */
   private grade(lab: string, text: string): void {
     if (this.running) throw new Error("a command is running: stop it first");
-    const results = gradeInPage(lab, text, (done, of, test) => this.post({ t: "grade-progress", lab, done, of, test }));
-    this.post({ t: "graded", lab, results });
+    import("./grader.ts").then(({ gradeInPage }) => {
+      const results = gradeInPage(lab, text, (done, of, test) => this.post({ t: "grade-progress", lab, done, of, test }));
+      this.post({ t: "graded", lab, results });
+    }).catch((e: unknown) => this.post({ t: "error", message: `grading ${lab}: ${e instanceof Error ? e.message : String(e)}` }));
   }
 
   private breaks(): BreakView[] {
