@@ -84,8 +84,6 @@ export interface LabHost {
   lockstep: boolean;
   /** A missing oracle fails its test instead of skipping it (GMPEMU_REQUIRE_ORACLES=1). */
   requireOracles: boolean;
-  /** Told after each test (the page's progress). */
-  onTest?: (done: number, of: number, t: TestResult) => void;
 }
 
 export const DEFAULT_MAX_STEPS = 5_000_000;
@@ -181,13 +179,33 @@ function definedRoutines(host: LabHost, file: string): { names: string[]; errors
 
 const goName = (n: string): string => n.replace("·", ".").replace(/<ABIInternal>$/, "");
 
+/**
+ * A grading, a test at a time: each test's result as it is judged, then the
+ * Results. The command line runs it to the end (gradeWith); the page's
+ * worker runs one test per turn of its message loop, so a Stop is seen
+ * between two tests.
+ */
+export type Grading = Generator<TestResult, Results, void>;
+
+/** Runs a grading to its end. */
+export function finish(g: Grading): Results {
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+  }
+}
+
 /** Grades a routine lab: `file` is the student's assembly, `labDir` the lab's directory (host paths). */
 export function gradeRoutineLab(host: LabHost, lab: LabConfig, labDir: string, file: string): Results {
+  return finish(routineGrading(host, lab, labDir, file));
+}
+
+export function* routineGrading(host: LabHost, lab: LabConfig, labDir: string, file: string): Grading {
   const t0 = Date.now();
   const tests: TestResult[] = [];
-  const push = (r: TestResult): void => {
+  const push = (r: TestResult): TestResult => {
     tests.push(r);
-    host.onTest?.(tests.length, lab.tests.length, r);
+    return r;
   };
   const def = definedRoutines(host, file);
   const missing = (lab.routines ?? []).filter((r) => !def.names.includes(goName(r)));
@@ -197,12 +215,12 @@ export function gradeRoutineLab(host: LabHost, lab: LabConfig, labDir: string, f
   for (const t of lab.tests) {
     const base = { name: t.name, max_score: t.points };
     if (t.engine === "lockstep" && !host.lockstep) {
-      if (host.requireOracles) push({ ...base, score: 0, status: "failed", output: "libunicorn is required (GMPEMU_REQUIRE_ORACLES=1) but is not installed" });
-      else push({ ...base, max_score: 0, score: 0, status: "passed", output: "skipped: libunicorn is not installed, so nothing ran in lockstep" });
+      if (host.requireOracles) yield push({ ...base, score: 0, status: "failed", output: "libunicorn is required (GMPEMU_REQUIRE_ORACLES=1) but is not installed" });
+      else yield push({ ...base, max_score: 0, score: 0, status: "passed", output: "skipped: libunicorn is not installed, so nothing ran in lockstep" });
       continue;
     }
     if (blocked !== undefined) {
-      push({ ...base, score: 0, status: "failed", output: blocked });
+      yield push({ ...base, score: 0, status: "failed", output: blocked });
       continue;
     }
     const o = runOne(host, host.resolve(labDir, t.program), file, t);
@@ -212,7 +230,7 @@ export function gradeRoutineLab(host: LabHost, lab: LabConfig, labDir: string, f
       const golden = t.golden ? parseGolden(host.read(host.resolve(labDir, t.golden))) : undefined;
       why = judge(t, o, golden);
     }
-    push(why === undefined
+    yield push(why === undefined
       ? { ...base, score: t.points, status: "passed", output: describe(t) }
       : { ...base, score: 0, status: "failed", output: `${describe(t)}\n${why}` });
   }
@@ -259,11 +277,15 @@ export function parsePredictions(text: string): Map<string, Prediction> {
 
 /** Grades the schedule lab: `file` holds the predictions. */
 export function gradeScheduleLab(host: LabHost, lab: LabConfig, labDir: string, file: string): Results {
+  return finish(scheduleGrading(host, lab, labDir, file));
+}
+
+export function* scheduleGrading(host: LabHost, lab: LabConfig, labDir: string, file: string): Grading {
   const t0 = Date.now();
   const tests: TestResult[] = [];
-  const push = (r: TestResult): void => {
+  const push = (r: TestResult): TestResult => {
     tests.push(r);
-    host.onTest?.(tests.length, lab.tests.length, r);
+    return r;
   };
   let preds: Map<string, Prediction>;
   try {
@@ -278,24 +300,29 @@ export function gradeScheduleLab(host: LabHost, lab: LabConfig, labDir: string, 
     const p = preds.get(key);
     const o = runOne(host, host.resolve(labDir, t.program), undefined, t);
     if ("error" in o) {
-      push({ ...base, score: 0, status: "failed", output: o.error });
+      yield push({ ...base, score: 0, status: "failed", output: o.error });
       continue;
     }
     const actual = lines(o.stdout + o.stderr);
     const explain = p && p.why.length ? `your explanation: ${p.why.join(" ")}` : "no explanation (why: lines) given";
     if (!p || p.lines.length === 0) {
-      push({ ...base, score: 0, status: "failed", output: `no prediction for ${key}: add a section "== ${key}" with the output lines in order` });
+      yield push({ ...base, score: 0, status: "failed", output: `no prediction for ${key}: add a section "== ${key}" with the output lines in order` });
       continue;
     }
     const same = p.lines.length === actual.length && p.lines.every((l, i) => l === actual[i]);
-    push(same
+    yield push(same
       ? { ...base, score: t.points, status: "passed", output: `${key}: every line in order under one P\n${explain}` }
       : { ...base, score: 0, status: "failed", output: `${key}: the run under one P differs from your prediction:\n${diff(actual, p.lines)}\n${explain}` });
   }
   return results(tests, t0, `${lab.name}: ${file}`);
 }
 
+/** Grades any lab, a test at a time. */
+export function grading(host: LabHost, lab: LabConfig, labDir: string, file: string): Grading {
+  return lab.kind === "schedule" ? scheduleGrading(host, lab, labDir, file) : routineGrading(host, lab, labDir, file);
+}
+
 /** Grades any lab. */
 export function gradeWith(host: LabHost, lab: LabConfig, labDir: string, file: string): Results {
-  return lab.kind === "schedule" ? gradeScheduleLab(host, lab, labDir, file) : gradeRoutineLab(host, lab, labDir, file);
+  return finish(grading(host, lab, labDir, file));
 }

@@ -1,7 +1,8 @@
 // The labs' grader in the page's worker (web/src/grader.ts), in Node: every
 // file a lab's tests read is bundled, and the page grades as `gmpemu lab
 // grade` does (the same Results, test by test) for the schedule lab, whose
-// tests need no Unicorn. The gogo lab is compared in Chromium (labs.test.ts).
+// tests need no Unicorn, a test per turn of the worker's loop; Stop ends a
+// grading between two tests. The gogo lab is compared in Chromium (labs.test.ts).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -9,7 +10,9 @@ import { describe, expect, it } from "vitest";
 import { normalizePath } from "../../src/asm/source.ts";
 import { grade, loadLab } from "../../src/lab/grade.ts";
 import { bundled } from "../../web/src/files.ts";
-import { gradeInPage, TEST_FILES } from "../../web/src/grader.ts";
+import { TEST_FILES } from "../../web/src/grader.ts";
+import type { FromWorker } from "../../web/src/protocol.ts";
+import { Session } from "../../web/src/session.ts";
 import { bundledLabs, labFile } from "../../web/src/labs.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -43,9 +46,17 @@ describe("the labs in the page's worker", () => {
     try {
       const scores: number[] = [];
       for (const [i, text] of [solution, wrong].entries()) {
-        const progress: number[] = [];
-        const page = gradeInPage("schedule", text, (done) => progress.push(done));
-        expect(progress).toEqual([1, 2, 3, 4]);
+        // As the worker runs it: one test per pump, a progress message each, then the results.
+        const msgs: FromWorker[] = [];
+        const session = new Session((m) => msgs.push(m));
+        session.handle({ t: "grade", lab: "schedule", text });
+        expect(session.busy).toBe(true);
+        let pumps = 0;
+        while (session.pump()) pumps++;
+        expect(pumps).toBe(4);
+        expect(msgs.map((m) => m.t)).toEqual(["grade-progress", "grade-progress", "grade-progress", "grade-progress", "graded"]);
+        const page = (msgs[4] as Extract<FromWorker, { t: "graded" }>).results;
+        expect(msgs.slice(0, 4).map((m) => (m as Extract<FromWorker, { t: "grade-progress" }>).test)).toEqual(page.tests);
         // The command line's grader on the same text from a file.
         const file = join(tmp, `answers-${i}.txt`);
         writeFileSync(file, text);
@@ -59,5 +70,21 @@ describe("the labs in the page's worker", () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+
+  it("stops a grading between two tests", () => {
+    const msgs: FromWorker[] = [];
+    const session = new Session((m) => msgs.push(m));
+    session.handle({ t: "grade", lab: "schedule", text: "" });
+    expect(session.pump()).toBe(true);
+    session.handle({ t: "stop" });
+    expect(session.busy).toBe(false);
+    expect(session.pump()).toBe(false);
+    expect(msgs.map((m) => m.t)).toEqual(["grade-progress", "grade-stopped"]);
+    expect(msgs[1]).toEqual({ t: "grade-stopped", lab: "schedule", done: 1 });
+    // And a lab the page does not have is a clear error, not a throw out of the worker.
+    session.handle({ t: "grade", lab: "nosuch", text: "" });
+    expect(msgs[2]).toEqual({ t: "error", message: 'no lab "nosuch" (labs: asyncpreempt, gogo, mcall, schedule)' });
+    expect(session.busy).toBe(false);
   });
 });

@@ -6,7 +6,7 @@
 import type { ObjFile } from "../../src/asm/assemble.ts";
 import { assembleFile } from "../../src/asm/assemble.ts";
 import { MemorySource, normalizePath } from "../../src/asm/source.ts";
-import { gradeWith, type LabHost, type Results, type TestResult } from "../../src/lab/core.ts";
+import { grading, type Grading, type LabHost } from "../../src/lab/core.ts";
 import { runProgram } from "../../src/runtime/boot.ts";
 import { INCLUDE_DIR, INCLUDE_FILES, LAB_FILES, PROGRAM_FILES, RUNTIME_FILES, table } from "./files.ts";
 import { bundledLabs, findLab, studentPath } from "./labs.ts";
@@ -16,8 +16,8 @@ export const TEST_FILES: ReadonlyMap<string, string> = table(import.meta.glob(["
 
 let runtimeObjs: ObjFile[] | undefined;
 
-/** Grades `text` for lab `name`; `onTest` hears of each test as it is graded. */
-export function gradeInPage(name: string, text: string, onTest?: (done: number, of: number, t: TestResult) => void): Results {
+/** Grades `text` for lab `name`, a test at a time (the worker runs one per turn). */
+export function gradeInPage(name: string, text: string): Grading {
   const l = findLab(name);
   if (!l) throw new Error(`no lab "${name}" (labs: ${bundledLabs().map((x) => x.config.name).join(", ")})`);
   const files: Record<string, string> = {};
@@ -46,7 +46,6 @@ export function gradeInPage(name: string, text: string, onTest?: (done: number, 
     run: (program, opts) => runProgram([program], { ...opts, runtimeFiles, source, runtimeObjs: objs }),
     lockstep: false,
     requireOracles: false,
-    ...(onTest ? { onTest } : {}),
   };
-  return gradeWith(host, l.config, l.dir, file);
+  return grading(host, l.config, l.dir, file);
 }

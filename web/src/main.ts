@@ -200,10 +200,18 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       }
       showTourStop(Math.min(state.tourStop, Math.max(0, tourStops.length - 1)));
       break;
-    case "grade-progress":
+    case "grade-progress": {
       if (m.lab !== state.lab) break;
-      ui.status.textContent = `grading ${m.lab}: ${m.done} of ${m.of} tests`;
+      const of = findLab(m.lab)?.config.tests.length ?? m.done;
+      ui.status.textContent = `grading ${m.lab}: ${m.done} of ${of} tests`;
       ui.labResults.append(testView(m.test));
+      break;
+    }
+    case "grade-stopped":
+      setBusy(false);
+      if (m.lab !== state.lab) break;
+      ui.labScore.textContent = `stopped after ${m.done} test${m.done === 1 ? "" : "s"}: no score`;
+      ui.status.textContent = "grading stopped";
       break;
     case "graded":
       setBusy(false);

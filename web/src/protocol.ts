@@ -53,7 +53,7 @@ export type ToWorker =
   | { t: "goto"; step: number }
   /** Ends the command running now, at the step it has reached. */
   | { t: "stop" }
-  /** Grades `text` for a lab (src/lab/core.ts, on the bundled files): progress per test, then the results. */
+  /** Grades `text` for a lab (src/lab/core.ts, on the bundled files): progress per test, then the results (Stop ends it between tests). */
   | { t: "grade"; lab: string; text: string };
 
 export interface AsmErrorView { file: string; line: number; col: number; message: string; text: string }
@@ -76,6 +76,8 @@ export type FromWorker =
   /** A command's text answer (b, x, bt ...), and the breakpoints now set. */
   | { t: "text"; line: string; text: string; breaks: BreakView[] }
   | { t: "tour"; stops: TourStop[]; status: number }
-  /** A lab's test graded (of `of`). */
-  | { t: "grade-progress"; lab: string; done: number; of: number; test: TestResult }
-  | { t: "graded"; lab: string; results: Results };
+  /** A lab's test graded (the `done`th). */
+  | { t: "grade-progress"; lab: string; done: number; test: TestResult }
+  | { t: "graded"; lab: string; results: Results }
+  /** A grading ended by Stop after `done` tests. */
+  | { t: "grade-stopped"; lab: string; done: number };

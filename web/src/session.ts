@@ -23,6 +23,8 @@ import { GoThrow } from "../../src/runtime/panic.ts";
 import { goroutineDump } from "../../src/runtime/traceback.ts";
 import { StepperCore, type Motion } from "../../src/step/core.ts";
 import { REG_RIP } from "../../src/engine/engine.ts";
+import type { Grading } from "../../src/lab/core.ts";
+import { gradeInPage } from "./grader.ts";
 import { walkTour } from "../../src/tour/walk.ts";
 import { subscribe, type Machine } from "../../src/debug/view.ts";
 import { bundled, INCLUDE_DIR, INCLUDE_FILES, RUNTIME_FILES } from "./files.ts";
@@ -51,11 +53,13 @@ export class Session {
   private dead: string | undefined;
   /** The switch check that failed (--check), once one has: it ended the run. */
   private failure: CheckFailure | undefined;
+  /** A lab's grading in progress: one test per pump. */
+  private grading: { lab: string; g: Grading; done: number } | undefined;
 
   constructor(private readonly post: (msg: FromWorker) => void, private readonly clock: () => number = () => performance.now()) {}
 
   /** A command is in progress (the worker keeps pumping). */
-  get busy(): boolean { return this.running !== undefined; }
+  get busy(): boolean { return this.running !== undefined || this.grading !== undefined; }
 
   handle(msg: ToWorker): void {
     try {
@@ -175,6 +179,12 @@ export class Session {
   }
 
   private stop(): void {
+    if (this.grading) {
+      const gr = this.grading;
+      this.grading = undefined;
+      this.post({ t: "grade-stopped", lab: gr.lab, done: gr.done });
+      return;
+    }
     if (!this.running) return;
     const r = this.running;
     this.running = undefined;
@@ -188,6 +198,7 @@ export class Session {
 
   /** Runs the current command for about `ms`; true while it has more to do. */
   pump(ms = PUMP_MS): boolean {
+    if (this.grading) return this.gradeOne();
     const r = this.running;
     if (!r) return false;
     const s = this.stepper!;
@@ -242,16 +253,32 @@ export class Session {
   }
 
   /**
-   * Grades a lab (src/lab/core.ts on the bundled files): a progress message
-   * per test, then the results. The grader and the files its tests read are
-   * a chunk of their own, fetched the first time a lab is graded.
+   * Starts grading a lab (src/lab/core.ts on the bundled files): pump()
+   * grades a test at a time, with a progress message for each, then the
+   * results; a Stop between two tests ends it.
    */
   private grade(lab: string, text: string): void {
-    if (this.running) throw new Error("a command is running: stop it first");
-    import("./grader.ts").then(({ gradeInPage }) => {
-      const results = gradeInPage(lab, text, (done, of, test) => this.post({ t: "grade-progress", lab, done, of, test }));
-      this.post({ t: "graded", lab, results });
-    }).catch((e: unknown) => this.post({ t: "error", message: `grading ${lab}: ${e instanceof Error ? e.message : String(e)}` }));
+    if (this.busy) throw new Error("a command is running: stop it first");
+    this.grading = { lab, g: gradeInPage(lab, text), done: 0 };
+  }
+
+  /** One test of the grading in progress; true while there are more. */
+  private gradeOne(): boolean {
+    const gr = this.grading!;
+    let r;
+    try {
+      r = gr.g.next();
+    } catch (e) {
+      this.grading = undefined;
+      throw e;
+    }
+    if (r.done) {
+      this.grading = undefined;
+      this.post({ t: "graded", lab: gr.lab, results: r.value });
+      return false;
+    }
+    this.post({ t: "grade-progress", lab: gr.lab, done: ++gr.done, test: r.value });
+    return true;
   }
 
   private breaks(): BreakView[] {
