@@ -11,8 +11,8 @@
 // runtime files the user edited in the page: a grade is the lab's, not the
 // page's. Unicorn is native, so a lockstep test is skipped here, as the
 // command line skips it where libunicorn is not installed (it is worth no
-// points then: the page's full score is the interpreter's tests').
-
+// points then: the page's full score is the interpreter's tests'). The
+// reference solutions are not bundled: the site is public.
 //
 // This file is the labs' listing, for the page's main thread (no emulator
 // in it); grader.ts is the worker's side.

@@ -15,10 +15,10 @@
 // rule ends the run, and the page shows the checker's line (as the command
 // line prints it) and marks the instruction it names in the source, the
 // disassembly and, when the routine is the user's, the editor. A lab
-// (lab.ts) opens its handout, puts the student's text (kept per lab in
+// (labs.ts) opens its handout, puts the student's text (kept per lab in
 // localStorage, the skeleton at first) in the editor and uses it as
 // --runtime-asm for every run while it is open; Grade runs the grader in
-// the worker.
+// the worker (grader.ts), a test at a time, and Stop ends it.
 
 import type { Editor, EditorError } from "./editor.ts";
 import { bundled, editedPath, programNames, programPath, RUNTIME_FILES } from "./files.ts";

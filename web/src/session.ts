@@ -87,6 +87,8 @@ export class Session {
   }
 
   private newStepper(spec: ProgramSpec, opts: MachineOptions): StepperCore | undefined {
+    // A new machine (another program, another lab) ends a grading in progress, as Stop does.
+    if (this.grading) this.stop();
     this.running = undefined;
     this.dead = undefined;
     const runtimeFiles = [...RUNTIME_FILES.keys()];
