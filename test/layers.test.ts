@@ -34,6 +34,17 @@ describe("the layers of src/", () => {
     expect(texts).toContain("node: src/debug/view.ts imports koffi, but the core must run outside Node");
     expect(texts.some((t) => t.startsWith("upward: src/stray/x.ts: in no layer"))).toBe(true);
   });
+
+  it("the lab grader's pure part (src/lab/core.ts) is held to the core's rule, directly and through its folder's Node side", () => {
+    const texts = checkLayers(graph({
+      "src/lab/core.ts": ["src/lab/grade.ts"],
+      "src/lab/grade.ts": [],
+    }, { "src/lab/core.ts": ["node:fs"], "src/lab/grade.ts": ["node:fs"] })).map((x) => `${x.kind}: ${x.text}`);
+    expect(texts).toEqual([
+      "node: src/lab/core.ts imports src/lab/grade.ts, which may use Node, but src/lab/core.ts must run outside Node",
+      "node: src/lab/core.ts imports node:fs, but the core must run outside Node",
+    ]);
+  });
 });
 
 describe("the core in a browser bundle", () => {

@@ -1,9 +1,12 @@
 // The page's emulator session (web/src/session.ts) in Node, without a
 // browser: its stops are the stepper's (same steps, same Ps and run
 // queues as `gmpemu step` prints), a long continue runs in slices that a
-// Stop ends, and going back replays to the same state.
-import { resolve } from "node:path";
+// Stop ends, and going back replays to the same state; with the switch
+// checker, a broken routine stops the run with the stepper's own line.
+import { readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { switchCheck } from "../../src/check/check.ts";
 import { Stepper } from "../../src/step/stepper.ts";
 import { renderItem, runTour } from "../../src/tour/tour.ts";
 import type { FromWorker, ProgramSpec } from "../../web/src/protocol.ts";
@@ -149,6 +152,49 @@ describe("the page's session with the user's files", () => {
     const cur = last().snap.code.find((c) => c.current)!;
     expect(cur.text).toBe("MOVQ $0x5eed, R11");
     expect(cur.file).toBe(path);
+  });
+});
+
+describe("the page's session with the switch checker", () => {
+  it("stops at a broken gogo (--runtime-asm) with the stepper's line and the code of the line it names; going back clears it; without the checker it runs on", () => {
+    const nobp = readFileSync(resolve(ROOT, "test/check/fixtures/gogo-nobp.s"), "utf8");
+    const broken: ProgramSpec = { ...spec("hello"), runtimeAsm: [{ path: "test/check/fixtures/gogo-nobp.s", text: nobp }] };
+    const { s, msgs, last } = session();
+    s.handle({ t: "load", program: broken, opts: { seed: 1, procs: 1, check: true }, step: 0 });
+    s.handle({ t: "cmd", line: "c" });
+    drain(s);
+    const stop = last();
+    // The command-line stepper on the same files, with --check as `gmpemu step` builds it.
+    const cli = new Stepper(resolve(ROOT, "programs/hello.s"), {
+      root: ROOT, procs: 1, seed: 1, runtimeAsm: [resolve(ROOT, "test/check/fixtures/gogo-nobp.s")],
+      check: switchCheck({ showPath: (f) => relative(ROOT, f) }),
+    });
+    const want = /\[(check: .*\)), step (\d+)\]/.exec(cli.exec("c"))!;
+    expect(want).not.toBeNull();
+    expect(stop.check?.text).toBe(want[1]);
+    expect(stop.why).toBe(want[1]);
+    expect(stop.snap.steps).toBe(Number(want[2]));
+    const f = stop.check!.failure;
+    expect(f.routine).toBe("gogo");
+    expect(f.file).toBe("test/check/fixtures/gogo-nobp.s");
+    expect(f.line).toBe(Number(/gogo-nobp\.s:(\d+),/.exec(want[1]!)![1]));
+    // The disassembly around the line it names, that line's instructions among them.
+    const named = stop.check!.code.filter((c) => c.file === f.file && c.line === f.line);
+    expect(named.length).toBeGreaterThan(0);
+    expect(named[0]!.addr).toBe(stop.check!.addrs[0]);
+    // One step back: a replay, with no failure (it happens later).
+    s.handle({ t: "cmd", line: "rsi" });
+    drain(s);
+    expect(last().check).toBeUndefined();
+    expect(last().snap.steps).toBe(Number(want[2]) - 1);
+    // The same routine without the checker: the program runs to its end (what stopped it was the checker).
+    const n = msgs.length;
+    s.handle({ t: "load", program: broken, opts: { seed: 1, procs: 1 }, step: 0 });
+    s.handle({ t: "cmd", line: "c" });
+    drain(s);
+    expect(msgs.length).toBeGreaterThan(n);
+    expect(last().check).toBeUndefined();
+    expect(last().snap.ended).toBe("the program exited with status 0");
   });
 });
 

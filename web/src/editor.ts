@@ -8,7 +8,8 @@ import { defaultHighlightStyle, StreamLanguage, syntaxHighlighting, type StringS
 import { EditorState, RangeSetBuilder, StateEffect, StateField } from "@codemirror/state";
 import { Decoration, EditorView, WidgetType, drawSelection, highlightActiveLine, keymap, lineNumbers, type DecorationSet } from "@codemirror/view";
 
-export interface EditorError { line: number; col: number; message: string; text: string }
+/** A mark on a line: an assembly error, or (kind "check") the instruction a failed switch check names. */
+export interface EditorError { line: number; col: number; message: string; text: string; kind?: "check" }
 
 interface AsmState { inComment: boolean }
 
@@ -67,7 +68,8 @@ const errorField = StateField.define<DecorationSet>({
       for (const n of [...byLine.keys()].sort((a, c) => a - c)) {
         const line = doc.line(n);
         const errs = byLine.get(n)!;
-        b.add(line.from, line.from, Decoration.line({ class: "cm-asm-error", attributes: { "data-line": String(n), title: errs.map((x) => x.text).join("\n") } }));
+        const cls = errs.some((x) => x.kind === "check") ? "cm-asm-error cm-check-fail" : "cm-asm-error";
+        b.add(line.from, line.from, Decoration.line({ class: cls, attributes: { "data-line": String(n), title: errs.map((x) => x.text).join("\n") } }));
         b.add(line.to, line.to, Decoration.widget({ widget: new ErrorWidget(errs.map((x) => `${x.line}:${x.col}: ${x.message}`).join("; ")), side: 1 }));
       }
       deco = b.finish();

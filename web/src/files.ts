@@ -13,11 +13,15 @@
 const asm = import.meta.glob("../../asm/*.s", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
 const include = import.meta.glob("../../asm/include/*.h", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
 const programs = import.meta.glob("../../programs/*.s", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
+// The labs: handout, skeleton and lab.json. Not the reference solutions: the site is public, and
+// the page has no use for them. What the labs' tests read (golden answers, fixtures) is the grader's
+// (grader.ts), in the worker only.
+const labFiles = import.meta.glob(["../../labs/*/*.md", "../../labs/*/*.s", "../../labs/*/*.txt", "../../labs/*/lab.json", "!../../labs/*/solution.*"], { query: "?raw", import: "default", eager: true }) as Record<string, string>;
 
 /** "../../asm/x.s" → "asm/x.s" */
-const repoPath = (k: string): string => k.replace(/^(\.\.\/)+/, "");
+export const repoPath = (k: string): string => k.replace(/^(\.\.\/)+/, "");
 
-function table(m: Record<string, string>): Map<string, string> {
+export function table(m: Record<string, string>): Map<string, string> {
   return new Map(Object.keys(m).sort().map((k) => [repoPath(k), m[k]!]));
 }
 
@@ -25,7 +29,8 @@ function table(m: Record<string, string>): Map<string, string> {
 export const RUNTIME_FILES: ReadonlyMap<string, string> = table(asm);
 export const INCLUDE_FILES: ReadonlyMap<string, string> = table(include);
 export const PROGRAM_FILES: ReadonlyMap<string, string> = table(programs);
-
+/** labs/NAME/{README.md, SKELETON, lab.json}. */
+export const LAB_FILES: ReadonlyMap<string, string> = table(labFiles);
 /** The directory #include finds textflag.h, go_asm.h ... in. */
 export const INCLUDE_DIR = "asm/include";
 
@@ -45,5 +50,5 @@ export function editedPath(name: string): string {
 
 /** Every bundled file's text by path. */
 export function bundled(path: string): string | undefined {
-  return RUNTIME_FILES.get(path) ?? INCLUDE_FILES.get(path) ?? PROGRAM_FILES.get(path);
+  return RUNTIME_FILES.get(path) ?? INCLUDE_FILES.get(path) ?? PROGRAM_FILES.get(path) ?? LAB_FILES.get(path);
 }

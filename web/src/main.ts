@@ -10,11 +10,22 @@
 // and in localStorage, and the edited program's text goes into the link.
 // A bundled file is never changed; an edited program is assembled under a
 // path of its own (edited/NAME.s).
+//
+// The switch checker (--check) is a machine option like the seed: a failed
+// rule ends the run, and the page shows the checker's line (as the command
+// line prints it) and marks the instruction it names in the source, the
+// disassembly and, when the routine is the user's, the editor. A lab
+// (labs.ts) opens its handout, puts the student's text (kept per lab in
+// localStorage, the skeleton at first) in the editor and uses it as
+// --runtime-asm for every run while it is open; Grade runs the grader in
+// the worker (grader.ts), a test at a time, and Stop ends it.
 
 import type { Editor, EditorError } from "./editor.ts";
 import { bundled, editedPath, programNames, programPath, RUNTIME_FILES } from "./files.ts";
-import type { AsmErrorView, BreakView, FromWorker, MachineOptions, ProgramSpec, ToWorker, TourStop } from "./protocol.ts";
-import { breakAt, breakOnLine, h, renderCode, renderGobuf, renderGoroutines, renderRegs, renderSched, renderSource, renderStack, renderTimeline } from "./render.ts";
+import type { Results, TestResult } from "../../src/lab/core.ts";
+import { bundledLabs, findLab, labFile, studentPath, type LabEntry } from "./labs.ts";
+import type { AsmErrorView, BreakView, CheckView, FromWorker, MachineOptions, ProgramSpec, ToWorker, TourStop } from "./protocol.ts";
+import { breakAt, breakOnLine, h, renderCode, renderGobuf, renderGoroutines, renderMarkdown, renderRegs, renderSched, renderSource, renderStack, renderTimeline } from "./render.ts";
 import type { Snapshot } from "./snapshot.ts";
 import { DEFAULT_STATE, readState, writeState, type PageState } from "./url.ts";
 
@@ -31,7 +42,8 @@ const ui = {
   timeslice: $<HTMLInputElement>("timeslice"), preempt: $<HTMLInputElement>("preempt"), apo: $<HTMLInputElement>("apo"),
   nosys: $<HTMLInputElement>("nosys"), event: $<HTMLSelectElement>("event"), status: $("status"), stepno: $("stepno"),
   cmdline: $<HTMLInputElement>("cmdline"), output: $("output"), banner: $("banner"), stop: $<HTMLButtonElement>("b-stop"),
-  editFile: $<HTMLSelectElement>("edit-file"), asmErrors: $("asm-errors"),
+  editFile: $<HTMLSelectElement>("edit-file"), asmErrors: $("asm-errors"), check: $<HTMLInputElement>("check"),
+  lab: $<HTMLSelectElement>("lab"), labResults: $("lab-results"), labScore: $("lab-score"), checkPane: $("pane-check"),
 };
 
 // --- state -------------------------------------------------------------------------
@@ -48,6 +60,43 @@ let editor: Editor | undefined;
 let editing: string | undefined;
 let lastErrors: AsmErrorView[] = [];
 let breaks: BreakView[] = [];
+/** The failed switch check of the current run, if one failed. */
+let checkView: CheckView | undefined;
+/** The labs' texts the user wrote, by lab name (localStorage per lab). */
+const labTexts = new Map<string, string>();
+const labKey = (name: string): string => `gmpemu.lab.v1.${name}`;
+
+/** The open lab, if any. */
+function openLab(): LabEntry | undefined {
+  return state.lab ? findLab(state.lab) : undefined;
+}
+
+/** The student's text for a lab: what they wrote, else the skeleton. */
+function labText(l: LabEntry): string {
+  const name = l.config.name;
+  if (!labTexts.has(name)) {
+    try {
+      const kept = localStorage.getItem(labKey(name));
+      if (kept !== null) labTexts.set(name, kept);
+    } catch { /* storage unavailable: memory only */ }
+  }
+  return labTexts.get(name) ?? labFile(l, l.config.skeleton) ?? "";
+}
+
+function saveLabText(l: LabEntry, text: string): void {
+  const name = l.config.name;
+  const skeleton = labFile(l, l.config.skeleton);
+  labTexts.set(name, text);
+  try {
+    if (text === skeleton) localStorage.removeItem(labKey(name));
+    else localStorage.setItem(labKey(name), text);
+  } catch { /* private mode: memory only */ }
+}
+
+/** The lab whose student file is `path`, if it is one. */
+function labOfPath(path: string): LabEntry | undefined {
+  return bundledLabs().find((l) => studentPath(l) === path);
+}
 
 function loadEdits(): void {
   try {
@@ -72,12 +121,18 @@ function programSpec(): ProgramSpec {
     const t = edits.get(p);
     if (t !== undefined) runtime[p] = t;
   }
-  if (text === undefined) return { path: ep, text: "", runtime };
-  return { path: edits.has(ep) || bundledText === undefined ? ep : programPath(state.program), text, runtime };
+  // An open routine lab's text replaces the runtime's routines it defines, as --runtime-asm does.
+  const lab = openLab();
+  const runtimeAsm = lab && lab.config.kind === "routine" ? [{ path: studentPath(lab), text: labText(lab) }] : undefined;
+  const extra = runtimeAsm ? { runtimeAsm } : {};
+  if (text === undefined) return { path: ep, text: "", runtime, ...extra };
+  return { path: edits.has(ep) || bundledText === undefined ? ep : programPath(state.program), text, runtime, ...extra };
 }
 
 /** Any file's text as the machine sees it (for the source pane). */
 function fileText(path: string): string | undefined {
+  const lab = labOfPath(path);
+  if (lab) return labText(lab);
   return edits.get(path) ?? bundled(path);
 }
 
@@ -90,7 +145,7 @@ function setBusy(b: boolean, what = ""): void {
   busy = b;
   document.body.classList.toggle("busy", b);
   ui.stop.disabled = !b;
-  for (const el of document.querySelectorAll<HTMLButtonElement>("#controls button:not(#b-stop), #restart, #assemble, #tour-leave")) el.disabled = b;
+  for (const el of document.querySelectorAll<HTMLButtonElement>("#controls button:not(#b-stop), #restart, #assemble, #tour-leave, #lab-grade")) el.disabled = b;
   if (b) ui.status.textContent = `running: ${what}…`;
 }
 
@@ -109,6 +164,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       showErrors([]);
       breaks = m.breaks;
       if (m.output) appendOutput(m.output, "prog");
+      showCheck(m.check);
       show(m.snap, true);
       ui.status.textContent = m.why || (m.snap.ended ? `[${m.snap.ended}]` : "");
       if (state.mode === "step") {
@@ -144,6 +200,25 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       }
       showTourStop(Math.min(state.tourStop, Math.max(0, tourStops.length - 1)));
       break;
+    case "grade-progress": {
+      if (m.lab !== state.lab) break;
+      const of = findLab(m.lab)?.config.tests.length ?? m.done;
+      ui.status.textContent = `grading ${m.lab}: ${m.done} of ${of} tests`;
+      ui.labResults.append(testView(m.test));
+      break;
+    }
+    case "grade-stopped":
+      setBusy(false);
+      if (m.lab !== state.lab) break;
+      ui.labScore.textContent = `stopped after ${m.done} test${m.done === 1 ? "" : "s"}: no score`;
+      ui.status.textContent = "grading stopped";
+      break;
+    case "graded":
+      setBusy(false);
+      if (m.lab !== state.lab) break;
+      showResults(m.results);
+      ui.status.textContent = `graded: ${m.results.output}`;
+      break;
   }
 };
 
@@ -171,8 +246,31 @@ function show(s: Snapshot, animate: boolean): void {
 /** The code and source panes, with the breakpoints marked (redrawn when they change). */
 function drawCode(): void {
   if (!snap) return;
+  const c = checkView;
+  if (c) {
+    // The instruction the failed check names, rather than where RIP went (gobuf.pc, for a gogo).
+    const code = c.code.length ? c.code : snap.code;
+    renderCode($("code"), { ...snap, code }, breaks, c.addrs);
+    renderSource($("source"), c.failure.file, c.failure.line, fileText(c.failure.file), breaks, true);
+    return;
+  }
   renderCode($("code"), snap, breaks);
   renderSource($("source"), snap.file, snap.line, snap.file ? fileText(snap.file) : undefined, breaks);
+}
+
+/** Shows (or clears) the failed switch check: its line, and its mark in the editor when the routine is the user's. */
+function showCheck(c: CheckView | undefined): void {
+  checkView = c;
+  ui.checkPane.hidden = !c;
+  $("check-msg").textContent = c ? c.text : "";
+  if (!c) return;
+  const f = c.failure;
+  const mine = labOfPath(f.file) !== undefined || edits.has(f.file);
+  if (!mine) return;
+  void openEditor(f.file).then(() => {
+    editor?.showErrors([{ line: f.line, col: 1, message: c.text, text: c.text, kind: "check" }]);
+    editor?.goto(f.line);
+  });
 }
 
 const OUTPUT_MAX = 200_000;
@@ -208,7 +306,9 @@ function showErrors(errors: AsmErrorView[]): void {
 /** The editor's files: the program (under its edited path) and the runtime's assembly. */
 function fillEditFiles(current: string): void {
   const prog = editedPath(state.program);
+  const lab = openLab();
   ui.editFile.replaceChildren(
+    ...(lab ? [h("option", "", { value: studentPath(lab) }, `${studentPath(lab)} (lab ${lab.config.name}: your ${lab.config.kind === "routine" ? "routine" : "predictions"})`)] : []),
     h("option", "", { value: prog }, `${state.program}.s (the program)`),
     ...[...RUNTIME_FILES.keys()].map((p) => h("option", "", { value: p }, `${p}${edits.has(p) ? " (edited)" : ""}`)),
   );
@@ -217,10 +317,18 @@ function fillEditFiles(current: string): void {
 
 function editorText(path: string): string {
   if (path === editedPath(state.program)) return programSpec().text;
+  const lab = labOfPath(path);
+  if (lab) return labText(lab);
   return fileText(path) ?? "";
 }
 
-async function openEditor(path = editedPath(state.program)): Promise<void> {
+/** The editor opens on the open lab's file, else on the program. */
+function defaultEditPath(): string {
+  const lab = openLab();
+  return lab ? studentPath(lab) : editedPath(state.program);
+}
+
+async function openEditor(path = defaultEditPath()): Promise<void> {
   $("pane-editor").hidden = false;
   document.body.classList.add("editing");
   fillEditFiles(path);
@@ -229,6 +337,11 @@ async function openEditor(path = editedPath(state.program)): Promise<void> {
     const { createEditor } = await import("./editor.ts");
     editor = createEditor($("editor-host"), editorText(path), (text) => {
       if (editing === undefined) return;
+      const lab = labOfPath(editing);
+      if (lab) {
+        saveLabText(lab, text);
+        return;
+      }
       const original = editing === editedPath(state.program) ? bundled(programPath(state.program)) : bundled(editing);
       if (text === original) edits.delete(editing);
       else edits.set(editing, text);
@@ -270,6 +383,7 @@ function machineOptions(): MachineOptions | undefined {
   }
   if (ui.apo.checked) o.asyncpreemptoff = true;
   if (ui.nosys.checked) o.nosysmon = true;
+  if (ui.check.checked) o.check = true;
   if (problems.length) {
     ui.status.textContent = problems.join("; ");
     return undefined;
@@ -293,6 +407,7 @@ function setInputs(o: MachineOptions): void {
   ui.preempt.value = o.preemptEvery !== undefined ? String(o.preemptEvery) : "";
   ui.apo.checked = !!o.asyncpreemptoff;
   ui.nosys.checked = !!o.nosysmon;
+  ui.check.checked = !!o.check;
 }
 
 /** Builds the machine for the current program and options, at `step` (or walks the tour). */
@@ -307,6 +422,7 @@ function load(step: number): void {
   state.opts = o;
   state.step = step;
   snap = undefined;
+  showCheck(undefined);
   setBusy(true, step ? `to step ${step}` : "building the machine");
   send({ t: "load", program: programSpec(), opts: o, step });
   void syncUrl();
@@ -359,6 +475,59 @@ function setMode(mode: "step" | "tour"): void {
   $("mode-tour").classList.toggle("on", mode === "tour");
 }
 
+// --- labs --------------------------------------------------------------------------------------
+
+function fillLabs(): void {
+  ui.lab.replaceChildren(h("option", "", { value: "" }, "(none)"),
+    ...bundledLabs().map((l) => h("option", "", { value: l.config.name, title: l.config.title }, l.config.name)));
+  ui.lab.value = state.lab ?? "";
+}
+
+/** Opens a lab (or closes it, with undefined): handout, the student's text in the editor, and a rebuilt machine. */
+function setLab(name: string | undefined, reload = true): void {
+  const l = name ? findLab(name) : undefined;
+  state.lab = l?.config.name;
+  ui.lab.value = state.lab ?? "";
+  $("pane-lab").hidden = !l;
+  ui.labResults.replaceChildren();
+  ui.labScore.textContent = "";
+  if (l) {
+    $("lab-title").textContent = `Lab ${l.config.name}: ${l.config.title}`;
+    renderMarkdown($("lab-handout"), labFile(l, l.config.handout) ?? "(no handout)");
+    $("lab-note").textContent = l.config.kind === "routine"
+      ? `Your routine is ${studentPath(l)} in the editor (kept in this browser). While the lab is open, every run uses it in place of the runtime's (--runtime-asm): tick "check switches" and run a program to see the checker judge it. Grade runs the lab's tests (${l.config.tests.length}, as gmpemu lab grade does; Unicorn is native, so its lockstep test is skipped here).`
+      : `Your predictions are ${studentPath(l)} in the editor (kept in this browser). Grade runs each program under one P and compares.`;
+    void openEditor(studentPath(l));
+  } else if (editing !== undefined && labOfPath(editing)) closeEditor();
+  if (reload) load(0);
+  else void syncUrl();
+}
+
+function testView(t: TestResult): HTMLElement {
+  const body = t.output.split("\n").map((line) => line.startsWith("check: ") ? h("span", "checkline", {}, line + "\n") : line + "\n");
+  return h("div", `labtest ${t.status}`, { "data-status": t.status, "data-score": t.score, "data-max": t.max_score },
+    h("span", "verdict", {}, `${t.status === "passed" ? (t.max_score === 0 ? "SKIP" : "PASS") : "FAIL"} ${t.score}/${t.max_score} `),
+    h("span", "name", {}, t.name), h("pre", "", {}, ...body));
+}
+
+function showResults(r: Results): void {
+  ui.labResults.replaceChildren(...r.tests.map(testView));
+  const max = r.tests.reduce((a, t) => a + t.max_score, 0);
+  ui.labScore.textContent = `score: ${r.score}/${max}`;
+  ui.labScore.dataset["score"] = String(r.score);
+  ui.labScore.dataset["max"] = String(max);
+}
+
+function gradeLab(): void {
+  const l = openLab();
+  if (!l || busy) return;
+  ui.labResults.replaceChildren();
+  ui.labScore.textContent = "grading…";
+  delete ui.labScore.dataset["score"];
+  setBusy(true, `grading ${l.config.name}`);
+  send({ t: "grade", lab: l.config.name, text: labText(l) });
+}
+
 // --- wiring ----------------------------------------------------------------------------------
 
 function fillPrograms(): void {
@@ -380,10 +549,15 @@ function wire(): void {
   ui.program.addEventListener("change", () => {
     state.program = ui.program.value;
     state.tourStop = 0;
-    if (!$("pane-editor").hidden) void openEditor();
+    if (!$("pane-editor").hidden) void openEditor(editing !== undefined && labOfPath(editing) ? editing : editedPath(state.program));
     load(0);
   });
   $("edit").addEventListener("click", () => void openEditor());
+  ui.lab.addEventListener("change", () => setLab(ui.lab.value || undefined));
+  $("lab-close").addEventListener("click", () => setLab(undefined));
+  $("lab-grade").addEventListener("click", gradeLab);
+  // The checker is a machine option: the machine is rebuilt, and goes back to this step (or stops at a failed check before it).
+  ui.check.addEventListener("change", () => { if (state.mode === "step") load(state.step); });
   $("new").addEventListener("click", () => {
     const name = prompt("Name of the new program (letters, digits, _ and -); it starts as a copy of this one:", `${state.program}-2`)?.trim();
     if (!name) return;
@@ -397,7 +571,7 @@ function wire(): void {
     saveEdits();
     state.program = name;
     fillPrograms();
-    void openEditor();
+    void openEditor(editedPath(name));
     load(0);
   });
   $("edit-close").addEventListener("click", closeEditor);
@@ -407,7 +581,9 @@ function wire(): void {
     if (editing === undefined) return;
     const path = editing;
     if (!confirm(`Drop your edits of ${path === editedPath(state.program) ? `${state.program}.s` : path}?`)) return;
-    edits.delete(path);
+    const lab = labOfPath(path);
+    if (lab) saveLabText(lab, labFile(lab, lab.config.skeleton) ?? "");
+    else edits.delete(path);
     saveEdits();
     editing = undefined;
     editor?.setText(editorText(path));
@@ -508,10 +684,17 @@ async function main(): Promise<void> {
     ui.banner.hidden = false;
     ui.banner.textContent = `The link had problems: ${problems.join("; ")}.`;
   }
+  if (state.lab !== undefined && !findLab(state.lab)) {
+    ui.banner.hidden = false;
+    ui.banner.textContent = `The link names no lab "${state.lab}".`;
+    state.lab = undefined;
+  }
   fillPrograms();
+  fillLabs();
   setInputs(state.opts);
   wire();
   setMode(state.mode);
+  if (state.lab) setLab(state.lab, false);
   load(state.step);
 }
 

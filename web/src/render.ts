@@ -49,9 +49,12 @@ export function breakOnLine(breaks: readonly BreakView[], file: string, line: nu
   });
 }
 
-export function renderCode(el: HTMLElement, s: Snapshot, breaks: readonly BreakView[] = []): void {
+/** The disassembly; `failed` are the addresses of the line a failed switch check names (marked). */
+export function renderCode(el: HTMLElement, s: Snapshot, breaks: readonly BreakView[] = [], failed: readonly string[] = []): void {
+  // A line of several instructions: its first address is in `failed`, the rest follow on the same line.
+  const failLine = new Set(s.code.filter((c) => failed.includes(c.addr)).map((c) => `${c.file}:${c.line}`));
   const rows = s.code.map((c: CodeLine) =>
-    h("div", `insn${c.current ? " current" : ""}${breakAt(breaks, c.addr) ? " bp" : ""}`, { "data-addr": c.addr, title: c.file ? `${c.file}:${c.line} (click the address: breakpoint)` : undefined },
+    h("div", `insn${c.current ? " current" : ""}${breakAt(breaks, c.addr) ? " bp" : ""}${c.file && failLine.has(`${c.file}:${c.line}`) ? " check-fail" : ""}`, { "data-addr": c.addr, title: c.file ? `${c.file}:${c.line} (click the address: breakpoint)` : undefined },
       h("span", "mark", {}, c.current ? "=>" : ""), h("span", "addr", {}, c.addr), h("span", "sym", {}, c.where),
       h("span", "text", {}, c.text), h("span", "where", {}, c.file ? `${c.file}:${c.line}` : "")));
   const head = h("div", "fn", {}, `step ${s.steps} · thread ${s.tid ?? "-"} · `, h("b", "", {}, s.fn));
@@ -63,7 +66,8 @@ export function renderCode(el: HTMLElement, s: Snapshot, breaks: readonly BreakV
   el.replaceChildren(head, ...rows);
 }
 
-export function renderSource(el: HTMLElement, file: string, line: number, text: string | undefined, breaks: readonly BreakView[] = []): void {
+/** The source around `line` (marked current, or as the failed check's line with `failed`). */
+export function renderSource(el: HTMLElement, file: string, line: number, text: string | undefined, breaks: readonly BreakView[] = [], failed = false): void {
   const head = h("div", "file", {}, file ? `${file}:${line}` : "(no source line: RIP is in a host function)");
   if (!file || text === undefined) {
     el.replaceChildren(head);
@@ -74,7 +78,7 @@ export function renderSource(el: HTMLElement, file: string, line: number, text: 
   const body = h("div", "lines");
   for (let n = from; n <= to; n++) {
     const bp = breakOnLine(breaks, file, n) ? " bp" : "";
-    body.append(h("div", `src${n === line ? " current" : ""}${bp}`, { "data-line": n, "data-file": file }, h("span", "ln", { title: "click: breakpoint" }, String(n)), h("span", "code", {}, lines[n - 1] ?? "")));
+    body.append(h("div", `src${n === line ? (failed ? " current check-fail" : " current") : ""}${bp}`, { "data-line": n, "data-file": file }, h("span", "ln", { title: "click: breakpoint" }, String(n)), h("span", "code", {}, lines[n - 1] ?? "")));
   }
   el.replaceChildren(head, body);
   const cur = body.querySelector<HTMLElement>(".current");
@@ -227,4 +231,86 @@ export function renderTimeline(el: HTMLElement, tl: TimelineView, allPs: readonl
   root.append(svg("text", { x: width - 4, y: height - 3, class: "axis end" }, `${(tl.t1 / 1000).toFixed(3)} µs (virtual)`));
   const recent = h("pre", "recent", {}, tl.recent.slice(-12).join("\n"));
   el.replaceChildren(root, recent);
+}
+
+// --- the labs' handouts ------------------------------------------------------------
+
+/**
+ * A handout's markdown, the little of it the labs use: headings, fenced
+ * code, lists, tables as text, paragraphs, `code` and **bold**. Built as
+ * nodes (text is never parsed as HTML), so a handout cannot inject markup.
+ */
+export function renderMarkdown(el: HTMLElement, md: string): void {
+  const out: HTMLElement[] = [];
+  const lines = md.split("\n");
+  let para: string[] = [];
+  let list: HTMLElement | undefined;
+  const flush = (): void => {
+    if (para.length) out.push(h("p", "", {}, ...inline(para.join(" "))));
+    para = [];
+    list = undefined;
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (l.startsWith("```")) {
+      flush();
+      const code: string[] = [];
+      for (i++; i < lines.length && !lines[i]!.startsWith("```"); i++) code.push(lines[i]!);
+      out.push(h("pre", "", {}, h("code", "", {}, code.join("\n"))));
+      continue;
+    }
+    // An indented block (four spaces or a tab) after a blank line: code.
+    if (/^( {4}|\t)/.test(l) && para.length === 0 && !list) {
+      const code: string[] = [];
+      for (; i < lines.length && (/^( {4}|\t)/.test(lines[i]!) || (lines[i]!.trim() === "" && /^( {4}|\t)/.test(lines[i + 1] ?? ""))); i++) code.push(lines[i]!.replace(/^( {4}|\t)/, ""));
+      i--;
+      out.push(h("pre", "", {}, h("code", "", {}, code.join("\n"))));
+      continue;
+    }
+    const head = /^(#{1,6})\s+(.*)$/.exec(l);
+    if (head) {
+      flush();
+      out.push(h(`h${Math.min(3, head[1]!.length)}`, "", {}, ...inline(head[2]!)));
+      continue;
+    }
+    const item = /^\s*(?:[-*]|\d+\.)\s+(.*)$/.exec(l);
+    if (item) {
+      if (para.length) flush();
+      if (!list) {
+        list = h(/^\s*\d/.test(l) ? "ol" : "ul");
+        out.push(list);
+      }
+      list.append(h("li", "", {}, ...inline(item[1]!)));
+      continue;
+    }
+    if (l.startsWith("|")) {
+      flush();
+      const rows: string[] = [l];
+      while (i + 1 < lines.length && lines[i + 1]!.startsWith("|")) rows.push(lines[++i]!);
+      out.push(h("pre", "", {}, rows.join("\n")));
+      continue;
+    }
+    if (l.trim() === "") { flush(); continue; }
+    if (list && /^\s+\S/.test(l)) {
+      list.lastElementChild?.append(" ", ...inline(l.trim()));
+      continue;
+    }
+    list = undefined;
+    para.push(l.trim());
+  }
+  flush();
+  el.replaceChildren(...out);
+}
+
+function inline(text: string): (Node | string)[] {
+  const out: (Node | string)[] = [];
+  const re = /`([^`]+)`|\*\*([^*]+)\*\*/g;
+  let at = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m.index > at) out.push(text.slice(at, m.index));
+    out.push(m[1] !== undefined ? h("code", "", {}, m[1]) : h("b", "", {}, m[2]!));
+    at = m.index + m[0].length;
+  }
+  if (at < text.length) out.push(text.slice(at));
+  return out;
 }

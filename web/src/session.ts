@@ -16,16 +16,20 @@
 
 import { assembleFile, type ObjFile } from "../../src/asm/assemble.ts";
 import { AsmErrors } from "../../src/asm/prog.ts";
+import { switchCheck, type CheckFailure } from "../../src/check/check.ts";
 import { MemorySource } from "../../src/asm/source.ts";
 import { buildMachine, type RunOptions } from "../../src/runtime/boot.ts";
 import { GoThrow } from "../../src/runtime/panic.ts";
 import { goroutineDump } from "../../src/runtime/traceback.ts";
 import { StepperCore, type Motion } from "../../src/step/core.ts";
+import { REG_RIP } from "../../src/engine/engine.ts";
+import type { Grading } from "../../src/lab/core.ts";
+import { gradeInPage } from "./grader.ts";
 import { walkTour } from "../../src/tour/walk.ts";
 import { subscribe, type Machine } from "../../src/debug/view.ts";
 import { bundled, INCLUDE_DIR, INCLUDE_FILES, RUNTIME_FILES } from "./files.ts";
-import type { BreakView, FromWorker, MachineOptions, ProgramSpec, ToWorker, TourStop } from "./protocol.ts";
-import { EventLog, regValues, snapshot } from "./snapshot.ts";
+import type { BreakView, CheckView, FromWorker, MachineOptions, ProgramSpec, ToWorker, TourStop } from "./protocol.ts";
+import { code, EventLog, regValues, snapshot } from "./snapshot.ts";
 
 /** Work per pump before the worker turns to its messages (a Stop). */
 export const PUMP_MS = 25;
@@ -47,11 +51,15 @@ export class Session {
   private pending = "";
   /** Go's fatal error, once the program has thrown (only going back is allowed then). */
   private dead: string | undefined;
+  /** The switch check that failed (--check), once one has: it ended the run. */
+  private failure: CheckFailure | undefined;
+  /** A lab's grading in progress: one test per pump. */
+  private grading: { lab: string; g: Grading; done: number } | undefined;
 
   constructor(private readonly post: (msg: FromWorker) => void, private readonly clock: () => number = () => performance.now()) {}
 
   /** A command is in progress (the worker keeps pumping). */
-  get busy(): boolean { return this.running !== undefined; }
+  get busy(): boolean { return this.running !== undefined || this.grading !== undefined; }
 
   handle(msg: ToWorker): void {
     try {
@@ -61,6 +69,7 @@ export class Session {
         case "cmd": return this.command(msg.line);
         case "goto": return this.goto(msg.step);
         case "stop": return this.stop();
+        case "grade": return this.grade(msg.lab, msg.text);
       }
     } catch (e) {
       this.post({ t: "error", message: e instanceof Error ? e.message : String(e) });
@@ -72,11 +81,14 @@ export class Session {
     const files: Record<string, string> = {};
     for (const [p, text] of INCLUDE_FILES) files[p] = text;
     for (const [p, text] of RUNTIME_FILES) files[p] = spec.runtime[p] ?? text;
+    for (const f of spec.runtimeAsm ?? []) files[f.path] = f.text;
     files[spec.path] = spec.text;
     return new MemorySource(files, INCLUDE_DIR);
   }
 
   private newStepper(spec: ProgramSpec, opts: MachineOptions): StepperCore | undefined {
+    // A new machine (another program, another lab) ends a grading in progress, as Stop does.
+    if (this.grading) this.stop();
     this.running = undefined;
     this.dead = undefined;
     const runtimeFiles = [...RUNTIME_FILES.keys()];
@@ -87,8 +99,10 @@ export class Session {
     // The runtime is assembled once here, not at every rebuild a step back makes (when it assembles
     // cleanly; otherwise buildMachine assembles it again and reports what is wrong, at its lines).
     const runtimeObjs = assembleRuntime(runtimeFiles, source);
+    const runtimeAsm = (spec.runtimeAsm ?? []).map((f) => f.path);
     const build = (ropts: RunOptions): Machine => buildMachine([spec.path], {
       ...ropts, runtimeFiles, source, ...(runtimeObjs ? { runtimeObjs } : {}), warn: (w) => { if (!warned) warnings.push(w); },
+      ...(runtimeAsm.length ? { runtimeAsm } : {}),
     });
     try {
       const s = new StepperCore(build, {
@@ -97,7 +111,11 @@ export class Session {
         ...(opts.preemptEvery !== undefined ? { preemptEvery: opts.preemptEvery } : {}),
         ...(opts.asyncpreemptoff ? { asyncpreemptoff: true } : {}),
         ...(opts.nosysmon ? { nosysmon: true } : {}),
+        // As `gmpemu step --check` builds it: paths as the image has them (the repository's, as the
+        // command line shows them from the repository's root). Each build (a replay's too) gets its own checker.
+        ...(opts.check ? { check: switchCheck({ showPath: (f) => f, onFailure: (f) => { this.failure = f; } }) } : {}),
         onBoot: (m) => {
+          this.failure = undefined;
           this.log.clear();
           subscribe(m, this.log.listener);
         },
@@ -163,6 +181,12 @@ export class Session {
   }
 
   private stop(): void {
+    if (this.grading) {
+      const gr = this.grading;
+      this.grading = undefined;
+      this.post({ t: "grade-stopped", lab: gr.lab, done: gr.done });
+      return;
+    }
     if (!this.running) return;
     const r = this.running;
     this.running = undefined;
@@ -176,6 +200,7 @@ export class Session {
 
   /** Runs the current command for about `ms`; true while it has more to do. */
   pump(ms = PUMP_MS): boolean {
+    if (this.grading) return this.gradeOne();
     const r = this.running;
     if (!r) return false;
     const s = this.stepper!;
@@ -217,7 +242,45 @@ export class Session {
     this.pending = "";
     const snap = snapshot(s.m, s.steps, this.dead ? firstLine(this.dead) : s.end, this.lastRegs, this.log);
     this.lastRegs = regValues(s.m);
-    this.post({ t: "stop", why: this.dead ? firstLine(this.dead) : why, output, snap, breaks: this.breaks() });
+    const check = this.failure && s.end !== undefined ? this.checkView(s, this.failure) : undefined;
+    this.post({ t: "stop", why: this.dead ? firstLine(this.dead) : why, output, snap, breaks: this.breaks(), ...(check ? { check } : {}) });
+  }
+
+  /** The failed check with the code its source line names (the instruction that wrote the register, or where control left). */
+  private checkView(s: StepperCore, f: CheckFailure): CheckView {
+    let addrs: number[] = [];
+    try { addrs = s.resolveLocation(`${f.file}:${f.line}`); } catch { /* no code at that line: the message still says it */ }
+    const rip = s.m.engine.getRegN(REG_RIP);
+    return { failure: f, text: `check: ${f.message}`, addrs: addrs.map((a) => "0x" + a.toString(16)), code: addrs.length ? code(s.m, rip, addrs[0]!) : [] };
+  }
+
+  /**
+   * Starts grading a lab (src/lab/core.ts on the bundled files): pump()
+   * grades a test at a time, with a progress message for each, then the
+   * results; a Stop between two tests ends it.
+   */
+  private grade(lab: string, text: string): void {
+    if (this.busy) throw new Error("a command is running: stop it first");
+    this.grading = { lab, g: gradeInPage(lab, text), done: 0 };
+  }
+
+  /** One test of the grading in progress; true while there are more. */
+  private gradeOne(): boolean {
+    const gr = this.grading!;
+    let r;
+    try {
+      r = gr.g.next();
+    } catch (e) {
+      this.grading = undefined;
+      throw e;
+    }
+    if (r.done) {
+      this.grading = undefined;
+      this.post({ t: "graded", lab: gr.lab, results: r.value });
+      return false;
+    }
+    this.post({ t: "grade-progress", lab: gr.lab, done: ++gr.done, test: r.value });
+    return true;
   }
 
   private breaks(): BreakView[] {

@@ -98,8 +98,9 @@ export class EventLog {
   last(n: number): SchedEvent[] { return this.buf.slice(-n); }
 }
 
-function code(m: Machine, rip: number): CodeLine[] {
-  const img = m.image, sym = img.symAt(rip);
+/** The instructions around `at` (RIP, or the instruction a failed check names), RIP's marked current. */
+export function code(m: Machine, rip: number, at = rip): CodeLine[] {
+  const img = m.image, sym = img.symAt(at);
   if (!sym) return [];
   // Decode from the symbol's start so the lines before RIP are real instruction boundaries.
   const pcs: number[] = [];
@@ -107,7 +108,7 @@ function code(m: Machine, rip: number): CodeLine[] {
     pcs.push(a);
     a += Math.max(1, insnAt(m, a).len);
   }
-  let i = pcs.indexOf(rip);
+  let i = pcs.indexOf(at);
   if (i < 0) i = 0;
   return pcs.slice(Math.max(0, i - CODE_BEFORE), i + CODE_AFTER + 1).map((a) => {
     const l = img.pcToLine(a);

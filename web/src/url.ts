@@ -9,6 +9,7 @@
 //   #p=gosched&mode=tour&t=12
 //   &ts=10000000 (timeslice, ns)  &pe=97 (preempt every)  &apo=1 (asyncpreemptoff)  &nosys=1 (no sysmon)
 //   &rt=<compressed JSON {path: text}> (edited runtime files)
+//   &chk=1 (--check: the switch checker)  &lab=gogo (the open lab; its text stays in the browser's storage)
 //
 // Numbers that do not parse fall back to their defaults and are reported,
 // never thrown: a hand-edited link still opens.
@@ -24,6 +25,8 @@ export interface PageState {
   mode: "step" | "tour";
   step: number;
   tourStop: number;
+  /** The open lab's name. */
+  lab?: string | undefined;
 }
 
 export const DEFAULT_STATE: PageState = {
@@ -89,6 +92,9 @@ export async function readState(hash: string, problems: string[]): Promise<PageS
   if (pe !== undefined) st.opts.preemptEvery = pe;
   if (q.get("apo") === "1") st.opts.asyncpreemptoff = true;
   if (q.get("nosys") === "1") st.opts.nosysmon = true;
+  if (q.get("chk") === "1") st.opts.check = true;
+  const lab = q.get("lab");
+  if (lab) st.lab = lab;
   st.mode = q.get("mode") === "tour" ? "tour" : "step";
   st.step = int("step", 0) ?? 0;
   st.tourStop = int("t", 0) ?? 0;
@@ -107,6 +113,8 @@ export async function writeState(st: PageState): Promise<string> {
   if (st.opts.preemptEvery !== undefined) q.set("pe", String(st.opts.preemptEvery));
   if (st.opts.asyncpreemptoff) q.set("apo", "1");
   if (st.opts.nosysmon) q.set("nosys", "1");
+  if (st.opts.check) q.set("chk", "1");
+  if (st.lab) q.set("lab", st.lab);
   if (st.mode === "tour") {
     q.set("mode", "tour");
     q.set("t", String(st.tourStop));
