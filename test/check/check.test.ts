@@ -104,14 +104,17 @@ describe("the unmutated runtime passes, and every routine is judged", () => {
     expect(r.code).toBe(0);
     expect(r.judged.get("morestack")).toBeGreaterThanOrEqual(10);
   });
-  it("regs under --preempt-every, one and two Ps: asyncPreempt", () => {
-    for (const o of [{ preemptEvery: 97, seed: 3 }, { preemptEvery: 89, seed: 5, procs: 2 }]) {
+  // One test per configuration, each with room for a loaded machine (a
+  // whole regs run with every preemption judged: ~8 s alone, 168 s for
+  // both once on a machine with load 14).
+  for (const o of [{ preemptEvery: 97, seed: 3 }, { preemptEvery: 89, seed: 5, procs: 2 }]) {
+    it(`regs under --preempt-every ${o.preemptEvery}, ${"procs" in o ? o.procs : 1} P: asyncPreempt`, { timeout: 400_000 }, () => {
       const r = run(prog("regs"), o);
       expect(r.failures).toEqual([]);
       expect(r.out).toBe("regs: all registers kept\n");
       expect(r.judged.get("asyncPreempt") ?? 0).toBeGreaterThan(100);
-    }
-  });
+    });
+  }
   it.runIf(haveUnicorn)("hello in lockstep with Unicorn (breakpoints on the pair)", () => {
     const r = run(prog("hello"), { engine: "lockstep" });
     expect(r.failures).toEqual([]);
