@@ -16,6 +16,7 @@ export default defineConfig({
     include: [
       "test/runtime/sched.test.ts",
       "test/runtime/bridge.test.ts",
+      "test/runtime/regabi.test.ts",
       "test/runtime/print.test.ts",
       "test/runtime/runq.test.ts",
       "test/runtime/proc.test.ts",

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { createEngine } from "../../src/engine/index.ts";
 import { PROT_READ, PROT_WRITE, REG_FS_BASE, REG_RIP } from "../../src/engine/engine.ts";
 import type { Thread } from "../../src/os/kernel.ts";
-import { ABI_INTERNAL, Bridge, HostFault, HostTable, sig, type HostGen, type ResumeDef } from "../../src/runtime/bridge.ts";
+import { ABI_INTERNAL, Bridge, HOST_BASE, HOST_FUNCS, HostFault, HostTable, sig, type HostGen, type ResumeDef } from "../../src/runtime/bridge.ts";
 import { Mem } from "../../src/runtime/mem.ts";
 import { R14, RAX, RBX, RCX, RDI, RSI, RSP, regId } from "../../src/x86/regs.ts";
 
@@ -102,6 +102,36 @@ describe("host functions by Go's register ABI (ABIInternal)", () => {
     m.e.setReg(RAX, -5n);
     m.b.onHostCall(m.thread, m.t.resolveInternal("t.neg")!);
     expect(m.e.getReg(RAX)).toBe(BigInt.asUintN(64, -6n));
+  });
+
+  it("the host region's address classes: entries 16 apart (ABI0, +8 ABIInternal), nothing between, resume points above the functions", () => {
+    let resume!: ResumeDef<Ctx>;
+    const m = machine((t) => {
+      t.define("t.first", "", () => {});
+      const fn = t.define("t.second", "", () => {});
+      resume = t.resume(fn, "", () => {});
+    });
+    const first = m.t.resolve("t.first")!, second = m.t.resolve("t.second")!;
+    expect(first).toBe(HOST_BASE);
+    expect(second).toBe(HOST_BASE + 16);
+    for (const [a, name] of [[first, "t.first"], [first + ABI_INTERNAL, "t.first"], [second, "t.second"], [second + ABI_INTERNAL, "t.second"]] as const) {
+      expect(m.b.fnAt(a)?.name).toBe(name);
+      expect(m.b.nameAt(a)).toBe(name);
+    }
+    // Between entries, below the region, past the last function: no function.
+    for (const a of [first + 4, first + 12, second + 1, HOST_BASE - 16, HOST_BASE - 8, second + 16]) {
+      expect(m.b.fnAt(a)).toBeUndefined();
+      expect(m.b.nameAt(a)).toBeUndefined();
+    }
+    // The first resume point is the first address past the function slots: a resume point, not a function.
+    expect(resume.addr).toBe(HOST_BASE + HOST_FUNCS);
+    expect(m.b.fnAt(resume.addr)).toBeUndefined();
+    expect(m.b.nameAt(resume.addr)).toBe("t.second·resume");
+    expect(m.b.nameAt(resume.addr + 4)).toBe("t.second·resume");
+    expect(m.b.nameAt(resume.addr + 16)).toBeUndefined();
+    // A host call between entries is a fault, and one below the region too.
+    expect(() => m.b.onHostCall(m.thread, first + 4)).toThrow(HostFault);
+    expect(() => m.b.onHostCall(m.thread, HOST_BASE - 8)).toThrow(HostFault);
   });
 
   it("a resume point after a call keeps the ABI: the results still go to registers, the frame is found from SP", () => {
