@@ -104,6 +104,15 @@ describe("host functions by Go's register ABI (ABIInternal)", () => {
     expect(m.e.getReg(RAX)).toBe(BigInt.asUintN(64, -6n));
   });
 
+  it("argInt reads each width signed: an int64 below -2^31, an int32, a byte", () => {
+    let seen: number[] = [];
+    const m = machine((t) => {
+      t.define("t.ints", "p i b", (_ctx, h) => { seen = [h.argInt(0), h.argInt(1), h.argInt(2)]; });
+    });
+    m.callInternal("t.ints", { [RAX]: BigInt.asUintN(64, -5_000_000_000n), [RBX]: 0xffff_fff9, [RCX]: 0x80 });
+    expect(seen).toEqual([-5_000_000_000, -7, -128]);
+  });
+
   it("the host region's address classes: entries 16 apart (ABI0, +8 ABIInternal), nothing between, resume points above the functions", () => {
     let resume!: ResumeDef<Ctx>;
     const m = machine((t) => {
