@@ -109,8 +109,9 @@ describe("host functions by Go's register ABI (ABIInternal)", () => {
     const m = machine((t) => {
       t.define("t.ints", "p i b", (_ctx, h) => { seen = [h.argInt(0), h.argInt(1), h.argInt(2)]; });
     });
-    m.callInternal("t.ints", { [RAX]: BigInt.asUintN(64, -5_000_000_000n), [RBX]: 0xffff_fff9, [RCX]: 0x80 });
-    expect(seen).toEqual([-5_000_000_000, -7, -128]);
+    // -70000's low byte (0x90) read as a byte would be -112: the int32 must be read as 32 bits.
+    m.callInternal("t.ints", { [RAX]: BigInt.asUintN(64, -5_000_000_000n), [RBX]: 0xfffe_ee90, [RCX]: 0x80 });
+    expect(seen).toEqual([-5_000_000_000, -70000, -128]);
   });
 
   it("the host region's address classes: entries 16 apart (ABI0, +8 ABIInternal), nothing between, resume points above the functions", () => {
