@@ -144,6 +144,14 @@ describe("host functions by Go's register ABI (ABIInternal)", () => {
     expect(() => m.b.onHostCall(m.thread, HOST_BASE - 8)).toThrow(HostFault);
   });
 
+  it("a function's return resume point for a signature is made once and reused (the resume region holds 4096)", () => {
+    let fn!: ReturnType<HostTable<Ctx>["define"]>;
+    const m = machine((t) => { fn = t.define("t.caller", "p", () => {}); });
+    const first = m.b.returnResume(fn, sig("p : p"));
+    for (let i = 0; i < 5000; i++) expect(m.b.returnResume(fn, sig("p : p"))).toBe(first);
+    expect(m.b.returnResume(fn, sig("p p : p")).addr).toBe(first.addr + 16);
+  });
+
   it("a resume point after a call keeps the ABI: the results still go to registers, the frame is found from SP", () => {
     let resume!: ResumeDef<Ctx>;
     const m = machine((t) => {
