@@ -63,6 +63,8 @@ function load(e: Engine, code: Uint8Array, ax: bigint, cx: bigint, dx: bigint, f
 
 describe("interpreter vs unicorn on random operands", () => {
   const have = oracleAvailable("unicorn", unicornAvailable());
+  // Without libunicorn there is nothing to compare with: a skipped test says so (oracleAvailable already
+  // failed the run if GMPEMU_REQUIRE_ORACLES=1).
   if (!have) { it.skip("unicorn is not installed", () => {}); return; }
   const a = new InterpEngine(), b = new UnicornEngine();
   for (const e of [a, b]) e.map(CODE, 0x1000, PROT_ALL);
@@ -93,6 +95,8 @@ describe("interpreter vs unicorn on random operands", () => {
 
 describe("conditions after CMP: interpreter vs unicorn", () => {
   const have = oracleAvailable("unicorn", unicornAvailable());
+  // Without libunicorn there is nothing to compare with: a skipped test says so (oracleAvailable already
+  // failed the run if GMPEMU_REQUIRE_ORACLES=1).
   if (!have) { it.skip("unicorn is not installed", () => {}); return; }
   const a = new InterpEngine(), b = new UnicornEngine();
   for (const e of [a, b]) e.map(CODE, 0x1000, PROT_ALL);

@@ -18,14 +18,13 @@
 //   - a reload keeps the lab's text (and reopens the lab);
 //   - screenshots of a check failure and of a graded lab, as artefacts.
 
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Results } from "../../src/lab/core.ts";
 import { oracleAvailable } from "../helpers/oracles.ts";
 import { spawnAsync } from "../hostile/spawn-async.ts";
-import { serve, type Served } from "./serve.ts";
+import { siteInBrowser, type SiteInBrowser } from "./serve.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const CHROMIUM = process.env["GMPEMU_CHROMIUM"] ?? "/usr/bin/chromium";
@@ -37,7 +36,6 @@ const NOBP = readFileSync(join(ROOT, "test/check/fixtures/gogo-nobp.s"), "utf8")
 const SOLUTION = readFileSync(join(ROOT, "labs/gogo/solution.s"), "utf8");
 const SKELETON = readFileSync(join(ROOT, "labs/gogo/gogo.s"), "utf8");
 
-type Browser = import("playwright-core").Browser;
 type Page = import("playwright-core").Page;
 
 const TITLE = haveChromium
@@ -45,33 +43,19 @@ const TITLE = haveChromium
   : `the checker and the labs in the web page: skipped, no Chromium at ${CHROMIUM} (apt-get install chromium, or set GMPEMU_CHROMIUM)`;
 
 describe.skipIf(!haveChromium)(TITLE, () => {
+  let web: SiteInBrowser;
   let dir = "";
-  let site: Served;
-  let browser: Browser;
+  const open = (hash: string) => web.open(hash);
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "gmpemu-weblab-"));
-    const { build } = await import("vite");
-    await build({ configFile: join(ROOT, "web/vite.config.ts"), logLevel: "warn", build: { outDir: join(dir, "site"), emptyOutDir: true } });
-    site = await serve(join(dir, "site"));
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+    web = await siteInBrowser(ROOT, CHROMIUM, "gmpemu-weblab-");
+    dir = web.dir;
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await web?.close();
   });
-
-  async function open(hash: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 1150 } });
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(site.url + hash);
-    return { page, errors };
-  }
 
   async function settled(page: Page): Promise<void> {
     await page.waitForFunction(() => {

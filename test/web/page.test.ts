@@ -20,14 +20,13 @@
 // Without Chromium the tests are skipped with the reason, unless
 // GMPEMU_REQUIRE_ORACLES=1 (CI), where that is a failure.
 
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { deflateRawSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { oracleAvailable } from "../helpers/oracles.ts";
 import { spawnAsync } from "../hostile/spawn-async.ts";
-import { serve, type Served } from "./serve.ts";
+import { siteInBrowser, type SiteInBrowser } from "./serve.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const CHROMIUM = process.env["GMPEMU_CHROMIUM"] ?? "/usr/bin/chromium";
@@ -38,7 +37,6 @@ const haveChromium = oracleAvailable("chromium", existsSync(CHROMIUM));
 // goroutines in the global queue (found by scanning many.s's run).
 const SEED = 1, PROCS = 4, STEP = 140_000;
 
-type Browser = import("playwright-core").Browser;
 type Page = import("playwright-core").Page;
 
 const TITLE = haveChromium
@@ -46,33 +44,19 @@ const TITLE = haveChromium
   : `the web page in Chromium: skipped, no Chromium at ${CHROMIUM} (apt-get install chromium, or set GMPEMU_CHROMIUM)`;
 
 describe.skipIf(!haveChromium)(TITLE, () => {
+  let web: SiteInBrowser;
   let dir = "";
-  let site: Served;
-  let browser: Browser;
+  const open = (hash: string) => web.open(hash);
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "gmpemu-web-"));
-    const { build } = await import("vite");
-    await build({ configFile: join(ROOT, "web/vite.config.ts"), logLevel: "warn", build: { outDir: dir, emptyOutDir: true } });
-    site = await serve(dir);
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+    web = await siteInBrowser(ROOT, CHROMIUM, "gmpemu-web-");
+    dir = web.dir;
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await web?.close();
   });
-
-  async function open(hash: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 1150 } });
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(site.url + hash);
-    return { page, errors };
-  }
 
   /** Waits until no command runs (Stop disabled) and the step counter reads `step`. */
   async function settled(page: Page, step?: number): Promise<void> {

@@ -33,3 +33,42 @@ export async function serve(dir: string): Promise<Served> {
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
+
+type Browser = import("playwright-core").Browser;
+type Page = import("playwright-core").Page;
+
+/** The built site served from a scratch directory, and a headless Chromium to open it. */
+export interface SiteInBrowser {
+  /** The scratch directory: the site is in its `site/`; tests may put their own files beside it. */
+  dir: string;
+  /** Opens the page at `hash` in a new tab, collecting its uncaught errors. */
+  open(hash: string): Promise<{ page: Page; errors: string[] }>;
+  close(): Promise<void>;
+}
+
+/** Builds the page with Vite (web/vite.config.ts), serves it as a static host would, and launches Chromium. */
+export async function siteInBrowser(root: string, chromium: string, prefix: string): Promise<SiteInBrowser> {
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const { build } = await import("vite");
+  await build({ configFile: join(root, "web/vite.config.ts"), logLevel: "warn", build: { outDir: join(dir, "site"), emptyOutDir: true } });
+  const site = await serve(join(dir, "site"));
+  const pw = await import("playwright-core");
+  const browser: Browser = await pw.chromium.launch({ executablePath: chromium, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+  return {
+    dir,
+    async open(hash) {
+      const page = await browser.newPage({ viewport: { width: 1500, height: 1150 } });
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(site.url + hash);
+      return { page, errors };
+    },
+    async close() {
+      await browser.close();
+      await site.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
